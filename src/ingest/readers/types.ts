@@ -1,0 +1,51 @@
+/**
+ * What every expression-file reader yields. Readers stream cells in chunks so memory is bounded by
+ * the chunk size, not the file size; everything downstream (tokenizer, encoder, store) consumes
+ * these types and never sees the file format.
+ */
+
+/** The file's genes (columns of the cell × gene matrix), in file order. */
+export interface GeneTable {
+  /** The var index (h5ad) or the first column of features.tsv (10x): ids or symbols. */
+  readonly index: readonly string[];
+  /** Other string-valued per-gene columns, e.g. `gene_ids`, `feature_id`, `gene_symbols`. */
+  readonly columns: Readonly<Record<string, readonly string[]>>;
+}
+
+export type ObsValue = string | number | boolean | null;
+
+/** A block of consecutive cells as CSR rows over the file's genes. */
+export interface CellChunk {
+  /** Row number (0-based, file order) of the first cell in this chunk. */
+  readonly start: number;
+  readonly cellIds: readonly string[];
+  /** CSR row pointers, length cellIds.length + 1, starting at 0. */
+  readonly indptr: Uint32Array;
+  /** Gene column of each stored value; ascending within a row. */
+  readonly indices: Uint32Array;
+  readonly values: Float32Array;
+  /** Per-cell metadata columns (categoricals decoded to their labels). */
+  readonly obs: Readonly<Record<string, readonly ObsValue[]>>;
+}
+
+export type ExpressionFormat = 'h5ad' | '10x-mtx' | '10x-h5' | 'csv' | 'tsv';
+
+/** Which matrix of the file to read; `auto` prefers raw counts (layers/counts, then raw/X, then X). */
+export type MatrixChoice = 'auto' | 'X' | 'raw' | 'counts';
+
+export interface ExpressionSource {
+  readonly path: string;
+  readonly format: ExpressionFormat;
+  readonly nCells: number;
+  readonly genes: GeneTable;
+  readonly obsColumns: readonly string[];
+  /** Where the values come from inside the file, e.g. `layers/counts`, `raw/X`, `X`, `matrix.mtx.gz`. */
+  readonly matrixLocation: string;
+  chunks(cellsPerChunk: number): AsyncIterable<CellChunk>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  format?: ExpressionFormat;
+  matrix?: MatrixChoice;
+}
