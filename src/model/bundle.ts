@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AtlasError } from '../errors.ts';
+import { REQUIRED_BUNDLE_FILES, bundleIdFor, manifestSchema, type BundleManifest } from './manifest.ts';
+
+/** The demo bundle committed with the project: the default wherever no bundle is named. */
+export const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../../seed/bundle/', import.meta.url));
+
+/** A verified bundle: manifest plus the small vocabulary files, parsed. ONNX files stay on disk. */
+export interface ModelBundle {
+  readonly dir: string;
+  readonly manifest: BundleManifest;
+  /** Ensembl id → cell token id, including `<pad>`, `<mask>`, `<cls>`. */
+  readonly geneVocab: ReadonlyMap<string, number>;
+  /** Ensembl id → Geneformer non-zero median of count/n_counts×10,000. */
+  readonly geneMedians: ReadonlyMap<string, number>;
+  /** Gene symbol → Ensembl id (empty when the bundle ships none). */
+  readonly geneSymbols: ReadonlyMap<string, string>;
+  /** The Hugging Face tokenizer.json, parsed. */
+  readonly tokenizerJson: Record<string, unknown>;
+  filePath(name: string): string;
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function readJson(dir: string, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(join(dir, file), 'utf8'));
+  } catch (error) {
+    throw new AtlasError('BUNDLE_FILE_CORRUPT', `Bundle file ${join(dir, file)} is not valid JSON: ${(error as Error).message}`, {
+      file,
+    });
+  }
+}
+
+function numberMap(value: unknown, file: string): Map<string, number> {
+  if (typeof value !== 'object' || value === null) throw new AtlasError('BUNDLE_FILE_CORRUPT', `${file} must be a JSON object`);
+  const map = new Map<string, number>();
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'number' || !Number.isFinite(entry)) {
+      throw new AtlasError('BUNDLE_FILE_CORRUPT', `${file}: entry ${JSON.stringify(key)} is not a finite number`);
+    }
+    map.set(key, entry);
+  }
+  return map;
+}
+
+/**
+ * Opens a bundle directory: parses the manifest, checks that every listed file exists with the
+ * recorded size and sha256, that the id follows the id rule, and that the vocabularies agree with
+ * the manifest's special ids. Any mismatch is an error naming the file.
+ */
+export async function loadBundle(dir: string = DEMO_BUNDLE_DIR): Promise<ModelBundle> {
+  const root = resolve(dir);
+  const manifestPath = join(root, 'manifest.json');
+  const manifestStat = await stat(manifestPath).catch(() => null);
+  if (!manifestStat) {
+    throw new AtlasError('BUNDLE_NOT_FOUND', `No model bundle at ${root}: manifest.json is missing. Export one with tools/model (see README).`, {
+      dir: root,
+    });
+  }
+  const parsed = manifestSchema.safeParse(await readJson(root, 'manifest.json'));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new AtlasError('BUNDLE_MANIFEST_INVALID', `${manifestPath} is not a langcell-onnx/1 manifest: ${problems}`);
+  }
+  const manifest = parsed.data;
+
+  for (const required of REQUIRED_BUNDLE_FILES) {
+    if (!manifest.files[required]) {
+      throw new AtlasError('BUNDLE_MANIFEST_INVALID', `${manifestPath} does not list the required file ${required}`, { file: required });
+    }
+  }
+  await Promise.all(
+    Object.entries(manifest.files).map(async ([file, expected]) => {
+      const path = join(root, file);
+      const info = await stat(path).catch(() => null);
+      if (!info) throw new AtlasError('BUNDLE_FILE_MISSING', `Bundle file ${path} is missing`, { file });
+      if (info.size !== expected.bytes) {
+        throw new AtlasError('BUNDLE_FILE_CORRUPT', `Bundle file ${path} has ${info.size} bytes, the manifest records ${expected.bytes}`, {
+          file,
+        });
+      }
+      const actual = await sha256OfFile(path);
+      if (actual !== expected.sha256) {
+        throw new AtlasError('BUNDLE_FILE_CORRUPT', `Bundle file ${path} has sha256 ${actual}, the manifest records ${expected.sha256}`, {
+          file,
+        });
+      }
+    }),
+  );
+  const expectedId = bundleIdFor(manifest.name, manifest.files);
+  if (manifest.id !== expectedId) {
+    throw new AtlasError('BUNDLE_MANIFEST_INVALID', `${manifestPath}: id ${manifest.id} does not follow the id rule (expected ${expectedId})`);
+  }
+
+  const geneVocab = numberMap(await readJson(root, 'gene_vocab.json'), 'gene_vocab.json');
+  const specials: Array<[string, number]> = [
+    ['<pad>', manifest.cell.padId],
+    ['<mask>', manifest.cell.maskId],
+    ['<cls>', manifest.cell.clsId],
+  ];
+  for (const [token, id] of specials) {
+    if (geneVocab.get(token) !== id) {
+      throw new AtlasError('BUNDLE_FILE_CORRUPT', `gene_vocab.json maps ${token} to ${geneVocab.get(token)}, the manifest says ${id}`);
+    }
+  }
+  if (geneVocab.size > manifest.cell.vocabSize) {
+    throw new AtlasError('BUNDLE_FILE_CORRUPT', `gene_vocab.json has ${geneVocab.size} ids but the cell encoder embeds only ${manifest.cell.vocabSize}`);
+  }
+  const geneMedians = numberMap(await readJson(root, 'gene_medians.json'), 'gene_medians.json');
+  const geneSymbols = new Map<string, string>();
+  if (manifest.files['gene_symbols.json']) {
+    const symbols = await readJson(root, 'gene_symbols.json');
+    for (const [symbol, id] of Object.entries(symbols as Record<string, unknown>)) {
+      if (typeof id === 'string') geneSymbols.set(symbol, id);
+    }
+  }
+  const tokenizerJson = (await readJson(root, 'tokenizer.json')) as Record<string, unknown>;
+
+  return {
+    dir: root,
+    manifest,
+    geneVocab,
+    geneMedians,
+    geneSymbols,
+    tokenizerJson,
+    filePath: (name: string) => join(root, name),
+  };
+}

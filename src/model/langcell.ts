@@ -1,0 +1,144 @@
+import type { BatchingOptions } from './batching.ts';
+import { DEFAULT_BATCHING } from './batching.ts';
+import { DEMO_BUNDLE_DIR, loadBundle, type ModelBundle } from './bundle.ts';
+import { CellTokenizer } from './cell-tokenizer.ts';
+import { CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
+import { decideLabel, similarities, topIndices, type LabelDecision } from './scoring.ts';
+import { DEFAULT_SESSION_OPTIONS, SessionFactory, type ExecutionProvider, type SessionOptions } from './sessions.ts';
+import { TextTokenizer } from './text-tokenizer.ts';
+
+export interface OpenModelOptions {
+  bundleDir?: string;
+  session?: SessionOptions;
+  batching?: BatchingOptions;
+}
+
+/** Candidate labels for annotation: their prompt texts, encoded once and reused for every cell. */
+export interface LabelSet {
+  readonly prompts: readonly string[];
+  /** K × embeddingDim, L2-normalized. */
+  readonly embeddings: Float32Array;
+}
+
+export interface AnnotateOptions {
+  /** Rerank the top-m zero-shot candidates with CTM. */
+  rerank: boolean;
+  topM: number;
+  /** Below this confidence the answer is "unassigned". */
+  abstainBelow: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_ANNOTATE_OPTIONS: AnnotateOptions = { rerank: true, topM: 3, abstainBelow: 0.5 };
+
+/**
+ * LangCell as the rest of the service sees it: a verified bundle, its two tokenizers and its three
+ * graphs (sessions created lazily, so a process that only embeds cells never loads the text side).
+ */
+export class LangCellModel {
+  readonly cellTokenizer: CellTokenizer;
+  readonly textTokenizer: TextTokenizer;
+  private readonly sessions: SessionFactory;
+  private cellEncoderPromise?: Promise<CellEncoder>;
+  private textEncoderPromise?: Promise<TextEncoder>;
+  private ctmPromise?: Promise<CtmScorer>;
+
+  private constructor(
+    readonly bundle: ModelBundle,
+    sessionOptions: SessionOptions,
+    readonly batching: BatchingOptions,
+  ) {
+    this.cellTokenizer = new CellTokenizer(bundle.manifest.cell.clsId, bundle.manifest.cell.maxLength);
+    this.textTokenizer = new TextTokenizer(bundle);
+    this.sessions = new SessionFactory(sessionOptions);
+  }
+
+  static async open(options: OpenModelOptions = {}): Promise<LangCellModel> {
+    const bundle = await loadBundle(options.bundleDir ?? DEMO_BUNDLE_DIR);
+    return new LangCellModel(bundle, options.session ?? DEFAULT_SESSION_OPTIONS, options.batching ?? DEFAULT_BATCHING);
+  }
+
+  get id(): string {
+    return this.bundle.manifest.id;
+  }
+
+  get embeddingDim(): number {
+    return this.bundle.manifest.embeddingDim;
+  }
+
+  /** The execution provider actually in use (after the first graph was loaded). */
+  get executionProvider(): ExecutionProvider | undefined {
+    return this.sessions.provider;
+  }
+
+  private cellEncoder(): Promise<CellEncoder> {
+    this.cellEncoderPromise ??= CellEncoder.create(this.bundle, this.sessions);
+    return this.cellEncoderPromise;
+  }
+
+  private textEncoder(): Promise<TextEncoder> {
+    this.textEncoderPromise ??= TextEncoder.create(this.bundle, this.sessions);
+    return this.textEncoderPromise;
+  }
+
+  private ctm(): Promise<CtmScorer> {
+    this.ctmPromise ??= CtmScorer.create(this.bundle, this.sessions);
+    return this.ctmPromise;
+  }
+
+  async embedCells(cells: readonly Int32Array[], options: EncodeOptions = {}): Promise<CellEncoding> {
+    return (await this.cellEncoder()).encode(cells, { batching: this.batching, ...options });
+  }
+
+  async embedTexts(texts: readonly string[]): Promise<Float32Array> {
+    return (await this.textEncoder()).encode(texts.map((t) => this.textTokenizer.tokenize(t)));
+  }
+
+  async labelSet(prompts: readonly string[]): Promise<LabelSet> {
+    return { prompts, embeddings: await this.embedTexts(prompts) };
+  }
+
+  /** p_match of each cell against each text: N × K. */
+  async matchCells(cells: readonly CellHiddenStates[], texts: readonly string[]): Promise<Float32Array> {
+    return (await this.ctm()).score(
+      cells,
+      texts.map((t) => this.textTokenizer.tokenize(t)),
+      this.batching,
+    );
+  }
+
+  /**
+   * Zero-shot annotation of tokenized cells against candidate labels, with CTM on each cell's top-m
+   * candidates. Cells that share the same top-m set are scored together in one CTM run.
+   */
+  async annotateCells(cells: readonly Int32Array[], labels: LabelSet, options: AnnotateOptions = DEFAULT_ANNOTATE_OPTIONS): Promise<LabelDecision[]> {
+    const { temperature, alpha } = this.bundle.manifest.scoring;
+    const dim = this.embeddingDim;
+    const encoding = await this.embedCells(cells, { keepHidden: options.rerank, onProgress: options.onProgress });
+    const cellSimilarities = cells.map((_, i) => similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim));
+    const pMatch = cells.map(() => new Map<number, number>());
+
+    if (options.rerank && encoding.hidden) {
+      const groups = new Map<string, { labels: number[]; cells: number[] }>();
+      cellSimilarities.forEach((sims, cell) => {
+        const candidates = topIndices(sims, options.topM).sort((a, b) => a - b);
+        const key = candidates.join(',');
+        const group = groups.get(key) ?? { labels: candidates, cells: [] };
+        group.cells.push(cell);
+        groups.set(key, group);
+      });
+      for (const group of groups.values()) {
+        const scores = await this.matchCells(
+          group.cells.map((c) => encoding.hidden![c]!),
+          group.labels.map((l) => labels.prompts[l]!),
+        );
+        group.cells.forEach((cell, row) =>
+          group.labels.forEach((label, column) => pMatch[cell]!.set(label, scores[row * group.labels.length + column]!)),
+        );
+      }
+    }
+    return cellSimilarities.map((sims, cell) =>
+      decideLabel({ similarities: sims, temperature, alpha, pMatch: pMatch[cell]!, abstainBelow: options.abstainBelow }),
+    );
+  }
+}

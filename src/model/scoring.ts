@@ -1,0 +1,119 @@
+/**
+ * LangCell's scoring (langcell-model.md §4) plus the service's additions, as pure functions.
+ *
+ *   zero-shot_k = softmax_k(cell · text_k / T)                 T = 0.05
+ *   ctm_k       = softmax_k(p_match_k)                         LangCell's second softmax, kept as is
+ *   fused_k     = α · zero-shot_k + (1 − α) · ctm_k            α from the bundle (LangCell: 0.1)
+ *
+ * CTM is run on the top-m labels by zero-shot only. The labels it does not score are taken to be
+ * non-matching (p_match = 0): then ctm_k is exactly LangCell's softmax over all K labels whenever
+ * those labels would indeed have scored 0, and the ranking of the scored labels is unchanged.
+ *
+ * The reported confidence is one number in [0, 1]:
+ *   confidence = α · zero-shot(winner) + (1 − α) · p_match(winner)
+ * — the same α-weighting applied to two calibrated probabilities (how much the cell prefers this
+ * label over the other candidates, and how likely the cell–text pair matches), because LangCell's
+ * second softmax compresses fused scores (with 8 labels a certain cell gets at most ≈ 0.28 from
+ * the CTM term) and so cannot be read as a probability. Without CTM it is the zero-shot probability.
+ */
+
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i += 1) max = Math.max(max, logits[i]! / temperature);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i += 1) {
+    out[i] = Math.exp(logits[i]! / temperature - max);
+    sum += out[i]!;
+  }
+  for (let i = 0; i < out.length; i += 1) out[i]! /= sum;
+  return out;
+}
+
+/** Cosine similarity of one L2-normalized cell embedding to K label embeddings (row-major K × D). */
+export function similarities(cell: Float32Array, labels: Float32Array, dim: number): Float64Array {
+  const count = labels.length / dim;
+  const out = new Float64Array(count);
+  for (let k = 0; k < count; k += 1) {
+    let dot = 0;
+    for (let d = 0; d < dim; d += 1) dot += cell[d]! * labels[k * dim + d]!;
+    out[k] = dot;
+  }
+  return out;
+}
+
+/** Indices of the m largest scores, best first (ties: lower index first). */
+export function topIndices(scores: ArrayLike<number>, m: number): number[] {
+  return Array.from({ length: scores.length }, (_, i) => i)
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .slice(0, Math.max(0, m));
+}
+
+/**
+ * LangCell's CTM distribution over all K labels when only some were scored: unscored labels count
+ * as p_match = 0 in the softmax. `scored` maps label index → p_match.
+ */
+export function ctmDistribution(labelCount: number, scored: ReadonlyMap<number, number>): Float64Array {
+  const pMatch = new Float64Array(labelCount);
+  for (const [label, p] of scored) pMatch[label] = p;
+  return softmax(pMatch);
+}
+
+export function fuse(zeroShot: Float64Array, ctm: Float64Array, alpha: number): Float64Array {
+  const out = new Float64Array(zeroShot.length);
+  for (let k = 0; k < out.length; k += 1) out[k] = alpha * zeroShot[k]! + (1 - alpha) * ctm[k]!;
+  return out;
+}
+
+export interface LabelScore {
+  /** Index into the candidate labels. */
+  readonly label: number;
+  readonly similarity: number;
+  readonly zeroShot: number;
+  /** CTM match probability; null when the label was not reranked. */
+  readonly pMatch: number | null;
+  /** LangCell's fused score (equals zeroShot when nothing was reranked). */
+  readonly fused: number;
+}
+
+export interface LabelDecision {
+  /** Winning candidate index, or null when the confidence is below the abstain threshold. */
+  readonly label: number | null;
+  /** Best candidate regardless of abstention. */
+  readonly best: number;
+  readonly confidence: number;
+  /** Every candidate, best fused score first. */
+  readonly scores: readonly LabelScore[];
+}
+
+export interface DecisionInputs {
+  similarities: Float64Array;
+  temperature: number;
+  alpha: number;
+  /** p_match of the reranked candidates (label index → p); empty for zero-shot only. */
+  pMatch: ReadonlyMap<number, number>;
+  abstainBelow: number;
+}
+
+/** Turns similarities (and CTM scores of the top-m) into LangCell's prediction and one confidence. */
+export function decideLabel(inputs: DecisionInputs): LabelDecision {
+  const zeroShot = softmax(inputs.similarities, inputs.temperature);
+  const reranked = inputs.pMatch.size > 0;
+  const fused = reranked ? fuse(zeroShot, ctmDistribution(zeroShot.length, inputs.pMatch), inputs.alpha) : zeroShot;
+  const order = topIndices(fused, fused.length);
+  const best = order[0]!;
+  const bestMatch = inputs.pMatch.get(best);
+  const confidence = bestMatch === undefined ? zeroShot[best]! : inputs.alpha * zeroShot[best]! + (1 - inputs.alpha) * bestMatch;
+  return {
+    label: confidence >= inputs.abstainBelow ? best : null,
+    best,
+    confidence,
+    scores: order.map((label) => ({
+      label,
+      similarity: inputs.similarities[label]!,
+      zeroShot: zeroShot[label]!,
+      pMatch: inputs.pMatch.get(label) ?? null,
+      fused: fused[label]!,
+    })),
+  };
+}
