@@ -1,6 +1,6 @@
 import { AtlasError } from '../errors.ts';
 import type { GeneTable } from '../ingest/readers/types.ts';
-import type { ModelBundle } from './bundle.ts';
+import type { GeneVocabulary } from './gene-vocabulary.ts';
 
 /** How a file's gene columns map onto the cell vocabulary; the cell tokenizer's only view of genes. */
 export interface GeneMapping {
@@ -36,7 +36,7 @@ export function unversionedEnsemblId(id: string): string {
   return dot > 0 && ENSEMBL_ID.test(id) ? id.slice(0, dot) : id;
 }
 
-type Vocabulary = Pick<ModelBundle, 'geneVocab' | 'geneMedians' | 'geneSymbols'>;
+type Vocabulary = Pick<GeneVocabulary, 'geneVocab' | 'geneMedians' | 'geneSymbols'>;
 
 function mapIds(ids: readonly string[], vocabulary: Vocabulary, viaSymbols: boolean): { tokenIds: Int32Array; medians: Float64Array; matched: number } {
   const tokenIds = new Int32Array(ids.length).fill(-1);
