@@ -130,7 +130,7 @@ def load_into(module: nn.Module, state: Mapping[str, torch.Tensor], where: str) 
             problems.append(f"unexpected key {key!r} (shape {_shape(state[key])})")
     if problems:
         shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise CheckpointError(f"{where} does not match its config:\n  " + "\n  ".join(shown))
+        raise CheckpointError(f"{where} does not match the module built from the config:\n  " + "\n  ".join(shown))
     for key, value in state.items():
         if not value.is_floating_point():
             raise CheckpointError(f"{where}: key {key!r} has dtype {value.dtype}, expected a float tensor")
