@@ -82,11 +82,17 @@ const LIBRARY_MEDIAN = 4000;
 const LIBRARY_LOG_SD = 0.38;
 const LIBRARY_MIN = 1200;
 const LIBRARY_MAX = 14000;
-/** Per-type random log-scale jitter of every gene: weak signal beyond the named programs. */
-const TYPE_JITTER_LOG_SD = 0.2;
-/** Fraction of background genes that are differentially expressed in a given type, and how much. */
-const BACKGROUND_DE_FRACTION = 0.05;
+/** Random log-scale jitter of every gene per lineage and per type: signal beyond the programs. */
+const LINEAGE_JITTER_LOG_SD = 0.2;
+const TYPE_JITTER_LOG_SD = 0.05;
+/** Fraction of background genes differentially expressed per lineage / per type, and how much. */
+const LINEAGE_DE_FRACTION = 0.05;
+const TYPE_DE_FRACTION = 0.01;
 const BACKGROUND_DE_LOG2_SD = 1.2;
+/** Per-cell log2 scaling of the type program: 2^(s·lfc), s ~ N(0, sd) clamped. */
+const IDENTITY_STRENGTH_SD = 0.25;
+const IDENTITY_STRENGTH_MIN = -0.6;
+const IDENTITY_STRENGTH_MAX = 0.25;
 const DONOR_EFFECT_LOG_SD = 0.15;
 const BATCH_EFFECT_LOG_SD = 0.1;
 const BATCH_DEPTH_FACTORS: Readonly<Record<string, number>> = { batch1: 1.0, batch2: 1.15 };
@@ -160,6 +166,8 @@ interface ExpressionModel {
   /** Normalized gene shares per (cell type, donor): profiles[typeIndex][donorIndex]. */
   readonly profiles: readonly (readonly Float64Array[])[];
   readonly dispersion: Float64Array;
+  /** Each type's own expression program, for per-cell variation of its strength. */
+  readonly typePrograms: readonly CellStateProgram[];
   readonly continua: readonly (CellStateProgram | undefined)[];
   readonly proliferation: CellStateProgram;
   readonly interferon: CellStateProgram;
@@ -205,6 +213,24 @@ function buildExpressionModel(seed: number): ExpressionModel {
     BATCHES.map((batch) => [batch, Float64Array.from(GENES, () => BATCH_EFFECT_LOG_SD * rng.normal())]),
   );
 
+  // Beyond the named programs, types differ by random log-scale shifts: mostly shared within a
+  // lineage (CD4 T, CD8 T and Treg look alike), a little per type; a few background genes are
+  // differentially expressed per lineage and fewer per type.
+  const backgroundShift = (deFraction: number, jitterSd: number): Float64Array =>
+    Float64Array.from(GENES, (gene) => {
+      let shift = jitterSd * rng.normal();
+      if (gene.role === 'background' && rng.uniform() < deFraction) {
+        shift += BACKGROUND_DE_LOG2_SD * rng.normal() * Math.LN2;
+      }
+      return shift;
+    });
+  const lineageShifts = new Map(
+    [...new Set(CELL_TYPES.map((spec) => spec.lineage))].map((lineage) => [
+      lineage,
+      backgroundShift(LINEAGE_DE_FRACTION, LINEAGE_JITTER_LOG_SD),
+    ]),
+  );
+
   const profiles = CELL_TYPES.map((spec) => {
     const typeLog = Float64Array.from(baselineLog);
     for (const [symbol, lfc] of Object.entries(spec.expression)) {
@@ -212,13 +238,12 @@ function buildExpressionModel(seed: number): ExpressionModel {
       typeLog[g] = (typeLog[g] ?? 0) + lfc * Math.LN2;
     }
     const roleShifts = ROLE_SHIFTS[spec.key] ?? {};
+    const lineageShift = lineageShifts.get(spec.lineage) as Float64Array;
+    const typeShift = backgroundShift(TYPE_DE_FRACTION, TYPE_JITTER_LOG_SD);
     for (let g = 0; g < geneCount; g += 1) {
-      const gene = GENES[g] as GeneEntry;
-      let shift = (roleShifts[gene.role] ?? 0) * Math.LN2 + TYPE_JITTER_LOG_SD * rng.normal();
-      if (gene.role === 'background' && rng.uniform() < BACKGROUND_DE_FRACTION) {
-        shift += BACKGROUND_DE_LOG2_SD * rng.normal() * Math.LN2;
-      }
-      typeLog[g] = (typeLog[g] ?? 0) + shift;
+      const role = (GENES[g] as GeneEntry).role;
+      typeLog[g] =
+        (typeLog[g] ?? 0) + (roleShifts[role] ?? 0) * Math.LN2 + (lineageShift[g] ?? 0) + (typeShift[g] ?? 0);
     }
     return DONORS.map((donor, d) => {
       const donorLog = donorEffects[d] as Float64Array;
@@ -234,6 +259,7 @@ function buildExpressionModel(seed: number): ExpressionModel {
   return {
     profiles,
     dispersion,
+    typePrograms: CELL_TYPES.map((spec) => programToState(spec.expression, `cell type ${spec.key}`)),
     continua: CELL_TYPES.map((spec) =>
       spec.continuum === undefined ? undefined : programToState(spec.continuum, `continuum of ${spec.key}`),
     ),
@@ -374,6 +400,10 @@ function sampleCellRow(
 
   shares.set((model.profiles[t] as readonly Float64Array[])[d] as Float64Array);
   let total = 1;
+  // Cells differ in how strongly they show their type's identity (maturation, RNA capture), which
+  // blurs the boundaries between related types.
+  const identityStrength = Math.min(IDENTITY_STRENGTH_MAX, Math.max(IDENTITY_STRENGTH_MIN, IDENTITY_STRENGTH_SD * rng.normal()));
+  total += applyProgram(shares, model.typePrograms[t] as CellStateProgram, identityStrength);
   const continuum = model.continua[t];
   if (continuum !== undefined) total += applyProgram(shares, continuum, 2 * rng.uniform() - 1);
   if (rng.uniform() < spec.cyclingFraction) total += applyProgram(shares, model.proliferation, 0.7 + 0.3 * rng.uniform());

@@ -23,8 +23,12 @@ export type CellTypeKey =
 /** log2 fold change over baseline, by gene symbol. */
 export type ExpressionProgram = Readonly<Record<string, number>>;
 
+/** Types of one lineage share most of their transcriptome beyond the named programs. */
+export type Lineage = 't_nk' | 'b' | 'myeloid' | 'pdc' | 'megakaryocyte' | 'progenitor';
+
 export interface CellTypeSpec {
   readonly key: CellTypeKey;
+  readonly lineage: Lineage;
   /** Cell Ontology label: the label stored with each cell and used in the LangCell prompt. */
   readonly name: string;
   readonly ontologyId: string;
@@ -79,6 +83,7 @@ const CYTOTOXIC: ExpressionProgram = {
 export const CELL_TYPES: readonly CellTypeSpec[] = [
   {
     key: 'cd4_t',
+    lineage: 't_nk',
     name: 'CD4-positive, alpha-beta T cell',
     ontologyId: 'CL:0000624',
     proportion: 0.31,
@@ -91,6 +96,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'cd14_mono',
+    lineage: 'myeloid',
     name: 'CD14-positive monocyte',
     ontologyId: 'CL:0001054',
     proportion: 0.17,
@@ -107,6 +113,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'cd8_t',
+    lineage: 't_nk',
     name: 'CD8-positive, alpha-beta T cell',
     ontologyId: 'CL:0000625',
     proportion: 0.13,
@@ -123,6 +130,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'b_cell',
+    lineage: 'b',
     name: 'B cell',
     ontologyId: 'CL:0000236',
     proportion: 0.1,
@@ -140,6 +148,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'nk_cell',
+    lineage: 't_nk',
     name: 'natural killer cell',
     ontologyId: 'CL:0000623',
     proportion: 0.09,
@@ -155,6 +164,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'fcgr3a_mono',
+    lineage: 'myeloid',
     name: 'CD14-low, CD16-positive monocyte',
     ontologyId: 'CL:0002396',
     proportion: 0.055,
@@ -173,6 +183,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'treg',
+    lineage: 't_nk',
     name: 'CD4-positive, CD25-positive, alpha-beta regulatory T cell',
     ontologyId: 'CL:0000792',
     proportion: 0.04,
@@ -191,6 +202,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'dendritic',
+    lineage: 'myeloid',
     name: 'dendritic cell',
     ontologyId: 'CL:0000451',
     proportion: 0.03,
@@ -208,6 +220,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'megakaryocyte',
+    lineage: 'megakaryocyte',
     name: 'megakaryocyte',
     ontologyId: 'CL:0000556',
     proportion: 0.025,
@@ -223,6 +236,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'pdc',
+    lineage: 'pdc',
     name: 'plasmacytoid dendritic cell',
     ontologyId: 'CL:0000784',
     proportion: 0.02,
@@ -240,6 +254,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'plasma',
+    lineage: 'b',
     name: 'plasma cell',
     ontologyId: 'CL:0000786',
     proportion: 0.015,
@@ -256,6 +271,7 @@ export const CELL_TYPES: readonly CellTypeSpec[] = [
   },
   {
     key: 'hspc',
+    lineage: 'progenitor',
     name: 'hematopoietic precursor cell',
     ontologyId: 'CL:0008001',
     proportion: 0.015,
