@@ -156,7 +156,8 @@ def pad_batch(rows: Sequence[Sequence[int]], pad_id: int):
     return ids, mask
 
 
-def compute_reference(parts: LangCellParts, cells: List[List[int]], text_ids: List[List[int]], cell_pad_id: int):
+def compute_reference(parts: LangCellParts, cells: List[List[int]], texts: Sequence[str], text_ids: List[List[int]],
+                      cell_pad_id: int) -> Dict[str, Any]:
     """LangCell's computations one item at a time: cells padded together (as its collator does),
     texts one at a time (as text_encode), CTM one (cell, text) pair at a time (as ctm)."""
     parts.eval()
@@ -174,7 +175,7 @@ def compute_reference(parts: LangCellParts, cells: List[List[int]], text_ids: Li
         "cells": [{"input_ids": c} for c in cells],
         "cell_embedding": cell_emb.tolist(),
         "cell_hidden_cls": hidden[:, 0].tolist(),
-        "texts": None,  # filled by the caller, which knows the strings
+        "texts": [{"text": t, "input_ids": ids} for t, ids in zip(texts, text_ids)],
         "text_embedding": text_emb.tolist(),
         "p_match": p_match.tolist(),
     }
@@ -285,8 +286,7 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     log("computing reference outputs with PyTorch ...")
     cells = reference_cells(gene_vocab, cell_max, seed)
     text_ids = [tokenizer.encode(t, text_max) for t in reference_texts]
-    reference = compute_reference(parts, cells, text_ids, cell_pad_id=gene_vocab[PAD_TOKEN])
-    reference["texts"] = [{"text": t, "input_ids": ids} for t, ids in zip(reference_texts, text_ids)]
+    reference = compute_reference(parts, cells, reference_texts, text_ids, cell_pad_id=gene_vocab[PAD_TOKEN])
     _write_json(os.path.join(out_dir, "reference_outputs.json"), reference)
 
     prov = dict(provenance)
