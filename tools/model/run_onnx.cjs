@@ -14,9 +14,10 @@ async function main() {
   const session = await ort.InferenceSession.create(request.model);
   const feeds = {};
   for (const input of request.inputs) {
-    const bytes = fs.readFileSync(input.file);
+    // Copy into a fresh ArrayBuffer: typed arrays need an offset aligned to their element size.
+    const bytes = new Uint8Array(fs.readFileSync(input.file));
     const Ctor = ARRAYS[input.type];
-    const data = new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
+    const data = new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
     feeds[input.name] = new ort.Tensor(input.type, data, input.dims);
   }
   const results = await session.run(feeds);
