@@ -1,0 +1,415 @@
+/**
+ * The .h5ad reader. Matrices: `layers/counts`, `raw/X` (legacy: `raw.X`), `X`; each stored as CSR
+ * (`csr_matrix` / `h5sparse_format=csr`), CSC (`csc_matrix` / `h5sparse_format=csc`) or a dense
+ * 2-D dataset, with any integer or float dtype (values become Float32).
+ *
+ * Memory per layout while streaming `cellsPerChunk` cells:
+ * - CSR: the chunk's indptr slice and its own entries (indices + data slices), nothing more.
+ * - dense: row blocks of at most DENSE_READ_VALUES values (32 MB as float64) plus the chunk's CSR.
+ * - CSC (gene-major): one pass over the matrix in blocks of CSC_READ_ENTRIES entries spools
+ *   entries to temporary per-bucket files (see cell-spool.ts: ≤ 16 MiB of buffers, then one
+ *   bucket ≈ 12 B × nnz / 256 in memory), plus O(nGenes) column pointers. Each `chunks()` call
+ *   makes its own spool and deletes it when iteration ends.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { AtlasError } from '../../errors.ts';
+import type { CellChunk, ExpressionSource, GeneTable, MatrixChoice, OpenOptions } from './types.ts';
+import type { Dataset, Entity, H5File } from './hdf5.ts';
+import {
+  H5T,
+  assertFiltersSupported,
+  datasetLength,
+  describeDtype,
+  getChild,
+  isDataset,
+  isGroup,
+  numberListAttribute,
+  openHdf5,
+  readNumericRows,
+  stringAttribute,
+  toNumberArray,
+} from './hdf5.ts';
+import type { CsrRows } from './csr.ts';
+import { assertChunkSize, concatCsr, denseRowsToCsr, normalizeRows, toCheckedIndices, toFloat32 } from './csr.ts';
+import { CellBucketSpool, sliceRows } from './cell-spool.ts';
+import type { DataFrameReader } from './h5ad-frame.ts';
+import { openFrame } from './h5ad-frame.ts';
+
+const DENSE_READ_VALUES = 4 * 1024 * 1024;
+const CSC_READ_ENTRIES = 1024 * 1024;
+
+type SparseLayout = 'csr' | 'csc';
+
+interface SparseStorage {
+  readonly layout: SparseLayout;
+  readonly data: Dataset;
+  readonly indices: Dataset;
+  readonly indptr: Dataset;
+}
+
+type MatrixStorage = SparseStorage | { readonly layout: 'dense'; readonly dataset: Dataset };
+
+interface MatrixCandidate {
+  readonly choice: Exclude<MatrixChoice, 'auto'>;
+  /** Path of the matrix in the file. */
+  readonly location: string;
+  /** Path of the dataframe describing its genes. */
+  readonly geneFrame: string;
+}
+
+export interface H5adSource extends ExpressionSource {
+  readonly nGenes: number;
+  readonly layout: MatrixStorage['layout'];
+  /** Stored entries (sparse) or cells × genes (dense). */
+  readonly storedEntries: number;
+}
+
+/** The matrices present, in the `auto` preference order: raw counts first. */
+function findMatrices(file: H5File): MatrixCandidate[] {
+  const found: MatrixCandidate[] = [];
+  const layers = file.get('layers');
+  if (isGroup(layers) && getChild(layers, 'counts')) {
+    found.push({ choice: 'counts', location: 'layers/counts', geneFrame: 'var' });
+  }
+  const raw = file.get('raw');
+  if (isGroup(raw) && getChild(raw, 'X')) {
+    found.push({ choice: 'raw', location: 'raw/X', geneFrame: getChild(raw, 'var') ? 'raw/var' : 'var' });
+  } else if (getChild(file, 'raw.X')) {
+    // anndata ≤ 0.6 wrote raw as dotted top-level names.
+    found.push({ choice: 'raw', location: 'raw.X', geneFrame: getChild(file, 'raw.var') ? 'raw.var' : 'var' });
+  }
+  if (getChild(file, 'X')) found.push({ choice: 'X', location: 'X', geneFrame: 'var' });
+  return found;
+}
+
+function chooseMatrix(found: readonly MatrixCandidate[], choice: MatrixChoice, filePath: string): MatrixCandidate {
+  const picked = choice === 'auto' ? found[0] : found.find((candidate) => candidate.choice === choice);
+  if (picked) return picked;
+  const wanted = choice === 'auto' ? 'any of layers/counts, raw/X, X' : { counts: 'layers/counts', raw: 'raw/X', X: 'X' }[choice];
+  const present = found.map((candidate) => `${candidate.location} (--matrix ${candidate.choice})`).join(', ');
+  throw new AtlasError(
+    'MATRIX_NOT_FOUND',
+    `${filePath} has no matrix ${wanted}. ` +
+      (present ? `Matrices present: ${present}; choose one of them.` : 'The file holds no expression matrix at all.'),
+    { path: filePath, field: wanted, present: found.map((candidate) => candidate.location) },
+  );
+}
+
+function requireDataset(group: Entity, member: string, location: string, filePath: string): Dataset {
+  const entity = isGroup(group) ? getChild(group, member) : null;
+  if (!isDataset(entity)) {
+    throw new AtlasError(
+      'FILE_CORRUPT',
+      `${filePath}: sparse matrix ${location} has no '${member}' dataset. Write the file again with anndata.`,
+      { path: filePath, field: `${location}/${member}` },
+    );
+  }
+  assertFiltersSupported(entity, filePath);
+  return entity;
+}
+
+function assertNumeric(dataset: Dataset, filePath: string): void {
+  const { type } = dataset.metadata;
+  if (type !== H5T.INTEGER && type !== H5T.FLOAT) {
+    throw new AtlasError(
+      'UNSUPPORTED_FORMAT',
+      `${filePath}: ${dataset.path} holds ${describeDtype(dataset.metadata)} values; expression values must be ` +
+        'integers or floats.',
+      { path: filePath, dataset: dataset.path },
+    );
+  }
+}
+
+/** Storage layout and shape [cells, genes] of the matrix at `location`. */
+function describeMatrix(
+  file: H5File,
+  location: string,
+  frameLengths: { cells: number; genes: number },
+  filePath: string,
+): { storage: MatrixStorage; shape: [number, number] } {
+  const entity = file.get(location);
+  if (isDataset(entity)) {
+    assertFiltersSupported(entity, filePath);
+    assertNumeric(entity, filePath);
+    const shape = entity.shape ?? [];
+    if (shape.length !== 2) {
+      throw new AtlasError(
+        'UNSUPPORTED_FORMAT',
+        `${filePath}: ${location} is a ${shape.length}-D dataset; a dense matrix must be 2-D (cells × genes).`,
+        { path: filePath, field: location },
+      );
+    }
+    return { storage: { layout: 'dense', dataset: entity }, shape: [shape[0] ?? 0, shape[1] ?? 0] };
+  }
+  if (!isGroup(entity)) {
+    throw new AtlasError('FILE_CORRUPT', `${filePath}: ${location} is neither a dataset nor a group.`, {
+      path: filePath,
+      field: location,
+    });
+  }
+  const encoding = stringAttribute(entity, 'encoding-type') ?? stringAttribute(entity, 'h5sparse_format');
+  const layout: SparseLayout | undefined =
+    encoding === 'csr_matrix' || encoding === 'csr' ? 'csr' : encoding === 'csc_matrix' || encoding === 'csc' ? 'csc' : undefined;
+  if (!layout) {
+    throw new AtlasError(
+      'UNSUPPORTED_FORMAT',
+      `${filePath}: ${location} is stored as '${encoding ?? 'an unmarked group'}'; this reader handles CSR, CSC and ` +
+        'dense matrices. Convert it in Python: `adata.X = scipy.sparse.csr_matrix(adata.X); adata.write_h5ad(path)`.',
+      { path: filePath, field: location, encoding },
+    );
+  }
+  const data = requireDataset(entity, 'data', location, filePath);
+  const indices = requireDataset(entity, 'indices', location, filePath);
+  const indptr = requireDataset(entity, 'indptr', location, filePath);
+  assertNumeric(data, filePath);
+  const declared = numberListAttribute(entity, 'shape') ?? numberListAttribute(entity, 'h5sparse_shape');
+  const pointers = datasetLength(indptr) - 1;
+  // anndata always writes the shape; without it, the pointer axis comes from indptr and the other from obs/var.
+  const shape: [number, number] =
+    declared && declared.length === 2
+      ? [declared[0] ?? 0, declared[1] ?? 0]
+      : layout === 'csr'
+        ? [pointers, frameLengths.genes]
+        : [frameLengths.cells, pointers];
+  return { storage: { layout, data, indices, indptr }, shape };
+}
+
+function mismatch(filePath: string, field: string, message: string, details: Record<string, unknown>): AtlasError {
+  return new AtlasError('DIMENSION_MISMATCH', `${filePath}: ${message}`, { path: filePath, field, ...details });
+}
+
+/** Checks the sparse arrays against the shape before any chunk is read. */
+function checkSparseConsistency(
+  storage: SparseStorage,
+  shape: [number, number],
+  location: string,
+  filePath: string,
+): void {
+  const nnz = datasetLength(storage.data);
+  if (datasetLength(storage.indices) !== nnz) {
+    throw mismatch(filePath, `${location}/indices`, `${location}/indices has ${datasetLength(storage.indices)} entries but ${location}/data has ${nnz}. The file is damaged; write it again with anndata.`, {});
+  }
+  const majorAxis = storage.layout === 'csr' ? shape[0] : shape[1];
+  const pointers = datasetLength(storage.indptr);
+  if (pointers !== majorAxis + 1) {
+    const axis = storage.layout === 'csr' ? 'cells (obs)' : 'genes (var)';
+    throw mismatch(
+      filePath,
+      `${location}/indptr`,
+      `${location}/indptr has ${pointers} entries but the matrix has ${majorAxis} ${axis}, so it needs ${majorAxis + 1}. ` +
+        'The matrix does not belong to this obs/var; write the file again with anndata.',
+      { indptr: pointers, expected: majorAxis + 1 },
+    );
+  }
+  const [first, last] = [
+    Number(readNumericRows(storage.indptr, 0, 1, filePath)[0]),
+    Number(readNumericRows(storage.indptr, pointers - 1, pointers, filePath)[0]),
+  ];
+  if (first !== 0 || last !== nnz) {
+    throw mismatch(
+      filePath,
+      `${location}/indptr`,
+      `${location}/indptr runs from ${first} to ${last} but ${location}/data has ${nnz} entries. The file is damaged; write it again with anndata.`,
+      { first, last, nnz },
+    );
+  }
+}
+
+export async function openH5ad(filePath: string, options: OpenOptions = {}): Promise<H5adSource> {
+  const file = await openHdf5(filePath);
+  try {
+    return buildSource(file, filePath, options.matrix ?? 'auto');
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5adSource {
+  const candidate = chooseMatrix(findMatrices(file), choice, filePath);
+  const obsFrame = openFrame(file, 'obs', filePath);
+  const geneFrame = openFrame(file, candidate.geneFrame, filePath);
+  const { storage, shape } = describeMatrix(
+    file,
+    candidate.location,
+    { cells: obsFrame.length, genes: geneFrame.length },
+    filePath,
+  );
+  const [nCells, nGenes] = shape;
+
+  if (nCells === 0 || nGenes === 0) {
+    throw new AtlasError(
+      'EMPTY_MATRIX',
+      `${filePath}: ${candidate.location} is ${nCells} cells × ${nGenes} genes; there is nothing to read. ` +
+        'Check that the file was written after filtering, not instead of it.',
+      { path: filePath, field: candidate.location, nCells, nGenes },
+    );
+  }
+  if (obsFrame.length !== nCells) {
+    throw mismatch(filePath, 'obs', `${candidate.location} has ${nCells} cells but obs has ${obsFrame.length} rows. Write the file again with anndata.`, { nCells, obs: obsFrame.length });
+  }
+  if (geneFrame.length !== nGenes) {
+    throw mismatch(
+      filePath,
+      geneFrame.location,
+      `${candidate.location} has ${nGenes} genes but ${geneFrame.location} has ${geneFrame.length} rows` +
+        (geneFrame.location === 'var' && candidate.choice === 'raw' ? ' (raw has no var of its own)' : '') +
+        '. Write the file again with anndata.',
+      { nGenes, var: geneFrame.length },
+    );
+  }
+  if (storage.layout !== 'dense') checkSparseConsistency(storage, shape, candidate.location, filePath);
+
+  const geneRows = geneFrame.readRows(0, nGenes);
+  const geneColumns: Record<string, string[]> = {};
+  for (const [name, kind] of geneFrame.columnKinds) {
+    if (kind !== 'string') continue;
+    geneColumns[name] = (geneRows.columns[name] ?? []).map((value) => (value === null ? '' : String(value)));
+  }
+  const genes: GeneTable = { index: geneRows.index, columns: geneColumns };
+
+  const spools = new Set<CellBucketSpool>();
+  let closed = false;
+  const context: ChunkContext = { filePath, location: candidate.location, nCells, nGenes, obsFrame };
+
+  return {
+    path: filePath,
+    format: 'h5ad',
+    nCells,
+    nGenes,
+    genes,
+    obsColumns: [...obsFrame.columnKinds.keys()],
+    matrixLocation: candidate.location,
+    layout: storage.layout,
+    storedEntries: storage.layout === 'dense' ? nCells * nGenes : datasetLength(storage.data),
+    chunks(cellsPerChunk) {
+      assertChunkSize(cellsPerChunk);
+      if (closed) throw new AtlasError('INVALID_INPUT', `${filePath} was closed; open it again to read chunks.`);
+      switch (storage.layout) {
+        case 'csr':
+          return csrChunks(storage, context, cellsPerChunk);
+        case 'dense':
+          return denseChunks(storage.dataset, context, cellsPerChunk);
+        case 'csc':
+          return cscChunks(storage, context, cellsPerChunk, spools);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const spool of spools) spool.dispose();
+      file.close();
+    },
+  };
+}
+
+interface ChunkContext {
+  readonly filePath: string;
+  readonly location: string;
+  readonly nCells: number;
+  readonly nGenes: number;
+  readonly obsFrame: DataFrameReader;
+}
+
+function makeChunk(context: ChunkContext, start: number, rows: CsrRows): CellChunk {
+  const end = start + rows.indptr.length - 1;
+  const { index, columns } = context.obsFrame.readRows(start, end);
+  return { start, cellIds: index, indptr: rows.indptr, indices: rows.indices, values: rows.values, obs: columns };
+}
+
+function geneIndexError(context: ChunkContext, dataset: string, offset: number, bound: number, axis: string) {
+  return (position: number, value: number) =>
+    `${context.filePath}: ${dataset}[${offset + position}] = ${value} is outside 0…${bound - 1} (${axis}). ` +
+    'The file is damaged; write it again with anndata.';
+}
+
+async function* csrChunks(
+  storage: SparseStorage,
+  context: ChunkContext,
+  cellsPerChunk: number,
+): AsyncGenerator<CellChunk> {
+  const { filePath, location, nCells, nGenes } = context;
+  for (let start = 0; start < nCells; start += cellsPerChunk) {
+    const end = Math.min(nCells, start + cellsPerChunk);
+    const pointers = toNumberArray(readNumericRows(storage.indptr, start, end + 1, filePath));
+    const lo = pointers[0] ?? 0;
+    const hi = pointers[end - start] ?? 0;
+    const indptr = new Uint32Array(end - start + 1);
+    for (let row = 0; row <= end - start; row++) {
+      const pointer = (pointers[row] ?? 0) - lo;
+      if (pointer < (indptr[row - 1] ?? 0) || pointer > hi - lo) {
+        throw mismatch(filePath, `${location}/indptr`, `${location}/indptr decreases at row ${start + row}; the file is damaged. Write it again with anndata.`, { row: start + row });
+      }
+      indptr[row] = pointer;
+    }
+    const indices = toCheckedIndices(
+      readNumericRows(storage.indices, lo, hi, filePath),
+      nGenes,
+      geneIndexError(context, `${location}/indices`, lo, nGenes, 'genes'),
+    );
+    const values = toFloat32(readNumericRows(storage.data, lo, hi, filePath));
+    yield makeChunk(context, start, normalizeRows({ indptr, indices, values }));
+    await yieldToEventLoop();
+  }
+}
+
+async function* denseChunks(dataset: Dataset, context: ChunkContext, cellsPerChunk: number): AsyncGenerator<CellChunk> {
+  const { filePath, nCells, nGenes } = context;
+  const rowsPerRead = Math.max(1, Math.floor(DENSE_READ_VALUES / nGenes));
+  for (let start = 0; start < nCells; start += cellsPerChunk) {
+    const end = Math.min(nCells, start + cellsPerChunk);
+    const blocks: CsrRows[] = [];
+    for (let from = start; from < end; from += rowsPerRead) {
+      const to = Math.min(end, from + rowsPerRead);
+      blocks.push(denseRowsToCsr(readNumericRows(dataset, from, to, filePath), to - from, nGenes));
+    }
+    yield makeChunk(context, start, concatCsr(blocks));
+    await yieldToEventLoop();
+  }
+}
+
+async function* cscChunks(
+  storage: SparseStorage,
+  context: ChunkContext,
+  cellsPerChunk: number,
+  spools: Set<CellBucketSpool>,
+): AsyncGenerator<CellChunk> {
+  const { filePath, location, nCells, nGenes } = context;
+  const spool = new CellBucketSpool(nCells, cellsPerChunk);
+  spools.add(spool);
+  try {
+    const geneStarts = toNumberArray(readNumericRows(storage.indptr, 0, nGenes + 1, filePath));
+    for (let gene = 0; gene < nGenes; gene++) {
+      if ((geneStarts[gene + 1] ?? 0) < (geneStarts[gene] ?? 0)) {
+        throw mismatch(filePath, `${location}/indptr`, `${location}/indptr decreases at gene ${gene}; the file is damaged. Write it again with anndata.`, { gene });
+      }
+    }
+    const nnz = geneStarts[nGenes] ?? 0;
+    let gene = 0;
+    for (let blockStart = 0; blockStart < nnz; blockStart += CSC_READ_ENTRIES) {
+      const blockEnd = Math.min(nnz, blockStart + CSC_READ_ENTRIES);
+      const cells = toCheckedIndices(
+        readNumericRows(storage.indices, blockStart, blockEnd, filePath),
+        nCells,
+        geneIndexError(context, `${location}/indices`, blockStart, nCells, 'cells'),
+      );
+      const values = toFloat32(readNumericRows(storage.data, blockStart, blockEnd, filePath));
+      for (let k = 0; k < cells.length; k++) {
+        const position = blockStart + k;
+        while ((geneStarts[gene + 1] ?? nnz) <= position) gene++;
+        spool.add(cells[k] ?? 0, gene, values[k] ?? 0);
+      }
+      await yieldToEventLoop();
+    }
+    spool.finish();
+    for (const bucket of spool.buckets()) {
+      for (const rows of sliceRows(bucket, cellsPerChunk)) {
+        yield makeChunk(context, bucket.firstCell + rows.offset, rows);
+      }
+      await yieldToEventLoop();
+    }
+  } finally {
+    spool.dispose();
+    spools.delete(spool);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Debugging CLI: `npx tsx src/ingest/readers/inspect.ts <path> [--matrix auto|X|raw|counts] [--chunk N]`.
+ * Streams the whole file through the reader and prints what it found: format, matrix location,
+ * shape, stored entries, value range, first ids, gene columns and obs columns (with the label
+ * counts of low-cardinality ones).
+ */
+import { isAtlasError } from '../../errors.ts';
+import type { MatrixChoice, ObsValue } from './types.ts';
+import { openExpressionFile } from './index.ts';
+
+const MATRIX_CHOICES: readonly MatrixChoice[] = ['auto', 'X', 'raw', 'counts'];
+const MAX_LISTED_LABELS = 12;
+
+function option(args: readonly string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+async function inspect(path: string, matrix: MatrixChoice, cellsPerChunk: number): Promise<void> {
+  const started = performance.now();
+  const source = await openExpressionFile(path, { matrix });
+  const opened = performance.now();
+  try {
+    console.log(`path:      ${source.path}`);
+    console.log(`format:    ${source.format}`);
+    console.log(`matrix:    ${source.matrixLocation}`);
+    console.log(`shape:     ${source.nCells} cells × ${source.genes.index.length} genes`);
+    console.log(`genes:     ${source.genes.index.slice(0, 5).join(', ')}, …`);
+    for (const [name, values] of Object.entries(source.genes.columns)) {
+      console.log(`  var.${name}: ${values.slice(0, 3).join(', ')}, …`);
+    }
+
+    let nnz = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let allIntegers = true;
+    let chunks = 0;
+    let minPerCell = Infinity;
+    let maxPerCell = 0;
+    const firstCells: string[] = [];
+    const labelCounts = new Map<string, Map<string, number>>();
+    const columnKinds = new Map<string, string>();
+    for await (const chunk of source.chunks(cellsPerChunk)) {
+      chunks++;
+      nnz += chunk.values.length;
+      for (const value of chunk.values) {
+        if (value < min) min = value;
+        if (value > max) max = value;
+        if (allIntegers && !Number.isInteger(value)) allIntegers = false;
+      }
+      for (let row = 0; row < chunk.cellIds.length; row++) {
+        const stored = (chunk.indptr[row + 1] ?? 0) - (chunk.indptr[row] ?? 0);
+        minPerCell = Math.min(minPerCell, stored);
+        maxPerCell = Math.max(maxPerCell, stored);
+      }
+      if (firstCells.length < 3) firstCells.push(...chunk.cellIds.slice(0, 3 - firstCells.length));
+      for (const [name, values] of Object.entries(chunk.obs)) countLabels(labelCounts, columnKinds, name, values);
+    }
+    const finished = performance.now();
+    console.log(`cells:     ${firstCells.join(', ')}, …`);
+    console.log(`stored:    ${nnz} entries in ${chunks} chunks of ≤ ${cellsPerChunk} cells`);
+    console.log(`per cell:  ${minPerCell}–${maxPerCell} stored entries`);
+    console.log(`values:    ${min} … ${max}${allIntegers ? ' (all integers)' : ''}`);
+    console.log(`obs:       ${source.obsColumns.join(', ') || '(none)'}`);
+    for (const [name, counts] of labelCounts) {
+      if (counts.size > MAX_LISTED_LABELS) {
+        console.log(`  ${name} (${columnKinds.get(name)}): more than ${MAX_LISTED_LABELS} distinct values`);
+        continue;
+      }
+      const listed = [...counts].sort((a, b) => b[1] - a[1]).map(([label, count]) => `${label} ${count}`);
+      console.log(`  ${name} (${columnKinds.get(name)}): ${listed.join(' | ')}`);
+    }
+    console.log(`time:      open ${(opened - started).toFixed(0)} ms, stream ${(finished - opened).toFixed(0)} ms`);
+  } finally {
+    await source.close();
+  }
+}
+
+function countLabels(
+  counts: Map<string, Map<string, number>>,
+  kinds: Map<string, string>,
+  name: string,
+  values: readonly ObsValue[],
+): void {
+  let column = counts.get(name);
+  if (!column) {
+    column = new Map();
+    counts.set(name, column);
+  }
+  for (const value of values) {
+    if (!kinds.has(name) && value !== null) kinds.set(name, typeof value);
+    // Numeric columns are mostly distinct; cap the map so they cost little.
+    if (column.size > MAX_LISTED_LABELS * 4 && !column.has(String(value))) continue;
+    const key = String(value);
+    column.set(key, (column.get(key) ?? 0) + 1);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const path = args.find((arg, position) => !arg.startsWith('--') && !args[position - 1]?.startsWith('--'));
+  const matrix = (option(args, '--matrix') ?? 'auto') as MatrixChoice;
+  const cellsPerChunk = Number(option(args, '--chunk') ?? 256);
+  if (!path || !MATRIX_CHOICES.includes(matrix)) {
+    console.error('usage: tsx src/ingest/readers/inspect.ts <path> [--matrix auto|X|raw|counts] [--chunk N]');
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    await inspect(path, matrix, cellsPerChunk);
+  } catch (error) {
+    if (!isAtlasError(error)) throw error;
+    console.error(`${error.code}: ${error.message}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

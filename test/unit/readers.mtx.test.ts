@@ -1,0 +1,150 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AtlasError } from '../../src/errors.ts';
+import { openExpressionFile } from '../../src/ingest/readers/index.ts';
+import { openTenxMtx } from '../../src/ingest/readers/tenx-mtx.ts';
+import type { MtxSpec } from '../helpers/mtx-writer.ts';
+import { mtxText, writeMtxDir } from '../helpers/mtx-writer.ts';
+import { CELL_IDS, COUNTS, GENE_IDS, GENE_SYMBOLS, drain, expectedStarts, largeMatrix, temporaryDirectory } from '../helpers/reader-fixtures.ts';
+
+const directory = temporaryDirectory('readers-mtx-');
+afterAll(() => directory.remove());
+let dirCounter = 0;
+
+function writeDir(overrides: Partial<MtxSpec> = {}): string {
+  const path = join(directory.path, `mtx-${dirCounter++}`);
+  writeMtxDir(path, { matrix: COUNTS, geneIds: GENE_IDS, geneSymbols: GENE_SYMBOLS, barcodes: CELL_IDS, version: 'v3', ...overrides });
+  return path;
+}
+
+async function expectRefusal(action: Promise<unknown>, code: string, ...fragments: string[]): Promise<void> {
+  const error = await action.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(AtlasError);
+  expect((error as AtlasError).code).toBe(code);
+  for (const fragment of fragments) expect((error as AtlasError).message).toContain(fragment);
+}
+
+describe('10x MTX reader', () => {
+  for (const version of ['v3', 'v2'] as const) {
+    it(`${version}: values, barcodes, gene ids and columns at chunk sizes 1, 3, 7, 100`, async () => {
+      const path = writeDir({ version });
+      const source = await openExpressionFile(path);
+      try {
+        expect(source.format).toBe('10x-mtx');
+        expect(source.matrixLocation).toBe(version === 'v3' ? 'matrix.mtx.gz' : 'matrix.mtx');
+        expect(source.nCells).toBe(7);
+        expect(source.genes.index).toEqual(GENE_IDS);
+        expect(source.genes.columns['gene_symbols']).toEqual(GENE_SYMBOLS);
+        expect(source.genes.columns['feature_types']).toEqual(version === 'v3' ? Array(5).fill('Gene Expression') : undefined);
+        expect(source.obsColumns).toEqual([]);
+        for (const cellsPerChunk of [1, 3, 7, 100]) {
+          const read = await drain(source, cellsPerChunk);
+          expect(read.dense).toEqual(COUNTS);
+          expect(read.cellIds).toEqual(CELL_IDS);
+          expect(read.starts).toEqual(expectedStarts(7, cellsPerChunk));
+        }
+      } finally {
+        await source.close();
+      }
+    });
+  }
+
+  it('accepts the matrix file itself as the path', async () => {
+    const path = writeDir();
+    const source = await openExpressionFile(join(path, 'matrix.mtx.gz'));
+    expect((await drain(source, 2)).dense).toEqual(COUNTS);
+    await source.close();
+  });
+
+  it('reads real-valued matrices', async () => {
+    const fractional = COUNTS.map((row) => row.map((value) => value / 4));
+    const source = await openExpressionFile(writeDir({ matrix: fractional, field: 'real' }));
+    expect((await drain(source, 3)).dense).toEqual(fractional);
+    await source.close();
+  });
+
+  for (const order of ['by-gene', 'shuffled'] as const) {
+    it(`unsorted (${order}) equals sorted, also across spool buckets (600 cells)`, async () => {
+      const sorted = await openTenxMtx(writeDir());
+      const unsorted = await openTenxMtx(writeDir({ order }));
+      expect(sorted.columnSorted).toBe(true);
+      expect(unsorted.columnSorted).toBe(false);
+      for (const cellsPerChunk of [1, 3, 100]) {
+        const read = await drain(unsorted, cellsPerChunk);
+        expect(read).toEqual(await drain(sorted, cellsPerChunk));
+        expect(read.dense).toEqual(COUNTS);
+      }
+      await sorted.close();
+      await unsorted.close();
+
+      const matrix = largeMatrix(600, 13);
+      const barcodes = matrix.map((_, cell) => `cell-${cell}`);
+      const geneIds = Array.from({ length: 13 }, (_, gene) => `G${gene}`);
+      const big = await openTenxMtx(writeDir({ matrix, barcodes, geneIds, geneSymbols: geneIds, order }));
+      for (const cellsPerChunk of [1, 7]) {
+        const read = await drain(big, cellsPerChunk);
+        expect(read.dense).toEqual(matrix);
+        expect(read.cellIds).toEqual(barcodes);
+      }
+      await big.close();
+    });
+  }
+
+  it('handles CRLF line endings and a file without a final newline', async () => {
+    const path = writeDir({ version: 'v2' });
+    const text = mtxText({ matrix: COUNTS, geneIds: GENE_IDS, geneSymbols: GENE_SYMBOLS, barcodes: CELL_IDS, version: 'v2' });
+    writeFileSync(join(path, 'matrix.mtx'), text.trimEnd().replaceAll('\n', '\r\n'));
+    const source = await openExpressionFile(path);
+    expect((await drain(source, 4)).dense).toEqual(COUNTS);
+    await source.close();
+  });
+});
+
+describe('10x MTX reader: refusals', () => {
+  it('DIMENSION_MISMATCH between the size line and features/barcodes', async () => {
+    await expectRefusal(openExpressionFile(writeDir({ sizeLine: '6 7 12' })), 'DIMENSION_MISMATCH', '6 rows', '5 features');
+    await expectRefusal(openExpressionFile(writeDir({ sizeLine: '7 5 12' })), 'DIMENSION_MISMATCH', 'transpose');
+  });
+
+  it('FILE_CORRUPT with the line number for an entry out of range', async () => {
+    await expectRefusal(
+      openExpressionFile(writeDir({ sizeLine: '5 7 13', extraLines: ['9 1 4'] })),
+      'FILE_CORRUPT',
+      'line 16',
+      '(9, 1)',
+    );
+    await expectRefusal(openExpressionFile(writeDir({ extraLines: ['1 1 4'] })), 'FILE_CORRUPT', 'line 16', 'more entries');
+    await expectRefusal(openExpressionFile(writeDir({ extraLines: ['1 x 4'] })), 'FILE_CORRUPT', 'line 16', 'malformed');
+  });
+
+  it('FILE_TRUNCATED for a cut gzip stream and for missing entries', async () => {
+    const path = writeDir();
+    const gz = join(path, 'matrix.mtx.gz');
+    const bytes = readFileSync(gz);
+    writeFileSync(gz, bytes.subarray(0, bytes.length - 12));
+    await expectRefusal(openExpressionFile(path), 'FILE_TRUNCATED', 'matrix.mtx.gz', 'truncated gzip');
+    await expectRefusal(openExpressionFile(writeDir({ sizeLine: '5 7 20' })), 'FILE_TRUNCATED', 'declares 20 entries');
+    const barcodesCut = writeDir();
+    const barcodes = join(barcodesCut, 'barcodes.tsv.gz');
+    writeFileSync(barcodes, gzipSync('AAAC-1\nAAAG-1\n').subarray(0, 15));
+    await expectRefusal(openExpressionFile(barcodesCut), 'FILE_TRUNCATED', 'barcodes.tsv.gz');
+  });
+
+  it('FILE_NOT_FOUND for an incomplete folder, EMPTY_MATRIX for zero barcodes', async () => {
+    const path = writeDir();
+    rmSync(join(path, 'barcodes.tsv.gz'));
+    await expectRefusal(openExpressionFile(path), 'FILE_NOT_FOUND', 'barcodes.tsv');
+    await expectRefusal(openExpressionFile(writeDir({ matrix: [], barcodes: [] })), 'EMPTY_MATRIX', '0 barcodes');
+  });
+
+  it('UNSUPPORTED_FORMAT for non-general or array MatrixMarket files', async () => {
+    const path = writeDir({ version: 'v2' });
+    writeFileSync(join(path, 'matrix.mtx'), '%%MatrixMarket matrix array real general\n5 7\n');
+    await expectRefusal(openExpressionFile(path), 'UNSUPPORTED_FORMAT', 'general coordinate');
+  });
+});
