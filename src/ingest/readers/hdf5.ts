@@ -6,8 +6,7 @@
  * own chunk cache: a slice read touches only the chunks it needs, never the whole file.
  */
 import { open as openFileHandle } from 'node:fs/promises';
-import h5wasm from 'h5wasm/node';
-import type { Attribute, Dataset, Entity, File as H5File, Group, Metadata, OutputData } from 'h5wasm/node';
+import type { Attribute, Dataset, Entity, File as H5File, Group, Metadata, OutputData, h5wasm as h5wasmApi } from 'h5wasm/node';
 import { AtlasError } from '../../errors.ts';
 
 export type { Dataset, Entity, Group, H5File, Metadata, OutputData };
@@ -31,17 +30,25 @@ const KNOWN_PLUGIN_FILTERS: Readonly<Record<number, string>> = {
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-let moduleReady: Promise<void> | undefined;
+type H5wasmApi = typeof h5wasmApi;
+
+let api: H5wasmApi | undefined;
+let apiReady: Promise<H5wasmApi> | undefined;
 
 /**
- * Loads the wasm module once. The throwing error handler turns HDF5 failures into JS exceptions
- * carrying HDF5's error stack; by default h5wasm prints the stack to stderr and returns bogus ids.
+ * Loads h5wasm once, on first use: importing it costs ≈ 600 MB of resident memory (the embedded
+ * wasm binary), which MTX-only processes should not pay. The throwing error handler turns HDF5
+ * failures into JS exceptions carrying HDF5's error stack; by default h5wasm prints the stack to
+ * stderr and returns bogus ids.
  */
-export function loadHdf5(): Promise<void> {
-  moduleReady ??= h5wasm.ready.then((module) => {
+export function loadHdf5(): Promise<H5wasmApi> {
+  apiReady ??= import('h5wasm/node').then(async ({ default: h5wasm }) => {
+    const module = await h5wasm.ready;
     module.activate_throwing_error_handler();
+    api = h5wasm;
+    return h5wasm;
   });
-  return moduleReady;
+  return apiReady;
 }
 
 /** The innermost message of an HDF5 error stack, e.g. "truncated file: eof = 1000, …". */
@@ -69,7 +76,7 @@ export async function hasHdf5Signature(path: string): Promise<boolean> {
 
 /** Opens an HDF5 file read-only; truncation and corruption become FILE_TRUNCATED / FILE_CORRUPT. */
 export async function openHdf5(path: string): Promise<H5File> {
-  await loadHdf5();
+  const h5wasm = await loadHdf5();
   if (!(await hasHdf5Signature(path))) {
     throw new AtlasError(
       'FILE_CORRUPT',
@@ -93,12 +100,13 @@ export async function openHdf5(path: string): Promise<H5File> {
   }
 }
 
+// Entities only exist once a file was opened, i.e. after loadHdf5().
 export function isGroup(entity: unknown): entity is Group {
-  return entity instanceof h5wasm.Group;
+  return api !== undefined && entity instanceof api.Group;
 }
 
 export function isDataset(entity: unknown): entity is Dataset {
-  return entity instanceof h5wasm.Dataset;
+  return api !== undefined && entity instanceof api.Dataset;
 }
 
 /** `group.get(name)` that treats a missing member as null instead of relying on HDF5 errors. */

@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { AtlasError } from '../../errors.ts';
 import type { ExpressionFormat, ExpressionSource, OpenOptions } from './types.ts';
-import { getChild, hasHdf5Signature, openHdf5 } from './hdf5.ts';
+import { getChild, hasHdf5Signature, isGroup, openHdf5 } from './hdf5.ts';
 import { openH5ad } from './h5ad.ts';
 import { openTenxMtx } from './tenx-mtx.ts';
 
@@ -36,7 +36,11 @@ async function detectFormat(path: string): Promise<ExpressionFormat> {
       const groups = file.keys();
       const cellRanger =
         getChild(file, 'matrix') !== null ||
-        (!groups.includes('obs') && groups.some((group) => file.get(`${group}/barcodes`) !== null));
+        (!groups.includes('obs') &&
+          groups.some((name) => {
+            const group = file.get(name);
+            return isGroup(group) && getChild(group, 'barcodes') !== null;
+          }));
       return cellRanger ? '10x-h5' : 'h5ad';
     } finally {
       file.close();
