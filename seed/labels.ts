@@ -6,6 +6,7 @@
 // Held-out phrasings are never used for training: they measure text → cell retrieval on wordings
 // the model has not seen.
 
+import { labelPrompt } from '../src/model/prompt.ts';
 import { CELL_TYPES, type CellTypeKey } from './cell-types.ts';
 
 export interface Phrasing {
@@ -31,10 +32,6 @@ export interface CellTypeLabel {
   readonly phrasings: readonly Phrasing[];
 }
 
-/** LangCell's prompt form (LangCell-annotation-fewshot/fewshot.py), definition included. */
-export function langCellPrompt(name: string, definition: string): string {
-  return 'cell type: ' + name + '. ' + definition + '; ';
-}
 
 interface LabelSource {
   readonly definition: string;
@@ -341,7 +338,7 @@ export const CELL_TYPE_LABELS: readonly CellTypeLabel[] = CELL_TYPES.map((spec) 
     name: spec.name,
     ontologyId: spec.ontologyId,
     definition: source.definition,
-    prompt: langCellPrompt(spec.name, source.definition),
+    prompt: labelPrompt(spec.name, source.definition),
     synonyms: source.synonyms,
     parents: source.parents,
     markers: spec.markers,

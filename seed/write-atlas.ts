@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { DEFAULT_CELL_COUNT, DEFAULT_SEED, generateDemoAtlas, summarizeDemoAtlas, type DemoAtlas } from './atlas.ts';
 import { CELL_TYPE_LABELS } from './labels.ts';
-import { encodeNpy } from './npy.ts';
+import { encodeNpy } from '../src/cli/npy.ts';
 
 export const ATLAS_FILES_FORMAT = 'langcell-demo-atlas/1';
 

@@ -5,7 +5,18 @@ import { open } from 'node:fs/promises';
  * in '\n'), then the raw little-endian C-order data. Rows can be appended as they are produced, so
  * a large embedding matrix never sits in memory whole.
  */
-export type NpyDtype = '<f4' | '<i4' | '<u4' | '<i8';
+export type NpyDtype = '<f4' | '<f8' | '<i4' | '<u4' | '<i8' | '|u1';
+export type NpyArray = Float32Array | Float64Array | Int32Array | Uint32Array | BigInt64Array | Uint8Array;
+
+/** NumPy dtype of a typed array; x86/ARM hosts are little-endian, which the bytes below assume. */
+export function npyDtypeOf(array: NpyArray): NpyDtype {
+  if (array instanceof Float32Array) return '<f4';
+  if (array instanceof Float64Array) return '<f8';
+  if (array instanceof Int32Array) return '<i4';
+  if (array instanceof Uint32Array) return '<u4';
+  if (array instanceof BigInt64Array) return '<i8';
+  return '|u1';
+}
 
 export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Buffer {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -20,6 +31,11 @@ export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Buffer {
   header.write(dict, preamble, 'latin1');
   header[padded - 1] = 0x0a;
   return header;
+}
+
+/** The complete `.npy` file of a 1-D array. */
+export function encodeNpy(array: NpyArray): Buffer {
+  return Buffer.concat([npyHeader(npyDtypeOf(array), [array.length]), Buffer.from(array.buffer, array.byteOffset, array.byteLength)]);
 }
 
 /** Writes a 2-D float32 `.npy` whose row count is known up front, rows appended in order. */

@@ -17,7 +17,7 @@ import {
   type DemoAtlas,
 } from '../../seed/atlas.ts';
 import { CELL_TYPE_LABELS } from '../../seed/labels.ts';
-import { encodeNpy } from '../../seed/npy.ts';
+import { encodeNpy } from '../../src/cli/npy.ts';
 import { atlasFiles } from '../../seed/write-atlas.ts';
 
 const DEFAULT_ATLAS_SHA256 = 'f29c9a294ba84366fd86ec5638631b552bcd79784f015484fd5b87b441abd3dc';
