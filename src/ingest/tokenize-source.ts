@@ -45,7 +45,7 @@ export function tokenizeSource(
         yield {
           start: chunk.start,
           cellIds: chunk.cellIds,
-          tokens: tokenizer.tokenizeChunk(chunk, mapping, kind ?? 'counts'),
+          tokens: tokenizer.tokenizeChunk(chunk, mapping, kind ?? 'counts', source.valuePrecision),
           obs: chunk.obs,
         };
       }

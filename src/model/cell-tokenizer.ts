@@ -1,4 +1,4 @@
-import type { CellChunk } from '../ingest/readers/types.ts';
+import type { CellChunk, ValuePrecision } from '../ingest/readers/types.ts';
 import type { ValueKind } from './expression-values.ts';
 import { toCountScale } from './expression-values.ts';
 import type { GeneMapping } from './genes.ts';
@@ -20,16 +20,26 @@ export class CellTokenizer {
    * Tokenizes one cell given as a sparse row over the file's genes (`indices`/`values` between
    * `from` and `to`). `nCounts` is the cell's total over all genes of the file, as LangCell's
    * preprocess computes it (`X.sum(axis=1)`), including genes outside the vocabulary.
+   * `precision` mirrors numpy: a float32 matrix evaluates x / n × 10,000 in float32 (then ÷ median
+   * in float64); integer and float64 matrices evaluate everything in float64. Near-ties closer than
+   * float32 resolution are ordered differently by the two, so the choice matters for exact ids.
    */
-  rankGenes(mapping: GeneMapping, indices: Uint32Array, values: Float32Array, from: number, to: number, nCounts: number): Int32Array {
+  rankGenes(
+    mapping: GeneMapping,
+    indices: Uint32Array,
+    values: Float32Array,
+    from: number,
+    to: number,
+    nCounts: number,
+    precision: ValuePrecision = 'float32',
+  ): Int32Array {
     const columns: number[] = [];
     const scores: number[] = [];
     for (let k = from; k < to; k += 1) {
       const column = indices[k]!;
       const value = values[k]!;
       if (value <= 0 || mapping.tokenIds[column]! < 0) continue;
-      // Float32 for x/n×10,000, then float64 for ÷median: the precision numpy uses in LangCell.
-      const scaled = Math.fround(Math.fround(value / nCounts) * 10_000);
+      const scaled = precision === 'float32' ? Math.fround(Math.fround(value / nCounts) * 10_000) : (value / nCounts) * 10_000;
       const score = scaled / mapping.medians[column]!;
       if (score === 0) continue;
       columns.push(column);
@@ -45,7 +55,7 @@ export class CellTokenizer {
   }
 
   /** Tokenizes every cell of a reader chunk; values are first brought back to the count scale. */
-  tokenizeChunk(chunk: CellChunk, mapping: GeneMapping, kind: ValueKind): Int32Array[] {
+  tokenizeChunk(chunk: CellChunk, mapping: GeneMapping, kind: ValueKind, precision: ValuePrecision = 'float32'): Int32Array[] {
     const values = toCountScale(kind, chunk.values);
     const cells: Int32Array[] = [];
     for (let cell = 0; cell < chunk.cellIds.length; cell += 1) {
@@ -53,7 +63,8 @@ export class CellTokenizer {
       const to = chunk.indptr[cell + 1]!;
       let total = 0;
       for (let k = from; k < to; k += 1) total += values[k]!;
-      cells.push(this.rankGenes(mapping, chunk.indices, values, from, to, Math.fround(total)));
+      const nCounts = precision === 'float32' ? Math.fround(total) : total;
+      cells.push(this.rankGenes(mapping, chunk.indices, values, from, to, nCounts, precision));
     }
     return cells;
   }

@@ -129,3 +129,38 @@ describe('CellTokenizer (Geneformer rank-value encoding, golden values computed 
     expect(cells.map((c) => Array.from(c))).toEqual([[CLS, 2, 3, 5, 6], [CLS], [CLS, 4, 2, 5, 3, 6]]);
   });
 });
+
+describe('CellTokenizer precision follows the stored dtype, as numpy does', () => {
+  // Two genes whose scores differ below float32 resolution (found by tools/verify on an int32
+  // matrix): n = 200,003; gene A 2103 counts, median 1.7123202954658256; gene B 2787 counts,
+  // median 2.2692519360919876. In float64 A = 61.406982707667694 > B = 61.40698067281702; with
+  // float32 for x/n×10,000 A = 61.40698239671684 < B = 61.406983258717986.
+  const vocab = {
+    geneVocab: new Map([
+      ['<pad>', 0],
+      ['<mask>', 1],
+      ['ENSG00000000001', 2],
+      ['ENSG00000000002', 3],
+      ['<cls>', 4],
+    ]),
+    geneMedians: new Map([
+      ['ENSG00000000001', 1.7123202954658256],
+      ['ENSG00000000002', 2.2692519360919876],
+    ]),
+    geneSymbols: new Map<string, string>(),
+  };
+  const nearTies = resolveGenes({ index: ['ENSG00000000001', 'ENSG00000000002', 'ENSG00000000003'], columns: {} }, vocab, 'test', {
+    minMatchedGenes: 1,
+    minCoverage: 0,
+  });
+  const chunk = denseChunk([[2103, 2787, 200_003 - 2103 - 2787]]);
+  const tokenizer = new CellTokenizer(4, 2048);
+
+  it('integer or float64 storage ranks in float64', () => {
+    expect(Array.from(tokenizer.tokenizeChunk(chunk, nearTies, 'counts', 'float64')[0]!)).toEqual([4, 2, 3]);
+  });
+
+  it('float32 storage ranks x/n×10,000 in float32', () => {
+    expect(Array.from(tokenizer.tokenizeChunk(chunk, nearTies, 'counts', 'float32')[0]!)).toEqual([4, 3, 2]);
+  });
+});

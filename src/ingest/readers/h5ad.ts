@@ -13,7 +13,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, ExpressionSource, GeneTable, MatrixChoice, OpenOptions } from './types.ts';
+import type { CellChunk, ExpressionSource, GeneTable, MatrixChoice, OpenOptions, ValuePrecision } from './types.ts';
 import type { Dataset, Entity, H5File } from './hdf5.ts';
 import {
   H5T,
@@ -106,6 +106,11 @@ function requireDataset(group: Entity, member: string, location: string, filePat
   }
   assertFiltersSupported(entity, filePath);
   return entity;
+}
+
+/** float32 (or float16) storage makes numpy compute in float32; integers and float64 in float64. */
+function storedPrecision(dataset: Dataset): ValuePrecision {
+  return dataset.metadata.type === H5T.FLOAT && dataset.metadata.size <= 4 ? 'float32' : 'float64';
 }
 
 function assertNumeric(dataset: Dataset, filePath: string): void {
@@ -280,6 +285,7 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
     genes,
     obsColumns: [...obsFrame.columnKinds.keys()],
     matrixLocation: candidate.location,
+    valuePrecision: storedPrecision(storage.layout === 'dense' ? storage.dataset : storage.data),
     layout: storage.layout,
     storedEntries: storage.layout === 'dense' ? nCells * nGenes : datasetLength(storage.data),
     chunks(cellsPerChunk) {

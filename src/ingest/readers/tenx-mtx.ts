@@ -312,6 +312,8 @@ export async function openTenxMtx(path: string): Promise<TenxMtxSource> {
     genes,
     obsColumns: [],
     matrixLocation: basename(files.matrix),
+    // scipy.io.mmread yields int64 or float64, so LangCell's arithmetic on MTX data is float64.
+    valuePrecision: 'float64',
     storedEntries: header.nEntries,
     columnSorted,
     files,

@@ -14,6 +14,8 @@ export interface GeneTable {
 
 export type ObsValue = string | number | boolean | null;
 
+export type ValuePrecision = 'float32' | 'float64';
+
 /** A block of consecutive cells as CSR rows over the file's genes. */
 export interface CellChunk {
   /** Row number (0-based, file order) of the first cell in this chunk. */
@@ -41,6 +43,13 @@ export interface ExpressionSource {
   readonly obsColumns: readonly string[];
   /** Where the values come from inside the file, e.g. `layers/counts`, `raw/X`, `X`, `matrix.mtx.gz`. */
   readonly matrixLocation: string;
+  /**
+   * The precision LangCell's numpy arithmetic has on this matrix: `float32` when the values are
+   * stored as float32 (x / n_counts × 10,000 is then evaluated in float32), `float64` for integer
+   * and float64 storage (and for text formats, which numpy reads as int64 or float64). Values
+   * always arrive as Float32Array; integers up to 2^24 are exact there.
+   */
+  readonly valuePrecision: ValuePrecision;
   chunks(cellsPerChunk: number): AsyncIterable<CellChunk>;
   close(): Promise<void>;
 }
