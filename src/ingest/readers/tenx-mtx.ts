@@ -312,8 +312,8 @@ export async function openTenxMtx(path: string): Promise<TenxMtxSource> {
     genes,
     obsColumns: [],
     matrixLocation: basename(files.matrix),
-    // scipy.io.mmread yields int64 or float64, so LangCell's arithmetic on MTX data is float64.
-    valuePrecision: 'float64',
+    // LangCell takes an AnnData; scanpy.read_10x_mtx loads MTX as float32, so its arithmetic is float32.
+    valuePrecision: 'float32',
     storedEntries: header.nEntries,
     columnSorted,
     files,

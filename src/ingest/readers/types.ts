@@ -46,8 +46,8 @@ export interface ExpressionSource {
   /**
    * The precision LangCell's numpy arithmetic has on this matrix: `float32` when the values are
    * stored as float32 (x / n_counts × 10,000 is then evaluated in float32), `float64` for integer
-   * and float64 storage (and for text formats, which numpy reads as int64 or float64). Values
-   * always arrive as Float32Array; integers up to 2^24 are exact there.
+   * and float64 storage. Text formats (10x MTX, CSV) follow scanpy's readers, which load float32.
+   * Values always arrive as Float32Array; integers up to 2^24 are exact there.
    */
   readonly valuePrecision: ValuePrecision;
   chunks(cellsPerChunk: number): AsyncIterable<CellChunk>;
