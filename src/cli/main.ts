@@ -10,6 +10,17 @@ const program = new Command()
 
 registerModelCommands(program, loadConfig());
 
+program
+  .command('serve')
+  .description('the GraphQL service (not built yet: it needs the atlas store and the API)')
+  .action(() => {
+    process.stderr.write(
+      'The GraphQL service is not built yet: it comes with the atlas store (PostgreSQL + HNSW) and the API, the next pieces of work.\n' +
+        'Available now: tokenize, embed and annotate (npx langcell-atlas --help).\n',
+    );
+    process.exitCode = 1;
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

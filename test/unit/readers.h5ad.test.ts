@@ -95,13 +95,20 @@ describe('h5ad reader: layouts × encodings × chunk sizes', () => {
   }
 
   for (const dtype of ['<d', '<i', '<q'] as ValueDtype[]) {
-    it(`converts ${dtype} values to Float32`, async () => {
+    it(`converts ${dtype} values to Float32 and reports float64 arithmetic, as numpy would use`, async () => {
       const source = await openExpressionFile(await writeSpec({ dtype, layout: 'csr' }));
       const read = await drain(source, 2);
       expect(read.dense).toEqual(COUNTS);
+      expect(source.valuePrecision).toBe('float64');
       await source.close();
     });
   }
+
+  it('float32 storage reports float32 arithmetic', async () => {
+    const source = await openExpressionFile(await writeSpec({ dtype: '<f', layout: 'dense' }));
+    expect(source.valuePrecision).toBe('float32');
+    await source.close();
+  });
 
   it('reads nullable integers with their mask as null', async () => {
     const path = await writeSpec({
