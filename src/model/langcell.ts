@@ -31,6 +31,9 @@ export interface AnnotateOptions {
 
 export const DEFAULT_ANNOTATE_OPTIONS: AnnotateOptions = { rerank: true, topM: 3, abstainBelow: 0.5 };
 
+/** Cells whose hidden states are held at once while reranking. */
+const RERANK_SLICE = 64;
+
 /**
  * LangCell as the rest of the service sees it: a verified bundle, its two tokenizers and its three
  * graphs (sessions created lazily, so a process that only embeds cells never loads the text side).
@@ -112,6 +115,19 @@ export class LangCellModel {
    * candidates. Cells that share the same top-m set are scored together in one CTM run.
    */
   async annotateCells(cells: readonly Int32Array[], labels: LabelSet, options: AnnotateOptions = DEFAULT_ANNOTATE_OPTIONS): Promise<LabelDecision[]> {
+    if (!options.rerank || cells.length <= RERANK_SLICE) return this.annotateSlice(cells, labels, options);
+    // CTM needs every cell's hidden states (length × hidden × 4 bytes: 4 MB for a 2,048-gene cell at
+    // LangCell's size), so cells are annotated in slices to keep that memory bounded.
+    const decisions: LabelDecision[] = [];
+    for (let start = 0; start < cells.length; start += RERANK_SLICE) {
+      const slice = await this.annotateSlice(cells.slice(start, start + RERANK_SLICE), labels, { ...options, onProgress: undefined });
+      decisions.push(...slice);
+      options.onProgress?.(decisions.length, cells.length);
+    }
+    return decisions;
+  }
+
+  private async annotateSlice(cells: readonly Int32Array[], labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
     const { temperature, alpha } = this.bundle.manifest.scoring;
     const dim = this.embeddingDim;
     const encoding = await this.embedCells(cells, { keepHidden: options.rerank, onProgress: options.onProgress });
