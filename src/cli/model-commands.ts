@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { evaluateAnnotations } from '../atlas/evaluation.ts';
@@ -8,8 +9,10 @@ import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openExpressionFile } from '../ingest/readers/index.ts';
 import type { ExpressionFormat, ExpressionSource, MatrixChoice } from '../ingest/readers/types.ts';
-import { tokenizeSource, type SourceTokenization } from '../ingest/tokenize-source.ts';
+import { tokenizeSource, type SourceTokenization, type TokenizedChunk } from '../ingest/tokenize-source.ts';
+import { DEMO_BUNDLE_DIR, loadBundle } from '../model/bundle.ts';
 import { CellTokenizer } from '../model/cell-tokenizer.ts';
+import type { ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from '../model/gene-vocabulary.ts';
 import { LangCellModel } from '../model/langcell.ts';
 import { openNpyWriter } from './npy.ts';
@@ -28,16 +31,66 @@ function addInputOptions(command: Command): Command {
     .option('--chunk-size <cells>', 'cells read and encoded at a time', (v) => Number.parseInt(v, 10), 512);
 }
 
-async function openInput(path: string, options: InputOptions): Promise<ExpressionSource> {
-  return openExpressionFile(path, { ...(options.format ? { format: options.format } : {}), matrix: options.layer });
-}
-
+/** Says what was read and how its genes matched, before any cell is processed. */
 function describeInput(source: ExpressionSource, tokenization: SourceTokenization): void {
   const { mapping } = tokenization;
   process.stderr.write(
     `${source.path}: ${source.nCells} cells × ${source.genes.index.length} genes from ${source.matrixLocation}; ` +
       `${mapping.matched}/${mapping.total} genes in the vocabulary via ${mapping.source}\n`,
   );
+}
+
+interface CellRun {
+  readonly cells: number;
+  readonly valueKind: ValueKind;
+}
+
+/**
+ * The skeleton every per-cell command shares: open the input, resolve its genes, stream tokenized
+ * chunks to `onChunk` with progress, and always close the input.
+ */
+async function forEachTokenizedChunk(
+  file: string,
+  options: InputOptions,
+  vocabulary: GeneVocabulary,
+  tokenizer: CellTokenizer,
+  label: string,
+  onChunk: (chunk: TokenizedChunk, source: ExpressionSource) => Promise<void>,
+  checkSource: (source: ExpressionSource) => void = () => {},
+): Promise<CellRun> {
+  const source = await openExpressionFile(file, { ...(options.format ? { format: options.format } : {}), matrix: options.layer });
+  try {
+    checkSource(source);
+    const tokenization = tokenizeSource(source, vocabulary, tokenizer);
+    describeInput(source, tokenization);
+    const progress = startProgress(label, source.nCells);
+    let cells = 0;
+    for await (const chunk of tokenization.chunks(options.chunkSize)) {
+      await onChunk(chunk, source);
+      cells += chunk.cellIds.length;
+      progress.update(cells);
+    }
+    progress.stop();
+    return { cells, valueKind: tokenization.valueKind() ?? 'counts' };
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Writes an output file under a temporary name and renames it into place only when `write`
+ * succeeds, so a refused or interrupted run never leaves a half-written file behind.
+ */
+async function writeOutput<T>(path: string, write: (temporaryPath: string) => Promise<T>): Promise<T> {
+  const temporaryPath = `${path}.partial-${process.pid}`;
+  try {
+    const result = await write(temporaryPath);
+    await rename(temporaryPath, path);
+    return result;
+  } catch (error) {
+    await rm(temporaryPath, { force: true });
+    throw error;
+  }
 }
 
 async function openModel(config: Config, bundle?: string): Promise<LangCellModel> {
@@ -52,9 +105,21 @@ async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<v
   if (!stream.write(line)) await once(stream, 'drain');
 }
 
-async function closeStream(stream: NodeJS.WritableStream & { close?: () => void }): Promise<void> {
+async function closeStream(stream: NodeJS.WritableStream): Promise<void> {
   stream.end();
   await once(stream, 'finish');
+}
+
+/** `writeOutput` for a text stream, closed whether or not `write` succeeds. */
+function writeTextOutput<T>(path: string, write: (out: NodeJS.WritableStream) => Promise<T>): Promise<T> {
+  return writeOutput(path, async (temporaryPath) => {
+    const out = createWriteStream(temporaryPath);
+    try {
+      return await write(out);
+    } finally {
+      await closeStream(out);
+    }
+  });
 }
 
 function csvField(value: string): string {
@@ -73,27 +138,16 @@ export function registerModelCommands(program: Command, config: Config): void {
     if (options.vocab && options.bundle) throw new AtlasError('INVALID_INPUT', 'Give either --vocab or --bundle, not both');
     const vocabulary: GeneVocabulary = options.vocab
       ? await loadGeneformerVocabulary(options.vocab)
-      : bundleVocabulary((await openModel(config, options.bundle)).bundle);
-    const source = await openInput(file, options);
-    try {
-      const tokenization = tokenizeSource(source, vocabulary, new CellTokenizer(vocabulary.clsId, vocabulary.maxLength));
-      describeInput(source, tokenization);
-      const out = createWriteStream(options.out);
-      const progress = startProgress('tokenize', source.nCells);
-      let done = 0;
-      for await (const chunk of tokenization.chunks(options.chunkSize)) {
+      : bundleVocabulary(await loadBundle(options.bundle ?? config.LANGCELL_BUNDLE ?? DEMO_BUNDLE_DIR));
+    const tokenizer = new CellTokenizer(vocabulary.clsId, vocabulary.maxLength);
+    const run = await writeTextOutput(options.out, (out) =>
+      forEachTokenizedChunk(file, options, vocabulary, tokenizer, 'tokenize', async (chunk) => {
         for (let i = 0; i < chunk.cellIds.length; i += 1) {
           await writeLine(out, `${JSON.stringify({ cell: chunk.cellIds[i], input_ids: Array.from(chunk.tokens[i]!) })}\n`);
         }
-        done += chunk.cellIds.length;
-        progress.update(done);
-      }
-      progress.stop();
-      await closeStream(out);
-      process.stderr.write(`wrote ${done} cells to ${options.out} (values read as ${tokenization.valueKind() ?? 'counts'})\n`);
-    } finally {
-      await source.close();
-    }
+      }),
+    );
+    process.stderr.write(`wrote ${run.cells} cells to ${options.out} (values read as ${run.valueKind})\n`);
   });
 
   addInputOptions(
@@ -104,25 +158,16 @@ export function registerModelCommands(program: Command, config: Config): void {
       .requiredOption('--out <emb.npy>', 'output file'),
   ).action(async (file: string, options: InputOptions & { bundle?: string; out: string }) => {
     const model = await openModel(config, options.bundle);
-    const source = await openInput(file, options);
-    try {
-      const tokenization = tokenizeSource(source, bundleVocabulary(model.bundle), model.cellTokenizer);
-      describeInput(source, tokenization);
-      const writer = await openNpyWriter(options.out, source.nCells, model.embeddingDim);
-      const progress = startProgress('embed', source.nCells);
-      let done = 0;
-      for await (const chunk of tokenization.chunks(options.chunkSize)) {
-        const { embeddings } = await model.embedCells(chunk.tokens);
-        await writer.append(embeddings);
-        done += chunk.cellIds.length;
-        progress.update(done);
-      }
-      progress.stop();
-      await writer.close();
-      process.stderr.write(`wrote ${done} × ${model.embeddingDim} embeddings to ${options.out} (model ${model.id}, ${model.executionProvider})\n`);
-    } finally {
-      await source.close();
-    }
+    const run = await writeOutput(options.out, async (path) => {
+      let writer: Awaited<ReturnType<typeof openNpyWriter>> | undefined;
+      const run = await forEachTokenizedChunk(file, options, bundleVocabulary(model.bundle), model.cellTokenizer, 'embed', async (chunk, source) => {
+        writer ??= await openNpyWriter(path, source.nCells, model.embeddingDim);
+        await writer.append((await model.embedCells(chunk.tokens)).embeddings);
+      });
+      await (writer ?? (await openNpyWriter(path, 0, model.embeddingDim))).close();
+      return run;
+    });
+    process.stderr.write(`wrote ${run.cells} × ${model.embeddingDim} embeddings to ${options.out} (model ${model.id}, ${model.executionProvider})\n`);
   });
 
   addInputOptions(
@@ -144,52 +189,51 @@ export function registerModelCommands(program: Command, config: Config): void {
       const labels = await readLabelTsv(options.labels);
       const model = await openModel(config, options.bundle);
       const labelSet = await model.labelSet(labels.map((l) => l.prompt));
-      const source = await openInput(file, options);
-      try {
+      const checkTruthColumn = (source: ExpressionSource) => {
         if (options.truthColumn && !source.obsColumns.includes(options.truthColumn)) {
           throw new AtlasError('LABEL_COLUMN_MISSING', `${file} has no obs column "${options.truthColumn}"; it has: ${source.obsColumns.join(', ') || 'none'}`);
         }
-        const tokenization = tokenizeSource(source, bundleVocabulary(model.bundle), model.cellTokenizer);
-        describeInput(source, tokenization);
-        const out = options.out ? createWriteStream(options.out) : undefined;
+      };
+      const truth: string[] = [];
+      const predicted: string[] = [];
+      const annotate = async (out?: NodeJS.WritableStream) => {
         if (out) await writeLine(out, `cell,predicted,confidence,best,zero_shot,p_match${options.truthColumn ? ',truth' : ''}\n`);
-        const truth: string[] = [];
-        const predicted: string[] = [];
-        const progress = startProgress('annotate', source.nCells);
-        let done = 0;
-        for await (const chunk of tokenization.chunks(options.chunkSize)) {
-          const decisions = await model.annotateCells(chunk.tokens, labelSet, { rerank: options.rerank, topM: options.topM, abstainBelow: options.abstainBelow });
-          for (let i = 0; i < decisions.length; i += 1) {
-            const decision = decisions[i]!;
-            const best = decision.scores[0]!;
-            const name = decision.label === null ? 'unassigned' : labels[decision.label]!.name;
-            predicted.push(name);
-            const trueLabel = options.truthColumn ? String(chunk.obs[options.truthColumn]?.[i] ?? '') : undefined;
-            if (trueLabel !== undefined) truth.push(trueLabel);
-            if (out) {
-              const fields = [chunk.cellIds[i]!, name, decision.confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? ''];
-              if (trueLabel !== undefined) fields.push(trueLabel);
-              await writeLine(out, `${fields.map(csvField).join(',')}\n`);
+        return forEachTokenizedChunk(
+          file,
+          options,
+          bundleVocabulary(model.bundle),
+          model.cellTokenizer,
+          'annotate',
+          async (chunk) => {
+            const decisions = await model.annotateCells(chunk.tokens, labelSet, { rerank: options.rerank, topM: options.topM, abstainBelow: options.abstainBelow });
+            for (let i = 0; i < decisions.length; i += 1) {
+              const decision = decisions[i]!;
+              const best = decision.scores[0]!;
+              const name = decision.label === null ? 'unassigned' : labels[decision.label]!.name;
+              predicted.push(name);
+              const trueLabel = options.truthColumn ? String(chunk.obs[options.truthColumn]?.[i] ?? '') : undefined;
+              if (trueLabel !== undefined) truth.push(trueLabel);
+              if (out) {
+                const fields = [chunk.cellIds[i]!, name, decision.confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? ''];
+                if (trueLabel !== undefined) fields.push(trueLabel);
+                await writeLine(out, `${fields.map(csvField).join(',')}\n`);
+              }
             }
-          }
-          done += chunk.cellIds.length;
-          progress.update(done);
+          },
+          checkTruthColumn,
+        );
+      };
+      const run = options.out ? await writeTextOutput(options.out, annotate) : await annotate();
+      const counts = new Map<string, number>();
+      for (const name of predicted) counts.set(name, (counts.get(name) ?? 0) + 1);
+      process.stdout.write(`annotated ${run.cells} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'})\n`);
+      process.stdout.write(`predicted: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
+      if (options.truthColumn) {
+        const metrics = evaluateAnnotations(truth, predicted);
+        process.stdout.write(`accuracy ${metrics.accuracy.toFixed(4)}  macro-F1 ${metrics.macroF1.toFixed(4)}  (${metrics.cells} cells)\n`);
+        for (const c of metrics.perClass) {
+          process.stdout.write(`  ${c.label.padEnd(32)} support ${String(c.support).padStart(5)}  precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}\n`);
         }
-        progress.stop();
-        if (out) await closeStream(out);
-        const counts = new Map<string, number>();
-        for (const name of predicted) counts.set(name, (counts.get(name) ?? 0) + 1);
-        process.stdout.write(`annotated ${done} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'})\n`);
-        process.stdout.write(`predicted: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
-        if (options.truthColumn) {
-          const metrics = evaluateAnnotations(truth, predicted);
-          process.stdout.write(`accuracy ${metrics.accuracy.toFixed(4)}  macro-F1 ${metrics.macroF1.toFixed(4)}  (${metrics.cells} cells)\n`);
-          for (const c of metrics.perClass) {
-            process.stdout.write(`  ${c.label.padEnd(32)} support ${String(c.support).padStart(5)}  precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}\n`);
-          }
-        }
-      } finally {
-        await source.close();
       }
     },
   );

@@ -13,7 +13,8 @@ export interface GeneVocabulary {
 }
 
 export function bundleVocabulary(bundle: ModelBundle): GeneVocabulary {
-  return { ...bundle, clsId: bundle.manifest.cell.clsId, maxLength: bundle.manifest.cell.maxLength };
+  const { geneVocab, geneMedians, geneSymbols, manifest } = bundle;
+  return { geneVocab, geneMedians, geneSymbols, clsId: manifest.cell.clsId, maxLength: manifest.cell.maxLength };
 }
 
 async function readDictionary(dir: string, file: string, required: boolean): Promise<Record<string, unknown> | undefined> {

@@ -5,7 +5,7 @@ import { CellTokenizer } from './cell-tokenizer.ts';
 import { CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
 import { decideLabel, similarities, topIndices, type LabelDecision } from './scoring.ts';
 import { DEFAULT_SESSION_OPTIONS, SessionFactory, type ExecutionProvider, type SessionOptions } from './sessions.ts';
-import { TextTokenizer } from './text-tokenizer.ts';
+import { TextTokenizer, type TokenizedText } from './text-tokenizer.ts';
 
 export interface OpenModelOptions {
   bundleDir?: string;
@@ -13,9 +13,9 @@ export interface OpenModelOptions {
   batching?: BatchingOptions;
 }
 
-/** Candidate labels for annotation: their prompt texts, encoded once and reused for every cell. */
+/** Candidate labels for annotation: prompts tokenized and encoded once, reused for every cell. */
 export interface LabelSet {
-  readonly prompts: readonly string[];
+  readonly prompts: readonly TokenizedText[];
   /** K × embeddingDim, L2-normalized. */
   readonly embeddings: Float32Array;
 }
@@ -98,7 +98,8 @@ export class LangCellModel {
   }
 
   async labelSet(prompts: readonly string[]): Promise<LabelSet> {
-    return { prompts, embeddings: await this.embedTexts(prompts) };
+    const tokenized = prompts.map((p) => this.textTokenizer.tokenize(p));
+    return { prompts: tokenized, embeddings: await (await this.textEncoder()).encode(tokenized) };
   }
 
   /** p_match of each cell against each text: N × K. */
@@ -143,10 +144,12 @@ export class LangCellModel {
         group.cells.push(cell);
         groups.set(key, group);
       });
+      const ctm = await this.ctm();
       for (const group of groups.values()) {
-        const scores = await this.matchCells(
+        const scores = await ctm.score(
           group.cells.map((c) => encoding.hidden![c]!),
           group.labels.map((l) => labels.prompts[l]!),
+          this.batching,
         );
         group.cells.forEach((cell, row) =>
           group.labels.forEach((label, column) => pMatch[cell]!.set(label, scores[row * group.labels.length + column]!)),

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import random
 import time
-import unicodedata
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -85,20 +83,15 @@ def gene_vocabulary(genes: Sequence[Dict[str, str]], cells, counts, train_rows: 
     return vocab, medians, symbols
 
 
-def _normalize_chars(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-
 def text_vocabulary(texts: Sequence[str]) -> List[str]:
     """Specials, every whole word of the training texts, and single characters (plain and ##) so
     that any unseen word still tokenizes into known pieces instead of [UNK]."""
     words = set()
     chars = set("abcdefghijklmnopqrstuvwxyz0123456789") | set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
     for text in texts:
-        for word in basic_tokenize(text):
+        for word in basic_tokenize(text):  # lower-cased, accents stripped, punctuation split off
             words.add(word)
-        chars.update(ch for ch in _normalize_chars(text) if not ch.isspace())
+            chars.update(word)
     pieces = sorted(words | chars) + sorted(f"##{c}" for c in chars)
     specials = [PAD, UNK, CLS, SEP, MASK]
     return specials + [p for p in dict.fromkeys(pieces) if p not in specials]
