@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isAtlasError } from '../errors.ts';
+import { registerAtlasCommands } from './atlas-commands.ts';
 import { registerModelCommands } from './model-commands.ts';
 
 const program = new Command()
@@ -8,7 +9,9 @@ const program = new Command()
   .description('Search and annotate single cells in plain language with LangCell')
   .showHelpAfterError();
 
-registerModelCommands(program, loadConfig());
+const config = loadConfig();
+registerModelCommands(program, config);
+registerAtlasCommands(program, config);
 
 program
   .command('serve')

@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { evaluateAnnotations } from '../atlas/evaluation.ts';
-import { readLabelTsv } from '../atlas/label-file.ts';
+import { readLabelFile } from '../atlas/label-file.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openExpressionFile } from '../ingest/readers/index.ts';
@@ -15,6 +15,7 @@ import { CellTokenizer } from '../model/cell-tokenizer.ts';
 import type { ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from '../model/gene-vocabulary.ts';
 import { LangCellModel } from '../model/langcell.ts';
+import { labelPrompt } from '../model/prompt.ts';
 import { openNpyWriter } from './npy.ts';
 import { startProgress } from './progress.ts';
 
@@ -186,9 +187,9 @@ export function registerModelCommands(program: Command, config: Config): void {
       file: string,
       options: InputOptions & { labels: string; truthColumn?: string; out?: string; bundle?: string; rerank: boolean; topM: number; abstainBelow: number },
     ) => {
-      const labels = await readLabelTsv(options.labels);
+      const { labels } = await readLabelFile(options.labels);
       const model = await openModel(config, options.bundle);
-      const labelSet = await model.labelSet(labels.map((l) => l.prompt));
+      const labelSet = await model.labelSet(labels.map((l) => labelPrompt(l.name, l.description)));
       const checkTruthColumn = (source: ExpressionSource) => {
         if (options.truthColumn && !source.obsColumns.includes(options.truthColumn)) {
           throw new AtlasError('LABEL_COLUMN_MISSING', `${file} has no obs column "${options.truthColumn}"; it has: ${source.obsColumns.join(', ') || 'none'}`);

@@ -1,0 +1,375 @@
+/**
+ * The atlas: one object that answers every question the API and the CLI ask (AtlasApi), over the
+ * model, the HNSW index and the store. No HTTP and no SQL here.
+ *
+ * Lifecycle (`openAtlas`): database (embedded unless DATABASE_URL) with migrations → model bundle
+ * (refused if stored embeddings came from another model) → demo atlas seeded when the database is
+ * empty → index loaded and verified, or rebuilt → unfinished ingestions resumed → ready.
+ */
+import { join, resolve } from 'node:path';
+import { AtlasError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { DEFAULT_HNSW_PARAMS } from '../index/index.ts';
+import { cancelIngestion, IngestWorker, resumeUnfinished, startIngestion, type IngestionContext } from '../ingest/ingestion.ts';
+import { IngestQueue } from '../ingest/queue.ts';
+import type { LangCellModel } from '../model/langcell.ts';
+import { openConfiguredDatabase, openConfiguredModel } from '../ingest/context.ts';
+import { topIndices } from '../model/scoring.ts';
+import { cellIdsWithMetadata, getCells, getCellVectors } from '../store/cells.ts';
+import type { Database } from '../store/database.ts';
+import * as datasetStore from '../store/datasets.ts';
+import { getJob, ATLAS_CHANNEL } from '../store/jobs.ts';
+import * as labelStore from '../store/labels.ts';
+import { registerModel } from '../store/models.ts';
+import { AtlasIndex, type IndexFilter } from './atlas-index.ts';
+import { tokenizeExpression } from './expression-input.ts';
+import { readLabelFile } from './label-file.ts';
+import { LruCache } from './lru.ts';
+import type {
+  Annotation,
+  AnnotateCellOptions,
+  AtlasApi,
+  AtlasHealth,
+  CellFilter,
+  CellHit,
+  CellInput,
+  CellRecord,
+  DatasetRecord,
+  IngestionJobRecord,
+  IngestRequest,
+  LabelCandidate,
+  LabelImportResult,
+  LabelInput,
+  LabelRecord,
+  ModelInfo,
+  SearchOptions,
+} from './types.ts';
+
+export interface AtlasOptions {
+  /** Take ingestion chunks in this process. */
+  readonly worker: boolean;
+  /** Seed the demo atlas and labels when the database holds no dataset and no label. */
+  readonly seedWhenEmpty: boolean;
+  /** Write the index back to disk (only the serving process should; CLI queries read it). */
+  readonly persistIndex: boolean;
+  readonly log: (message: string) => void;
+}
+
+export class Atlas implements AtlasApi {
+  private readonly textCache: LruCache<string, Float32Array>;
+  private worker: IngestWorker | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly db: Database,
+    readonly langcell: LangCellModel,
+    readonly index: AtlasIndex,
+    readonly ingestion: IngestionContext,
+    private readonly log: (message: string) => void,
+  ) {
+    this.textCache = new LruCache(config.LANGCELL_TEXT_CACHE_SIZE);
+  }
+
+  static async open(config: Config, options: AtlasOptions): Promise<Atlas> {
+    const { log } = options;
+    const dataDir = resolve(config.LANGCELL_DATA_DIR);
+    const db = await openConfiguredDatabase(config, log);
+    try {
+      const model = await openConfiguredModel(config);
+      await registerModel(db, model.bundle);
+      const queue = await IngestQueue.start(db.url, { chunkTimeoutSeconds: config.LANGCELL_CHUNK_TIMEOUT_S }, log);
+      const ingestion: IngestionContext = { db, model, queue, chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS, log };
+      if (options.seedWhenEmpty) {
+        const { seedIfEmpty } = await import('../../seed/seed-database.ts');
+        await seedIfEmpty(ingestion);
+      }
+      const index = await AtlasIndex.open(db, {
+        modelId: model.id,
+        dim: model.embeddingDim,
+        dir: join(dataDir, 'index', model.id),
+        persist: options.persistIndex,
+        params: {
+          M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
+          efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
+          efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
+        },
+        log,
+      });
+      await index.listen();
+      const atlas = new Atlas(config, db, model, index, ingestion, log);
+      if (options.worker) {
+        await resumeUnfinished(ingestion);
+        await atlas.startWorker();
+      }
+      return atlas;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  async startWorker(): Promise<void> {
+    if (this.worker) return;
+    this.worker = new IngestWorker(this.ingestion);
+    await this.worker.start();
+  }
+
+  /** Stops taking chunks (the one in hand finishes), persists the index, closes the database. */
+  async close(): Promise<void> {
+    await this.ingestion.queue.stop();
+    await this.worker?.close();
+    await this.index.close();
+    await this.db.close();
+  }
+
+  model(): ModelInfo {
+    const { scoring } = this.langcell.bundle.manifest;
+    return {
+      bundleId: this.langcell.id,
+      embeddingDim: this.langcell.embeddingDim,
+      executionProvider: this.langcell.executionProvider ?? null,
+      alpha: scoring.alpha,
+      temperature: scoring.temperature,
+    };
+  }
+
+  async health(): Promise<AtlasHealth> {
+    await this.db.pool.query('SELECT 1');
+    return { indexedCells: this.index.visibleCount };
+  }
+
+  // --- search -------------------------------------------------------------------------------
+
+  private async embedText(text: string): Promise<Float32Array> {
+    const key = text.trim();
+    if (!key) throw new AtlasError('INVALID_INPUT', 'The search text is empty.', { field: 'text' });
+    const cached = this.textCache.get(key);
+    if (cached) return cached;
+    const embedding = await this.langcell.embedTexts([key]);
+    this.textCache.set(key, embedding);
+    return embedding;
+  }
+
+  private async indexFilter(filter: CellFilter | undefined): Promise<IndexFilter> {
+    if (!filter) return {};
+    const metadata = filter.metadata && Object.keys(filter.metadata).length > 0 ? filter.metadata : undefined;
+    return {
+      ...(filter.datasetIds ? { datasetIds: new Set(filter.datasetIds) } : {}),
+      ...(filter.labels ? { labels: new Set(filter.labels) } : {}),
+      ...(metadata ? { cellIds: await cellIdsWithMetadata(this.db, metadata, filter.datasetIds) } : {}),
+    };
+  }
+
+  private checkK(k: number): void {
+    if (!Number.isInteger(k) || k < 1) throw new AtlasError('INVALID_INPUT', `k must be a positive integer (got ${k}).`, { field: 'k' });
+  }
+
+  private async hits(results: readonly { cellId: number; similarity: number }[], ctm?: ReadonlyMap<number, number>): Promise<CellHit[]> {
+    const cells = new Map((await getCells(this.db, results.map((r) => r.cellId))).map((c) => [c.id, c]));
+    return results.flatMap((r) => {
+      const cell = cells.get(r.cellId);
+      return cell ? [{ cell, similarity: r.similarity, ctmProbability: ctm?.get(r.cellId) ?? null }] : [];
+    });
+  }
+
+  async searchCells(text: string, options: SearchOptions): Promise<CellHit[]> {
+    this.checkK(options.k);
+    const query = await this.embedText(text);
+    const results = this.index.search(query, options.k, await this.indexFilter(options.filter));
+    if (!options.rerank || results.length === 0) return this.hits(results);
+    // CTM rescoring of the best hits: their hidden states are recomputed from stored token ids.
+    const rerankIds = results.slice(0, this.config.LANGCELL_MAX_RERANK).map((r) => r.cellId);
+    const vectors = await getCellVectors(this.db, rerankIds);
+    const ids = rerankIds.filter((id) => vectors.has(id));
+    const encoding = await this.langcell.embedCells(ids.map((id) => vectors.get(id)!.tokens), { keepHidden: true });
+    const pMatch = await this.langcell.matchCells(encoding.hidden!, [text.trim()]);
+    const ctm = new Map(ids.map((id, i) => [id, pMatch[i]!]));
+    const reranked = [...results].sort(
+      (a, b) => (ctm.get(b.cellId) ?? -1) - (ctm.get(a.cellId) ?? -1) || b.similarity - a.similarity,
+    );
+    return this.hits(reranked, ctm);
+  }
+
+  /** Tokens and embedding of the cell a query is about (a stored cell or an expression). */
+  private async inputCell(input: CellInput): Promise<{ tokens: Int32Array; embedding: Float32Array; storedId: number | null }> {
+    if ('cellId' in input) {
+      const stored = (await getCellVectors(this.db, [input.cellId])).get(input.cellId);
+      if (!stored) throw new AtlasError('NOT_FOUND', `No visible cell with id ${input.cellId}.`, { field: 'cellId' });
+      return { ...stored, storedId: input.cellId };
+    }
+    const tokens = tokenizeExpression(this.langcell, input.expression);
+    const { embeddings } = await this.langcell.embedCells([tokens]);
+    return { tokens, embedding: embeddings, storedId: null };
+  }
+
+  private async neighbours(embedding: Float32Array, k: number, filter: CellFilter | undefined, exclude: number | null) {
+    const base = await this.indexFilter(filter);
+    const results = this.index.search(embedding, exclude === null ? k : k + 1, base);
+    return results.filter((r) => r.cellId !== exclude).slice(0, k);
+  }
+
+  async similarCells(input: CellInput, options: SearchOptions): Promise<CellHit[]> {
+    this.checkK(options.k);
+    const cell = await this.inputCell(input);
+    return this.hits(await this.neighbours(cell.embedding, options.k, options.filter, cell.storedId));
+  }
+
+  // --- annotation ---------------------------------------------------------------------------
+
+  /** Candidate labels with their text embeddings under this model (computed once, then stored). */
+  private async candidateLabels(names: readonly string[] | undefined): Promise<{ labels: LabelRecord[]; embeddings: Float32Array }> {
+    const labels = names ? await labelStore.getLabelsByName(this.db, [...new Set(names)]) : await labelStore.listLabels(this.db);
+    if (names) {
+      const known = new Set(labels.map((l) => l.name));
+      const unknown = names.filter((n) => !known.has(n));
+      if (unknown.length > 0) throw new AtlasError('NOT_FOUND', `Unknown labels: ${unknown.slice(0, 5).join(', ')}.`, { field: 'candidates' });
+    }
+    if (labels.length < 2) {
+      throw new AtlasError('INVALID_INPUT', 'Annotation needs at least two candidate labels; import labels first (`langcell-atlas labels import`).', {
+        field: 'candidates',
+      });
+    }
+    const stored = await labelStore.getLabelEmbeddings(this.db, this.langcell.id, labels);
+    const missing = labels.filter((l) => !stored.has(l.id));
+    if (missing.length > 0) {
+      const dim = this.langcell.embeddingDim;
+      const computed = await this.langcell.embedTexts(missing.map((l) => l.promptText));
+      const entries = missing.map((label, i) => ({ label, embedding: computed.slice(i * dim, (i + 1) * dim) }));
+      await labelStore.saveLabelEmbeddings(this.db, this.langcell.id, entries);
+      for (const entry of entries) stored.set(entry.label.id, entry.embedding);
+    }
+    const dim = this.langcell.embeddingDim;
+    const embeddings = new Float32Array(labels.length * dim);
+    labels.forEach((label, i) => embeddings.set(stored.get(label.id)!, i * dim));
+    return { labels, embeddings };
+  }
+
+  async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
+    this.checkK(options.k);
+    const { labels, embeddings } = await this.candidateLabels(options.candidates);
+    const cell = await this.inputCell(input);
+    const labelSet = { prompts: labels.map((l) => this.langcell.textTokenizer.tokenize(l.promptText)), embeddings };
+    const [decision] = await this.langcell.annotateCells([cell.tokens], labelSet, {
+      rerank: options.rerank,
+      topM: Math.max(1, Math.min(options.topM, labels.length)),
+      abstainBelow: this.config.LANGCELL_ABSTAIN_BELOW,
+    });
+    const neighbours = await this.hits(await this.neighbours(cell.embedding, options.k, options.filter, cell.storedId));
+
+    // Distance-weighted kNN vote: each reference cell votes for its label with its similarity.
+    const votes = new Map<string, number>();
+    let totalVote = 0;
+    for (const hit of neighbours) {
+      const weight = Math.max(0, hit.similarity);
+      totalVote += weight;
+      if (hit.cell.label !== null) votes.set(hit.cell.label.toLowerCase(), (votes.get(hit.cell.label.toLowerCase()) ?? 0) + weight);
+    }
+    const shares = [...votes.values()].map((v) => (totalVote > 0 ? v / totalVote : 0)).sort((a, b) => b - a);
+    const { alpha } = this.langcell.bundle.manifest.scoring;
+    const candidates: LabelCandidate[] = decision!.scores.map((score) => {
+      const label = labels[score.label]!;
+      const share = totalVote > 0 ? (votes.get(label.name.toLowerCase()) ?? 0) / totalVote : 0;
+      const reranked = options.rerank && alpha < 1;
+      return {
+        label,
+        zeroShot: score.zeroShot,
+        ctm: reranked ? (score.fused - alpha * score.zeroShot) / (1 - alpha) : null,
+        pMatch: score.pMatch,
+        fused: score.fused,
+        knnShare: share,
+      };
+    });
+    return {
+      label: decision!.label === null ? null : labels[decision!.label]!,
+      bestLabel: labels[decision!.best]!,
+      confidence: decision!.confidence,
+      abstainBelow: this.config.LANGCELL_ABSTAIN_BELOW,
+      candidates,
+      neighbors: neighbours,
+      knn: {
+        hits: neighbours.length,
+        topShare: shares[0] ?? 0,
+        runnerUpShare: shares[1] ?? 0,
+        minDistance: neighbours.length > 0 ? 1 - neighbours[0]!.similarity : null,
+      },
+    };
+  }
+
+  // --- records ------------------------------------------------------------------------------
+
+  async cell(id: number): Promise<CellRecord | null> {
+    return (await getCells(this.db, [id]))[0] ?? null;
+  }
+
+  datasets(): Promise<DatasetRecord[]> {
+    return datasetStore.listDatasets(this.db);
+  }
+
+  async deleteDataset(id: number): Promise<DatasetRecord> {
+    const job = await this.db.pool.query<{ id: number }>(`SELECT id FROM ingestion_job WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [id]);
+    for (const row of job.rows) await cancelIngestion(this.ingestion, row.id).catch(() => undefined);
+    const deleted = await datasetStore.deleteDataset(this.db, id);
+    if (!deleted) throw new AtlasError('NOT_FOUND', `No dataset with id ${id}.`, { field: 'id' });
+    await this.db.pool.query('SELECT pg_notify($1, $2)', [ATLAS_CHANNEL, JSON.stringify({ kind: 'job', jobId: 0, datasetId: id })]);
+    await this.index.sync();
+    await this.index.persist();
+    return deleted;
+  }
+
+  labels(search?: string): Promise<LabelRecord[]> {
+    return labelStore.listLabels(this.db, search);
+  }
+
+  createLabel(input: LabelInput): Promise<LabelRecord> {
+    return labelStore.createLabel(this.db, input);
+  }
+
+  updateLabel(id: number, patch: Partial<LabelInput>): Promise<LabelRecord> {
+    return labelStore.updateLabel(this.db, id, patch);
+  }
+
+  deleteLabel(id: number): Promise<LabelRecord> {
+    return labelStore.deleteLabel(this.db, id);
+  }
+
+  async importLabels(path: string): Promise<LabelImportResult> {
+    const file = await readLabelFile(path);
+    const { created, updated } = await labelStore.upsertLabels(this.db, file.labels);
+    if (file.skippedDuplicates.length > 0) this.log(`labels import: skipped ${file.skippedDuplicates.length} repeated names`);
+    return { created, updated, total: file.labels.length };
+  }
+
+  // --- ingestion ----------------------------------------------------------------------------
+
+  async ingestReference(request: IngestRequest): Promise<IngestionJobRecord> {
+    return (await startIngestion(this.ingestion, request)).job;
+  }
+
+  ingestionJob(id: number): Promise<IngestionJobRecord | null> {
+    return getJob(this.db, id);
+  }
+
+  cancelIngestion(id: number): Promise<IngestionJobRecord> {
+    return cancelIngestion(this.ingestion, id);
+  }
+
+  async *watchIngestion(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
+    let last = '';
+    for (;;) {
+      const job = await getJob(this.db, id);
+      if (!job) throw new AtlasError('NOT_FOUND', `No ingestion job with id ${id}.`, { field: 'jobId' });
+      const key = `${job.state}:${job.processedCells}`;
+      if (key !== last) {
+        last = key;
+        yield job;
+      }
+      if (job.state !== 'QUEUED' && job.state !== 'RUNNING') return;
+      if (signal?.aborted) return;
+      await new Promise((done) => setTimeout(done, 250));
+    }
+  }
+}
+
+export function topLabelNames(annotation: Annotation, n: number): string[] {
+  return topIndices(annotation.candidates.map((c) => c.fused), n).map((i) => annotation.candidates[i]!.label.name);
+}

@@ -1,0 +1,45 @@
+/**
+ * A cell given by value through the API (`genes`, `values`, `valueType`) turned into LangCell
+ * tokens: the same gene resolution, value handling and ranking as a file, applied to one cell.
+ */
+import { AtlasError } from '../errors.ts';
+import type { CellChunk } from '../ingest/readers/types.ts';
+import { detectValueKind, summarizeValues } from '../model/expression-values.ts';
+import { bundleVocabulary } from '../model/gene-vocabulary.ts';
+import { resolveGenes } from '../model/genes.ts';
+import type { LangCellModel } from '../model/langcell.ts';
+import type { ExpressionInput } from './types.ts';
+
+/** A single cell may express few genes; the file-level coverage rule does not apply to it. */
+const SINGLE_CELL_POLICY = { minMatchedGenes: 1, minCoverage: 0 };
+
+export function tokenizeExpression(model: LangCellModel, input: ExpressionInput): Int32Array {
+  const where = 'expression input';
+  if (input.genes.length !== input.values.length) {
+    throw new AtlasError('INVALID_INPUT', `${where}: ${input.genes.length} genes but ${input.values.length} values; give one value per gene.`, {
+      field: 'values',
+    });
+  }
+  if (input.genes.length === 0) throw new AtlasError('INVALID_INPUT', `${where}: no genes given.`, { field: 'genes' });
+  const seen = new Set<string>();
+  for (const gene of input.genes) {
+    if (seen.has(gene)) throw new AtlasError('INVALID_INPUT', `${where}: gene ${gene} is given twice.`, { field: 'genes' });
+    seen.add(gene);
+  }
+  const nonZero = input.values.map((v, i) => [i, v] as const).filter(([, v]) => v !== 0);
+  const values = Float32Array.from(nonZero, ([, v]) => v);
+  if (values.length === 0) throw new AtlasError('EMPTY_MATRIX', `${where}: every value is 0; there is nothing to rank.`, { field: 'values' });
+  // Raises NON_FINITE_VALUES / SCALED_VALUES with the same messages as for files. Counts need not
+  // be integers: ranks divide by the cell's total, so any per-cell scaling of counts is fine.
+  detectValueKind(summarizeValues(values, where), where);
+  const mapping = resolveGenes({ index: input.genes, columns: {} }, bundleVocabulary(model.bundle), where, SINGLE_CELL_POLICY);
+  const chunk: CellChunk = {
+    start: 0,
+    cellIds: ['input'],
+    indptr: Uint32Array.of(0, nonZero.length),
+    indices: Uint32Array.from(nonZero, ([i]) => i),
+    values,
+    obs: {},
+  };
+  return model.cellTokenizer.tokenizeChunk(chunk, mapping, input.valueType === 'log1p' ? 'log1p' : 'counts', 'float64')[0]!;
+}

@@ -1,0 +1,256 @@
+/**
+ * CLI over the atlas store: ingest, worker, datasets, labels, index, and the terminal forms of the
+ * API's questions (search, annotate-cell). Output goes to stdout as plain tables (or JSON with
+ * --json); logs and progress go to stderr.
+ */
+import type { Command} from 'commander';
+import { Option } from 'commander';
+import { Atlas } from '../atlas/atlas.ts';
+import { AtlasIndex } from '../atlas/atlas-index.ts';
+import type { Annotation, CellHit, IngestFormat, IngestLayer } from '../atlas/types.ts';
+import type { Config } from '../config.ts';
+import { AtlasError } from '../errors.ts';
+import { openIngestionContext } from '../ingest/context.ts';
+import { IngestWorker, startIngestion } from '../ingest/ingestion.ts';
+import { DEFAULT_HNSW_PARAMS } from '../index/index.ts';
+import { getJob } from '../store/jobs.ts';
+import * as datasetStore from '../store/datasets.ts';
+import { upsertLabels } from '../store/labels.ts';
+import { readLabelFile } from '../atlas/label-file.ts';
+import { startProgress } from './progress.ts';
+import { join, resolve } from 'node:path';
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+function table(rows: readonly (readonly (string | number)[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  return rows.map((r) => r.map((v, c) => String(v).padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** Runs `work` with an atlas opened for reading (no worker, no seeding, index not written). */
+async function withAtlas<T>(config: Config, work: (atlas: Atlas) => Promise<T>): Promise<T> {
+  const atlas = await Atlas.open(config, { worker: false, seedWhenEmpty: false, persistIndex: false, log });
+  try {
+    return await work(atlas);
+  } finally {
+    await atlas.close();
+  }
+}
+
+function printHits(hits: readonly CellHit[]): void {
+  const rows: (string | number)[][] = [['cell', 'dataset', 'external id', 'label', 'similarity', 'ctm']];
+  for (const hit of hits) {
+    rows.push([hit.cell.id, hit.cell.datasetName, hit.cell.externalId, hit.cell.label ?? '', hit.similarity.toFixed(4), hit.ctmProbability?.toFixed(4) ?? '']);
+  }
+  process.stdout.write(table(rows));
+}
+
+function printAnnotation(annotation: Annotation): void {
+  process.stdout.write(
+    `label: ${annotation.label?.name ?? `UNASSIGNED (best: ${annotation.bestLabel.name})`}  confidence: ${annotation.confidence.toFixed(3)} ` +
+      `(abstain below ${annotation.abstainBelow})\n\n`,
+  );
+  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share']];
+  for (const c of annotation.candidates.slice(0, 10)) {
+    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3)]);
+  }
+  process.stdout.write(table(rows) + '\nnearest reference cells:\n');
+  printHits(annotation.neighbors);
+}
+
+export function registerAtlasCommands(program: Command, config: Config): void {
+  program
+    .command('ingest <path>')
+    .description('ingest a reference file (h5ad, 10x MTX folder, Cell Ranger .h5, CSV/TSV) as a named dataset')
+    .requiredOption('--name <name>', 'dataset name (the same file under the same name again is a no-op; after a crash it resumes)')
+    .addOption(new Option('--format <format>', 'file format (default: detected)').choices(['h5ad', '10x-mtx', '10x-h5', 'csv', 'tsv']))
+    .addOption(new Option('--layer <layer>', 'matrix to read from an h5ad').choices(['auto', 'counts', 'raw', 'X']).default('auto'))
+    .option('--label-column <column>', 'cell-type column (default: detected, e.g. cell_type)')
+    .option('--genes-as-rows', 'CSV/TSV: genes are rows, cells are columns')
+    .option('--cells-as-rows', 'CSV/TSV: cells are rows, genes are columns')
+    .option('--species <species>', 'species of the reference', 'human')
+    .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
+    .action(async (path: string, options: { name: string; format?: IngestFormat; layer: IngestLayer; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
+      if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      const ctx = await openIngestionContext(config, log);
+      const worker = new IngestWorker(ctx);
+      let interrupted = false;
+      const stop = () => {
+        interrupted = true;
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const { job, created } = await startIngestion(ctx, {
+          path,
+          name: options.name,
+          layer: options.layer,
+          species: options.species,
+          ...(options.format ? { format: options.format } : {}),
+          ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
+          ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
+        });
+        if (!created && job.state === 'SUCCEEDED') {
+          log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
+          return;
+        }
+        log(`${created ? 'started' : 'resuming'} ingestion job ${job.id}: ${job.totalCells} cells in ${job.chunkCount} chunks`);
+        if (options.detach) return;
+        await worker.start();
+        const progress = startProgress(`ingest ${options.name}`, job.totalCells);
+        for (;;) {
+          const current = (await getJob(ctx.db, job.id))!;
+          progress.update(current.processedCells, current.totalCells);
+          if (current.state === 'FAILED' || current.state === 'CANCELLED') {
+            progress.stop();
+            throw new AtlasError((current.errorCode ?? 'INVALID_INPUT') as never, current.errorMessage ?? `job ${current.state}`);
+          }
+          if (current.state === 'SUCCEEDED') {
+            progress.stop();
+            const seconds = current.startedAt && current.finishedAt ? (current.finishedAt.getTime() - current.startedAt.getTime()) / 1000 : 0;
+            const timings = Object.entries(current.timings).map(([stage, s]) => `${stage} ${s.toFixed(1)}s`).join(', ');
+            log(`done: ${current.processedCells} cells in ${seconds.toFixed(1)} s (${(current.processedCells / Math.max(seconds, 1e-3)).toFixed(1)} cells/s; ${timings})`);
+            return;
+          }
+          if (interrupted) {
+            progress.stop();
+            log(`interrupted: ${current.processedCells}/${current.totalCells} cells stored; run the same command again to resume`);
+            return;
+          }
+          await new Promise((done) => setTimeout(done, 500));
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await ctx.close();
+        await worker.close();
+      }
+    });
+
+  program
+    .command('worker')
+    .description('take ingestion chunks from the queue until interrupted (run several, on several machines, against one DATABASE_URL)')
+    .action(async () => {
+      const ctx = await openIngestionContext(config, log);
+      const worker = new IngestWorker(ctx);
+      await worker.start();
+      log('worker: waiting for ingestion chunks (Ctrl-C to stop)');
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await ctx.close();
+      await worker.close();
+    });
+
+  const datasets = program.command('datasets').description('reference datasets');
+  datasets
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const ctx = await openIngestionContext(config, log);
+      try {
+        const list = await datasetStore.listDatasets(ctx.db);
+        if (options.json) {
+          process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+          return;
+        }
+        const rows: (string | number)[][] = [['id', 'name', 'state', 'cells', 'genes matched', 'label column', 'format', 'source']];
+        for (const d of list) rows.push([d.id, d.name, d.state, `${d.cellCount}/${d.totalCells}`, `${d.genesMatched}/${d.genesTotal}`, d.labelColumn ?? '', d.format, d.sourcePath]);
+        process.stdout.write(table(rows));
+      } finally {
+        await ctx.close();
+      }
+    });
+  datasets
+    .command('delete <name>')
+    .description('delete a dataset, its cells and jobs (a running server drops them from results at once)')
+    .action(async (name: string) => {
+      const ctx = await openIngestionContext(config, log);
+      try {
+        const dataset = await datasetStore.getDataset(ctx.db, { name });
+        if (!dataset) throw new AtlasError('NOT_FOUND', `No dataset named "${name}".`);
+        await ctx.db.pool.query(`UPDATE ingestion_job SET state = 'CANCELLED', finished_at = now() WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [dataset.id]);
+        await datasetStore.deleteDataset(ctx.db, dataset.id);
+        await ctx.db.pool.query(`SELECT pg_notify('langcell_atlas', $1)`, [JSON.stringify({ kind: 'job', jobId: 0, datasetId: dataset.id })]);
+        log(`deleted dataset "${name}" (${dataset.cellCount} cells)`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('labels')
+    .description('cell-type labels')
+    .command('import <file>')
+    .description('import labels from a Cell Ontology OBO file or a TSV (id, label, definition, synonyms, parents)')
+    .action(async (file: string) => {
+      const ctx = await openIngestionContext(config, log);
+      try {
+        const parsed = await readLabelFile(file);
+        const result = await upsertLabels(ctx.db, parsed.labels);
+        if (parsed.skippedDuplicates.length > 0) log(`skipped ${parsed.skippedDuplicates.length} repeated names, e.g. ${parsed.skippedDuplicates.slice(0, 3).join('; ')}`);
+        log(`labels: ${result.created} created, ${result.updated} updated (${parsed.labels.length} in ${file}); text embeddings are computed when first used`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('index')
+    .description('the HNSW index')
+    .command('rebuild')
+    .description('rebuild the index file from the database (stop the server first, or it overwrites the file on exit)')
+    .action(async () => {
+      const ctx = await openIngestionContext(config, log);
+      try {
+        const index = await AtlasIndex.open(ctx.db, {
+          modelId: ctx.model.id,
+          dim: ctx.model.embeddingDim,
+          dir: join(resolve(config.LANGCELL_DATA_DIR), 'index', ctx.model.id),
+          params: {
+            M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
+            efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
+            efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
+          },
+          persist: true,
+          rebuild: true,
+          log,
+        });
+        await index.close();
+        log(`index rebuilt: ${index.size} cells`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('search <text>')
+    .description('reference cells that match a description (same answer as the searchCells query)')
+    .option('-k <n>', 'number of cells', (v) => Number.parseInt(v, 10), 10)
+    .option('--rerank', 'rescore the hits with cell-text matching')
+    .option('--json', 'print JSON')
+    .action(async (text: string, options: { k: number; rerank?: boolean; json?: boolean }) => {
+      await withAtlas(config, async (atlas) => {
+        const hits = await atlas.searchCells(text, { k: options.k, rerank: options.rerank ?? false });
+        if (options.json) process.stdout.write(JSON.stringify(hits, null, 2) + '\n');
+        else printHits(hits);
+      });
+    });
+
+  program
+    .command('annotate-cell')
+    .description('label of a stored cell, with candidates and nearest reference cells (same answer as annotateCell)')
+    .requiredOption('--cell-id <id>', 'stored cell id', (v) => Number.parseInt(v, 10))
+    .option('-k <n>', 'reference neighbours', (v) => Number.parseInt(v, 10), 25)
+    .option('--top-m <m>', 'candidates reranked by CTM', (v) => Number.parseInt(v, 10), 3)
+    .option('--no-rerank', 'zero-shot only')
+    .option('--json', 'print JSON')
+    .action(async (options: { cellId: number; k: number; topM: number; rerank: boolean; json?: boolean }) => {
+      await withAtlas(config, async (atlas) => {
+        const annotation = await atlas.annotateCell({ cellId: options.cellId }, { k: options.k, rerank: options.rerank, topM: options.topM });
+        if (options.json) process.stdout.write(JSON.stringify(annotation, null, 2) + '\n');
+        else printAnnotation(annotation);
+      });
+    });
+}

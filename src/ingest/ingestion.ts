@@ -1,0 +1,329 @@
+/**
+ * Ingestion of a reference file: validation up front (so bad input is refused before anything is
+ * written), then chunk jobs on the queue, each read → tokenized → encoded → stored in one
+ * transaction with its checkpoint. The dataset becomes visible to queries only when its last chunk
+ * commits; a failed or cancelled job leaves nothing behind.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AtlasError, isAtlasError } from '../errors.ts';
+import type { IngestRequest } from '../atlas/types.ts';
+import { checkValuesAgainst, detectValueKind, summarizeValues, type ValueKind } from '../model/expression-values.ts';
+import { bundleVocabulary } from '../model/gene-vocabulary.ts';
+import { resolveGenes, type GeneMapping } from '../model/genes.ts';
+import type { LangCellModel } from '../model/langcell.ts';
+import type { NewCell } from '../store/cells.ts';
+import type { Database } from '../store/database.ts';
+import { deleteDataset, getDataset } from '../store/datasets.ts';
+import { commitChunk, createIngestion, endJob, getJob, latestJobOfDataset, markJobStarted, pendingChunks, unfinishedJobs, type IngestionJobDetail } from '../store/jobs.ts';
+import type { ChunkMessage, IngestQueue } from './queue.ts';
+import { openExpressionFile, type CellChunk, type ExpressionSource, type ObsValue, type OpenOptions } from './readers/index.ts';
+
+export interface IngestionContext {
+  readonly db: Database;
+  readonly model: LangCellModel;
+  readonly queue: IngestQueue;
+  /** Cells per chunk: the unit of work, of commit and of resume. */
+  readonly chunkSize: number;
+  readonly log: (message: string) => void;
+}
+
+/** obs columns taken as the cell-type label when none is named, in this order (case-insensitive). */
+export const LABEL_COLUMN_CANDIDATES = [
+  'cell_type',
+  'celltype',
+  'cell_type_name',
+  'cell_ontology_class',
+  'cell_type_original',
+  'cell_label',
+  'label',
+  'labels',
+  'annotation',
+  'bulk_labels',
+] as const;
+
+export function detectLabelColumn(columns: readonly string[]): string | null {
+  const byLower = new Map(columns.map((column) => [column.toLowerCase(), column]));
+  for (const candidate of LABEL_COLUMN_CANDIDATES) {
+    const column = byLower.get(candidate);
+    if (column !== undefined) return column;
+  }
+  return null;
+}
+
+/** sha256 of a file, or of a directory's files (name and content, in name order). */
+export async function sourceDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+  const info = await stat(path);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const files = info.isDirectory() ? (await readdir(path)).sort().map((name) => join(path, name)) : [path];
+  for (const file of files) {
+    const fileInfo = await stat(file);
+    if (!fileInfo.isFile()) continue;
+    if (info.isDirectory()) hash.update(`${file.slice(path.length + 1)}\n`);
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+function openOptions(request: IngestRequest): OpenOptions {
+  return {
+    ...(request.format ? { format: request.format } : {}),
+    ...(request.layer && request.layer !== 'auto' ? { matrix: request.layer } : {}),
+    ...(request.genesAsRows !== undefined ? { genesAsRows: request.genesAsRows } : {}),
+  };
+}
+
+function checkDuplicateIds(path: string, ids: readonly string[]): void {
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const id of ids) {
+    if (seen.has(id)) duplicates.push(id);
+    else seen.add(id);
+  }
+  if (duplicates.length > 0) {
+    throw new AtlasError(
+      'DUPLICATE_CELL_IDS',
+      `${path}: ${duplicates.length} cell ids occur more than once (e.g. ${[...new Set(duplicates)].slice(0, 3).join(', ')}). ` +
+        'Make them unique first, e.g. `adata.obs_names_make_unique()` in anndata.',
+      { path, field: 'obs_names', examples: duplicates.slice(0, 3) },
+    );
+  }
+}
+
+/** Reads chunks from the start until one holds values, and decides the value kind from it. */
+async function firstValueKind(source: ExpressionSource, where: string): Promise<ValueKind> {
+  for await (const chunk of source.chunks(256)) {
+    if (chunk.values.length > 0) return detectValueKind(summarizeValues(chunk.values, where), where);
+  }
+  throw new AtlasError('EMPTY_MATRIX', `${where} holds no non-zero values; there is nothing to rank.`, { path: source.path });
+}
+
+export interface StartedIngestion {
+  readonly job: IngestionJobDetail;
+  /** false when the same file was already ingested (or is being ingested) under this name. */
+  readonly created: boolean;
+}
+
+/**
+ * Validates the request and the file, then creates the dataset and its job and queues every chunk.
+ * The same file under the same name again returns the existing job (resuming it if unfinished).
+ */
+export async function startIngestion(ctx: IngestionContext, request: IngestRequest): Promise<StartedIngestion> {
+  const name = request.name.trim();
+  if (!name) throw new AtlasError('INVALID_INPUT', 'A dataset needs a name (--name).', { field: 'name' });
+  const path = resolve(request.path);
+  try {
+    await stat(path);
+  } catch {
+    throw new AtlasError('FILE_NOT_FOUND', `${path} does not exist.`, { path, field: 'path' });
+  }
+  const digest = await sourceDigest(path);
+  const existing = await getDataset(ctx.db, { name });
+  if (existing) {
+    if (existing.sourceSha256 === digest.sha256 && (existing.state === 'READY' || existing.state === 'INGESTING')) {
+      const job = (await latestJobOfDataset(ctx.db, existing.id))!;
+      if (existing.state === 'INGESTING') await requeuePending(ctx, job.id);
+      return { job, created: false };
+    }
+    if (existing.state === 'READY' || existing.state === 'INGESTING') {
+      throw new AtlasError(
+        'DATASET_EXISTS',
+        `A dataset named "${name}" already exists from another file (sha256 ${existing.sourceSha256.slice(0, 12)}…). ` +
+          'Choose another name, or delete it first (`langcell-atlas datasets delete NAME`).',
+        { field: 'name' },
+      );
+    }
+    await deleteDataset(ctx.db, existing.id); // a FAILED or CANCELLED attempt: start again
+  }
+
+  const source = await openExpressionFile(path, openOptions(request));
+  try {
+    const where = `${path} (${source.matrixLocation})`;
+    if (source.nCells === 0 || source.genes.index.length === 0) {
+      throw new AtlasError('EMPTY_MATRIX', `${where} has ${source.nCells} cells and ${source.genes.index.length} genes; nothing to ingest.`, { path });
+    }
+    const mapping = resolveGenes(source.genes, bundleVocabulary(ctx.model.bundle), path);
+    if (request.labelColumn !== undefined && !source.obsColumns.includes(request.labelColumn)) {
+      throw new AtlasError(
+        'LABEL_COLUMN_MISSING',
+        `${path} has no cell column "${request.labelColumn}". Columns present: ${source.obsColumns.join(', ') || 'none'}.`,
+        { path, field: 'labelColumn' },
+      );
+    }
+    checkDuplicateIds(path, await source.cellIds());
+    const valueKind = await firstValueKind(source, where);
+    const labelColumn = request.labelColumn ?? detectLabelColumn(source.obsColumns);
+    const { jobId } = await createIngestion(ctx.db, {
+      dataset: {
+        name,
+        sourcePath: path,
+        sourceSha256: digest.sha256,
+        sourceBytes: digest.bytes,
+        format: source.format,
+        matrixLocation: source.matrixLocation,
+        valueKind,
+        species: request.species ?? 'human',
+        modelId: ctx.model.id,
+        totalCells: source.nCells,
+        genesMatched: mapping.matched,
+        genesTotal: mapping.total,
+        labelColumn,
+        metadataColumns: source.obsColumns.filter((column) => column !== labelColumn),
+      },
+      options: { ...request, path, name },
+      chunkSize: ctx.chunkSize,
+    });
+    ctx.log(`dataset "${name}": ${source.nCells} cells, ${mapping.matched}/${mapping.total} genes matched (${mapping.source}), values ${valueKind}, label column ${labelColumn ?? 'none'}; job ${jobId}`);
+    await requeuePending(ctx, jobId);
+    return { job: (await getJob(ctx.db, jobId))!, created: true };
+  } finally {
+    await source.close();
+  }
+}
+
+/** Queues every chunk of a job that is not stored yet (after a crash, chunks in flight died with it). */
+export async function requeuePending(ctx: IngestionContext, jobId: number): Promise<number> {
+  const pending = await pendingChunks(ctx.db, jobId);
+  await ctx.queue.enqueue(pending.map((chunk) => ({ jobId, ...chunk })));
+  return pending.length;
+}
+
+/** On start: queue again what unfinished jobs still need. */
+export async function resumeUnfinished(ctx: IngestionContext): Promise<IngestionJobDetail[]> {
+  const jobs = await unfinishedJobs(ctx.db);
+  for (const job of jobs) {
+    const count = await requeuePending(ctx, job.id);
+    ctx.log(`resuming ingestion job ${job.id} ("${job.datasetName}"): ${count} chunks left`);
+  }
+  return jobs;
+}
+
+export async function cancelIngestion(ctx: IngestionContext, jobId: number): Promise<IngestionJobDetail> {
+  const job = await getJob(ctx.db, jobId);
+  if (!job) throw new AtlasError('NOT_FOUND', `No ingestion job with id ${jobId}.`, { field: 'id' });
+  if (!(await endJob(ctx.db, jobId, 'CANCELLED'))) {
+    throw new AtlasError('JOB_NOT_CANCELLABLE', `Ingestion job ${jobId} has already ended (${job.state}).`, { field: 'id' });
+  }
+  return (await getJob(ctx.db, jobId))!;
+}
+
+/** What a worker keeps open per job: the file, its gene mapping and value kind. */
+interface OpenJob {
+  readonly jobId: number;
+  readonly datasetId: number;
+  readonly source: ExpressionSource;
+  readonly mapping: GeneMapping;
+  readonly valueKind: ValueKind;
+  readonly labelColumn: string | null;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Takes chunk jobs from the queue and stores them. Deterministic refusals (an AtlasError, e.g. NaN
+ * values in a later chunk) fail the whole job at once; other errors are retried, then fail it.
+ */
+export class IngestWorker {
+  private open: OpenJob | undefined;
+
+  constructor(private readonly ctx: IngestionContext) {}
+
+  async start(): Promise<void> {
+    await this.ctx.queue.work((chunk, attempt) => this.handle(chunk, attempt));
+  }
+
+  async close(): Promise<void> {
+    await this.open?.source.close();
+    this.open = undefined;
+  }
+
+  private async openJob(job: IngestionJobDetail): Promise<OpenJob> {
+    if (this.open?.jobId === job.id) return this.open;
+    await this.close();
+    const dataset = await getDataset(this.ctx.db, { id: job.datasetId });
+    if (!dataset) throw new AtlasError('NOT_FOUND', `Dataset ${job.datasetId} of job ${job.id} is gone.`);
+    const request = job.options as unknown as IngestRequest;
+    const source = await openExpressionFile(dataset.sourcePath, openOptions(request));
+    const row = await this.ctx.db.pool.query<{ value_kind: ValueKind }>('SELECT value_kind FROM dataset WHERE id = $1', [dataset.id]);
+    this.open = {
+      jobId: job.id,
+      datasetId: dataset.id,
+      source,
+      mapping: resolveGenes(source.genes, bundleVocabulary(this.ctx.model.bundle), dataset.sourcePath),
+      valueKind: row.rows[0]!.value_kind,
+      labelColumn: dataset.labelColumn,
+    };
+    return this.open;
+  }
+
+  /** Processes one chunk; exposed for tests and for the in-process CLI path. */
+  async handle(message: ChunkMessage, attempt = 0): Promise<void> {
+    const job = await getJob(this.ctx.db, message.jobId);
+    if (!job || (job.state !== 'QUEUED' && job.state !== 'RUNNING')) return;
+    try {
+      await markJobStarted(this.ctx.db, job.id);
+      const open = await this.openJob(job);
+      const timings: Record<string, number> = {};
+      let mark = performance.now();
+      const lap = (stage: string) => {
+        const now = performance.now();
+        timings[stage] = (timings[stage] ?? 0) + (now - mark) / 1000;
+        mark = now;
+      };
+      const chunks: CellChunk[] = [];
+      for await (const chunk of open.source.chunks(message.end - message.start, { start: message.start, end: message.end })) chunks.push(chunk);
+      lap('read');
+      const where = `${open.source.path} (${open.source.matrixLocation})`;
+      const cells: { chunk: CellChunk; row: number; tokens: Int32Array }[] = [];
+      for (const chunk of chunks) {
+        checkValuesAgainst(open.valueKind, chunk.values, where);
+        const tokens = this.ctx.model.cellTokenizer.tokenizeChunk(chunk, open.mapping, open.valueKind, open.source.valuePrecision);
+        tokens.forEach((t, row) => cells.push({ chunk, row, tokens: t }));
+      }
+      lap('tokenize');
+      const encoding = await this.ctx.model.embedCells(cells.map((c) => c.tokens));
+      lap('encode');
+      const dim = this.ctx.model.embeddingDim;
+      const rows: NewCell[] = cells.map(({ chunk, row, tokens }, i) => {
+        const metadata: Record<string, ObsValue> = {};
+        let label: string | null = null;
+        for (const [column, values] of Object.entries(chunk.obs)) {
+          const value = values[row] ?? null;
+          if (column === open.labelColumn) label = value === null ? null : String(value);
+          else metadata[column] = typeof value === 'number' && !Number.isFinite(value) ? null : value;
+        }
+        return {
+          rowIndex: chunk.start + row,
+          externalId: chunk.cellIds[row]!,
+          label,
+          metadata,
+          tokens,
+          embedding: encoding.embeddings.subarray(i * dim, (i + 1) * dim),
+        };
+      });
+      const result = await commitChunk(this.ctx.db, { jobId: job.id, index: message.index, datasetId: open.datasetId, cells: rows, timings });
+      lap('store');
+      if (result.finished) {
+        this.ctx.log(`ingestion job ${job.id} ("${job.datasetName}") finished`);
+        await this.close();
+      }
+    } catch (error) {
+      if (isAtlasError(error) || attempt + 1 >= MAX_ATTEMPTS) {
+        const code = isAtlasError(error) ? error.code : 'INTERNAL';
+        const message_ = error instanceof Error ? error.message : String(error);
+        this.ctx.log(`ingestion job ${job.id} failed: ${code}: ${message_}`);
+        await endJob(this.ctx.db, job.id, 'FAILED', { code, message: message_ });
+        await this.close();
+        return;
+      }
+      throw error;
+    }
+  }
+}

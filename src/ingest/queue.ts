@@ -1,0 +1,59 @@
+/**
+ * The ingestion work queue: pg-boss on the atlas's own PostgreSQL, one queue job per chunk, so
+ * any number of worker processes (on any number of machines sharing the database) can take a
+ * large atlas's chunks. Delivery is at-least-once; `commitChunk` makes storing exactly-once.
+ */
+import PgBoss from 'pg-boss';
+
+export const CHUNK_QUEUE = 'ingest-chunk';
+
+export interface ChunkMessage {
+  readonly jobId: number;
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface QueueOptions {
+  /** A chunk not finished within this time is handed to another worker (crash recovery). */
+  readonly chunkTimeoutSeconds: number;
+  readonly pollingIntervalSeconds?: number;
+}
+
+export class IngestQueue {
+  private constructor(private readonly boss: PgBoss, private readonly options: QueueOptions) {}
+
+  static async start(connectionString: string, options: QueueOptions, log: (message: string) => void): Promise<IngestQueue> {
+    const boss = new PgBoss({ connectionString, max: 4, application_name: 'langcell-atlas-queue' });
+    boss.on('error', (error: Error) => log(`queue: ${error.message}`));
+    await boss.start();
+    await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, retryLimit: 3, retryDelay: 2, expireInSeconds: options.chunkTimeoutSeconds });
+    return new IngestQueue(boss, options);
+  }
+
+  async enqueue(chunks: readonly ChunkMessage[]): Promise<void> {
+    if (chunks.length === 0) return;
+    await this.boss.insert(
+      chunks.map((data) => ({ name: CHUNK_QUEUE, data, expireInSeconds: this.options.chunkTimeoutSeconds, retryLimit: 3, retryDelay: 2 })),
+    );
+  }
+
+  /**
+   * Processes chunks one at a time until `stop`. The handler's `attempt` counts from 0; a thrown
+   * error is retried by pg-boss up to its retry limit.
+   */
+  async work(handler: (chunk: ChunkMessage, attempt: number) => Promise<void>): Promise<void> {
+    await this.boss.work<ChunkMessage>(
+      CHUNK_QUEUE,
+      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        for (const job of jobs) await handler(job.data, job.retryCount);
+      },
+    );
+  }
+
+  /** Stops fetching; waits (bounded) for the chunk in hand so its transaction is not cut short. */
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true });
+  }
+}
