@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'MATRIX_NOT_FOUND'
   | 'DIMENSION_MISMATCH'
   | 'EMPTY_MATRIX'
+  | 'ORIENTATION_UNKNOWN'
   | 'SCALED_VALUES'
   | 'NON_FINITE_VALUES'
   | 'NEGATIVE_VALUES'
@@ -26,7 +27,13 @@ export type ErrorCode =
   | 'TOO_FEW_GENES_MATCHED'
   | 'DUPLICATE_CELL_IDS'
   | 'LABEL_COLUMN_MISSING'
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  // atlas store and ingestion
+  | 'MODEL_MISMATCH'
+  | 'DATASET_EXISTS'
+  | 'NOT_FOUND'
+  | 'JOB_NOT_CANCELLABLE'
+  | 'PATH_NOT_ALLOWED';
 
 export class AtlasError extends Error {
   override readonly name = 'AtlasError';

@@ -1,13 +1,15 @@
 /**
  * A small expression matrix with the awkward cases in it (an empty cell, an unexpressed gene,
- * a missing label) and a helper that drains an ExpressionSource while checking the CellChunk
- * contract on every chunk.
+ * a missing label), a helper that drains an ExpressionSource (or a cell range of it) while
+ * checking the CellChunk contract on every chunk, and one that checks ranges and cellIds against
+ * the matrix a test wrote.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { ExpressionSource, ObsValue } from '../../src/ingest/readers/types.ts';
+import { AtlasError } from '../../src/errors.ts';
+import type { CellRange, ExpressionSource, ObsValue } from '../../src/ingest/readers/types.ts';
 import type { Matrix } from './h5ad-writer.ts';
 
 /** 7 cells × 5 genes. Cell 1 has no counts; gene 3 is expressed in one cell only. */
@@ -47,16 +49,16 @@ export interface Drained {
   readonly chunkSizes: number[];
 }
 
-/** Reads every chunk, checks the CSR contract, and rebuilds the dense cells × genes matrix. */
-export async function drain(source: ExpressionSource, cellsPerChunk: number): Promise<Drained> {
+/** Reads every chunk (of `range`, default all), checks the CSR contract, and rebuilds the dense cells × genes matrix. */
+export async function drain(source: ExpressionSource, cellsPerChunk: number, range?: CellRange): Promise<Drained> {
   const nGenes = source.genes.index.length;
   const dense: number[][] = [];
   const cellIds: string[] = [];
   const obs: Record<string, ObsValue[]> = {};
   const starts: number[] = [];
   const chunkSizes: number[] = [];
-  for await (const chunk of source.chunks(cellsPerChunk)) {
-    expect(chunk.start).toBe(cellIds.length);
+  for await (const chunk of source.chunks(cellsPerChunk, range)) {
+    expect(chunk.start).toBe((range?.start ?? 0) + cellIds.length);
     expect(chunk.cellIds.length).toBeLessThanOrEqual(cellsPerChunk);
     expect(chunk.indptr.length).toBe(chunk.cellIds.length + 1);
     expect(chunk.indptr[0]).toBe(0);
@@ -83,8 +85,44 @@ export async function drain(source: ExpressionSource, cellsPerChunk: number): Pr
   return { dense, cellIds, obs, starts, chunkSizes };
 }
 
-export function expectedStarts(nCells: number, cellsPerChunk: number): number[] {
-  return Array.from({ length: Math.ceil(nCells / cellsPerChunk) }, (_, k) => k * cellsPerChunk);
+export function expectedStarts(nCells: number, cellsPerChunk: number, from = 0): number[] {
+  return Array.from({ length: Math.ceil((nCells - from) / cellsPerChunk) }, (_, k) => from + k * cellsPerChunk);
+}
+
+/**
+ * Ranges that start and end inside chunks of the full pass, single cells, the last cell and an
+ * empty range — each at chunk sizes 1, 2, 3 and 100 — must give exactly those rows of `expected`;
+ * `cellIds()` must list `ids`; a range outside the file is INVALID_INPUT.
+ */
+export async function expectRangesAndIds(source: ExpressionSource, expected: Matrix, ids: readonly string[]): Promise<void> {
+  const n = expected.length;
+  const ranges: CellRange[] = [
+    { start: 0, end: n },
+    { start: 2, end: 5 },
+    { start: 1, end: n - 1 },
+    { start: 3, end: 4 },
+    { start: n - 1, end: n },
+    { start: 4, end: 4 },
+  ];
+  for (const range of ranges) {
+    for (const cellsPerChunk of [1, 2, 3, 100]) {
+      const read = await drain(source, cellsPerChunk, range);
+      expect(read.dense).toEqual(expected.slice(range.start, range.end));
+      expect(read.cellIds).toEqual(ids.slice(range.start, range.end));
+      expect(read.starts).toEqual(expectedStarts(range.end, cellsPerChunk, range.start));
+    }
+  }
+  expect(await source.cellIds()).toEqual(ids);
+  for (const range of [{ start: -1, end: 2 }, { start: 3, end: 2 }, { start: 0, end: n + 1 }, { start: 0.5, end: 2 }]) {
+    let refusal: unknown;
+    try {
+      source.chunks(2, range);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(AtlasError);
+    expect((refusal as AtlasError).code).toBe('INVALID_INPUT');
+  }
 }
 
 export function temporaryDirectory(prefix: string): { path: string; remove: () => void } {

@@ -7,7 +7,17 @@ import { openExpressionFile } from '../../src/ingest/readers/index.ts';
 import { openTenxMtx } from '../../src/ingest/readers/tenx-mtx.ts';
 import type { MtxSpec } from '../helpers/mtx-writer.ts';
 import { mtxText, writeMtxDir } from '../helpers/mtx-writer.ts';
-import { CELL_IDS, COUNTS, GENE_IDS, GENE_SYMBOLS, drain, expectedStarts, largeMatrix, temporaryDirectory } from '../helpers/reader-fixtures.ts';
+import {
+  CELL_IDS,
+  COUNTS,
+  GENE_IDS,
+  GENE_SYMBOLS,
+  drain,
+  expectRangesAndIds,
+  expectedStarts,
+  largeMatrix,
+  temporaryDirectory,
+} from '../helpers/reader-fixtures.ts';
 
 const directory = temporaryDirectory('readers-mtx-');
 afterAll(() => directory.remove());
@@ -94,6 +104,30 @@ describe('10x MTX reader', () => {
       await big.close();
     });
   }
+
+  for (const order of ['by-cell', 'by-gene', 'shuffled'] as const) {
+    it(`${order}: cell ranges (cut inside chunks) and cellIds`, async () => {
+      const source = await openTenxMtx(writeDir({ order }));
+      expect(source.columnSorted).toBe(order === 'by-cell');
+      await expectRangesAndIds(source, COUNTS, CELL_IDS);
+      await source.close();
+    });
+  }
+
+  it('a sorted file read by disjoint ranges gives every cell once, in bounded chunks', async () => {
+    const matrix = largeMatrix(400, 9);
+    const barcodes = matrix.map((_, cell) => `cell-${cell}`);
+    const geneIds = Array.from({ length: 9 }, (_, gene) => `G${gene}`);
+    const source = await openTenxMtx(writeDir({ matrix, barcodes, geneIds, geneSymbols: geneIds }));
+    const dense: number[][] = [];
+    for (const range of [{ start: 0, end: 133 }, { start: 133, end: 134 }, { start: 134, end: 400 }]) {
+      const read = await drain(source, 10, range);
+      expect(Math.max(...read.chunkSizes)).toBeLessThanOrEqual(10);
+      dense.push(...read.dense);
+    }
+    expect(dense).toEqual(matrix);
+    await source.close();
+  });
 
   it('handles CRLF line endings and a file without a final newline', async () => {
     const path = writeDir({ version: 'v2' });

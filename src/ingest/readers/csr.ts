@@ -1,6 +1,7 @@
 /**
  * CSR helpers shared by the readers: row normalisation (ascending gene index, duplicates summed),
- * triplets → CSR, dense rows → CSR, and conversions from HDF5 typed arrays.
+ * triplets → CSR (and a growable triplet buffer for chunks assembled entry by entry), dense rows →
+ * CSR, and conversions from HDF5 typed arrays.
  */
 import { AtlasError } from '../../errors.ts';
 import type { NumericArray } from './hdf5.ts';
@@ -157,10 +158,58 @@ export function toCheckedIndices(
   return out;
 }
 
-export function assertChunkSize(cellsPerChunk: number): void {
-  if (!Number.isInteger(cellsPerChunk) || cellsPerChunk < 1) {
-    throw new AtlasError('INVALID_INPUT', `cellsPerChunk must be a positive integer, got ${cellsPerChunk}.`, {
-      cellsPerChunk,
-    });
+/** Growable (row, gene, value) buffer for a chunk assembled entry by entry (MTX, CSV rows). */
+export class TripletBuffer {
+  count = 0;
+  private rows = new Uint32Array(1024);
+  private genes = new Uint32Array(1024);
+  private values = new Float32Array(1024);
+
+  add(row: number, gene: number, value: number): void {
+    if (this.count === this.rows.length) {
+      const grow = <T extends Uint32Array | Float32Array>(old: T, make: (n: number) => T): T => {
+        const next = make(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.rows = grow(this.rows, (n) => new Uint32Array(n));
+      this.genes = grow(this.genes, (n) => new Uint32Array(n));
+      this.values = grow(this.values, (n) => new Float32Array(n));
+    }
+    this.rows[this.count] = row;
+    this.genes[this.count] = gene;
+    this.values[this.count] = value;
+    this.count++;
   }
+
+  /** The buffered entries as CSR over `nRows` rows; the buffer is empty afterwards. */
+  takeCsr(nRows: number): CsrRows {
+    const rows = tripletsToCsr(nRows, this.count, this.rows, this.genes, this.values);
+    this.count = 0;
+    return rows;
+  }
+}
+
+/**
+ * Renumbers the gene columns of CSR rows: `newIndexOf[gene]` is the kept gene's new index, or −1
+ * to drop its entries (e.g. non-expression features). A monotonic renumbering keeps rows sorted.
+ */
+export function remapColumns(rows: CsrRows, newIndexOf: Int32Array): CsrRows {
+  const nRows = rows.indptr.length - 1;
+  const indptr = new Uint32Array(nRows + 1);
+  const indices = new Uint32Array(rows.indices.length);
+  const values = new Float32Array(rows.values.length);
+  let written = 0;
+  for (let row = 0; row < nRows; row++) {
+    const end = rows.indptr[row + 1] ?? 0;
+    for (let k = rows.indptr[row] ?? 0; k < end; k++) {
+      const gene = newIndexOf[rows.indices[k] ?? 0] ?? -1;
+      if (gene < 0) continue;
+      indices[written] = gene;
+      values[written] = rows.values[k] ?? 0;
+      written++;
+    }
+    indptr[row + 1] = written;
+  }
+  return { indptr, indices: indices.slice(0, written), values: values.slice(0, written) };
 }

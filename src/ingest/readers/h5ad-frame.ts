@@ -14,7 +14,7 @@
  */
 import { AtlasError } from '../../errors.ts';
 import type { ObsValue } from './types.ts';
-import type { Dataset, Group, H5File, Metadata, NumericArray } from './hdf5.ts';
+import type { Dataset, Group, H5File, Metadata, NumericArray, OutputData } from './hdf5.ts';
 import {
   H5T,
   assertFiltersSupported,
@@ -44,6 +44,8 @@ export interface DataFrameReader {
   readonly length: number;
   readonly columnKinds: ReadonlyMap<string, ColumnKind>;
   readRows(start: number, end: number): FrameRows;
+  /** The index (cell or gene ids) of rows [start, end), without the columns. */
+  readIndex(start: number, end: number): string[];
 }
 
 interface ColumnReader {
@@ -99,16 +101,18 @@ function openGroupFrame(file: H5File, group: Group, location: string, filePath: 
     }
   }
 
+  const readIndex = (start: number, end: number): string[] =>
+    start === end ? [] : decodeStrings(readRows(indexEntity, start, end, filePath));
   return {
     location,
     length,
     columnKinds: new Map([...columns].map(([name, reader]) => [name, reader.kind])),
     readRows(start, end) {
-      const index = decodeStrings(readRows(indexEntity, start, end, filePath));
       const values: Record<string, ObsValue[]> = {};
       for (const [name, reader] of columns) values[name] = reader.read(start, end);
-      return { index, columns: values };
+      return { index: readIndex(start, end), columns: values };
     },
+    readIndex,
   };
 }
 
@@ -292,20 +296,25 @@ function openCompoundFrame(file: H5File, dataset: Dataset, location: string, fil
     if (kind) columns.push({ name: member.name, position, kind });
   });
 
+  const readRecords = (start: number, end: number): OutputData[][] => {
+    const rows = start === end ? [] : readRows(dataset, start, end, filePath);
+    if (!Array.isArray(rows)) {
+      throw new AtlasError('FILE_CORRUPT', `${filePath}: could not read rows of ${location}.`, {
+        path: filePath,
+        field: location,
+      });
+    }
+    return rows.map((row) => (Array.isArray(row) ? row : [row]));
+  };
+  const indexOf = (records: readonly OutputData[][]): string[] =>
+    records.map((record) => decodeString(record[indexPosition] ?? ''));
   return {
     location,
     length: datasetLength(dataset),
     columnKinds: new Map(columns.map((column) => [column.name, column.kind])),
     readRows(start, end) {
-      const rows = start === end ? [] : readRows(dataset, start, end, filePath);
-      if (!Array.isArray(rows)) {
-        throw new AtlasError('FILE_CORRUPT', `${filePath}: could not read rows of ${location}.`, {
-          path: filePath,
-          field: location,
-        });
-      }
-      const records = rows.map((row) => (Array.isArray(row) ? row : [row]));
-      const index = records.map((record) => decodeString(record[indexPosition] ?? ''));
+      const records = readRecords(start, end);
+      const index = indexOf(records);
       const values: Record<string, ObsValue[]> = {};
       for (const column of columns) {
         const cells = records.map((record) => record[column.position]);
@@ -322,5 +331,7 @@ function openCompoundFrame(file: H5File, dataset: Dataset, location: string, fil
       }
       return { index, columns: values };
     },
+    // The compound type is read whole; only the index member is decoded.
+    readIndex: (start, end) => indexOf(readRecords(start, end)),
   };
 }

@@ -10,16 +10,18 @@
  *   entries to temporary per-bucket files (see cell-spool.ts: ≤ 16 MiB of buffers, then one
  *   bucket ≈ 12 B × nnz / 256 in memory), plus O(nGenes) column pointers. Each `chunks()` call
  *   makes its own spool and deletes it when iteration ends.
+ * A cell range is read directly for CSR and dense (indptr / row slices); CSC still passes over
+ * every entry but spools only the range's cells.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, ExpressionSource, GeneTable, MatrixChoice, OpenOptions, ValuePrecision } from './types.ts';
+import type { CellChunk, CellRange, ExpressionSource, GeneTable, MatrixChoice, OpenOptions, ValuePrecision } from './types.ts';
 import type { Dataset, Entity, H5File } from './hdf5.ts';
 import {
   H5T,
   assertFiltersSupported,
+  assertNumericDataset,
   datasetLength,
-  describeDtype,
   getChild,
   isDataset,
   isGroup,
@@ -27,11 +29,13 @@ import {
   openHdf5,
   readNumericRows,
   stringAttribute,
-  toNumberArray,
 } from './hdf5.ts';
 import type { CsrRows } from './csr.ts';
-import { assertChunkSize, concatCsr, denseRowsToCsr, normalizeRows, toCheckedIndices, toFloat32 } from './csr.ts';
+import { concatCsr, denseRowsToCsr, normalizeRows } from './csr.ts';
+import type { CompressedArrays, CompressedLayout } from './hdf5-sparse.ts';
+import { checkCompressedArrays, dimensionMismatch, readAllPointers, readCompressedRows, readEntries } from './hdf5-sparse.ts';
 import { CellBucketSpool, sliceRows } from './cell-spool.ts';
+import { checkChunkRequest, chunkBounds } from './chunk-request.ts';
 import type { DataFrameReader } from './h5ad-frame.ts';
 import { openFrame } from './h5ad-frame.ts';
 
@@ -40,11 +44,8 @@ const CSC_READ_ENTRIES = 1024 * 1024;
 
 type SparseLayout = 'csr' | 'csc';
 
-interface SparseStorage {
+interface SparseStorage extends CompressedArrays {
   readonly layout: SparseLayout;
-  readonly data: Dataset;
-  readonly indices: Dataset;
-  readonly indptr: Dataset;
 }
 
 type MatrixStorage = SparseStorage | { readonly layout: 'dense'; readonly dataset: Dataset };
@@ -113,18 +114,6 @@ function storedPrecision(dataset: Dataset): ValuePrecision {
   return dataset.metadata.type === H5T.FLOAT && dataset.metadata.size <= 4 ? 'float32' : 'float64';
 }
 
-function assertNumeric(dataset: Dataset, filePath: string): void {
-  const { type } = dataset.metadata;
-  if (type !== H5T.INTEGER && type !== H5T.FLOAT) {
-    throw new AtlasError(
-      'UNSUPPORTED_FORMAT',
-      `${filePath}: ${dataset.path} holds ${describeDtype(dataset.metadata)} values; expression values must be ` +
-        'integers or floats.',
-      { path: filePath, dataset: dataset.path },
-    );
-  }
-}
-
 /** Storage layout and shape [cells, genes] of the matrix at `location`. */
 function describeMatrix(
   file: H5File,
@@ -135,7 +124,7 @@ function describeMatrix(
   const entity = file.get(location);
   if (isDataset(entity)) {
     assertFiltersSupported(entity, filePath);
-    assertNumeric(entity, filePath);
+    assertNumericDataset(entity, filePath);
     const shape = entity.shape ?? [];
     if (shape.length !== 2) {
       throw new AtlasError(
@@ -166,7 +155,7 @@ function describeMatrix(
   const data = requireDataset(entity, 'data', location, filePath);
   const indices = requireDataset(entity, 'indices', location, filePath);
   const indptr = requireDataset(entity, 'indptr', location, filePath);
-  assertNumeric(data, filePath);
+  assertNumericDataset(data, filePath);
   const declared = numberListAttribute(entity, 'shape') ?? numberListAttribute(entity, 'h5sparse_shape');
   const pointers = datasetLength(indptr) - 1;
   // anndata always writes the shape; without it, the pointer axis comes from indptr and the other from obs/var.
@@ -179,45 +168,20 @@ function describeMatrix(
   return { storage: { layout, data, indices, indptr }, shape };
 }
 
-function mismatch(filePath: string, field: string, message: string, details: Record<string, unknown>): AtlasError {
-  return new AtlasError('DIMENSION_MISMATCH', `${filePath}: ${message}`, { path: filePath, field, ...details });
-}
+const REMEDY = 'write the file again with anndata';
 
-/** Checks the sparse arrays against the shape before any chunk is read. */
-function checkSparseConsistency(
-  storage: SparseStorage,
-  shape: [number, number],
-  location: string,
-  filePath: string,
-): void {
-  const nnz = datasetLength(storage.data);
-  if (datasetLength(storage.indices) !== nnz) {
-    throw mismatch(filePath, `${location}/indices`, `${location}/indices has ${datasetLength(storage.indices)} entries but ${location}/data has ${nnz}. The file is damaged; write it again with anndata.`, {});
-  }
-  const majorAxis = storage.layout === 'csr' ? shape[0] : shape[1];
-  const pointers = datasetLength(storage.indptr);
-  if (pointers !== majorAxis + 1) {
-    const axis = storage.layout === 'csr' ? 'cells (obs)' : 'genes (var)';
-    throw mismatch(
-      filePath,
-      `${location}/indptr`,
-      `${location}/indptr has ${pointers} entries but the matrix has ${majorAxis} ${axis}, so it needs ${majorAxis + 1}. ` +
-        'The matrix does not belong to this obs/var; write the file again with anndata.',
-      { indptr: pointers, expected: majorAxis + 1 },
-    );
-  }
-  const [first, last] = [
-    Number(readNumericRows(storage.indptr, 0, 1, filePath)[0]),
-    Number(readNumericRows(storage.indptr, pointers - 1, pointers, filePath)[0]),
-  ];
-  if (first !== 0 || last !== nnz) {
-    throw mismatch(
-      filePath,
-      `${location}/indptr`,
-      `${location}/indptr runs from ${first} to ${last} but ${location}/data has ${nnz} entries. The file is damaged; write it again with anndata.`,
-      { first, last, nnz },
-    );
-  }
+/** How the sparse arrays of `location` are laid out: CSR points at cells, CSC at genes. */
+function compressedLayout(storage: SparseStorage, shape: [number, number], location: string, filePath: string): CompressedLayout {
+  const cells = { length: shape[0], name: 'cells (obs)' };
+  const genes = { length: shape[1], name: 'genes (var)' };
+  return {
+    filePath,
+    location,
+    major: storage.layout === 'csr' ? cells : genes,
+    minor: storage.layout === 'csr' ? genes : cells,
+    remedy: REMEDY,
+    misfit: 'The matrix does not belong to this obs/var',
+  };
 }
 
 export async function openH5ad(filePath: string, options: OpenOptions = {}): Promise<H5adSource> {
@@ -251,10 +215,10 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
     );
   }
   if (obsFrame.length !== nCells) {
-    throw mismatch(filePath, 'obs', `${candidate.location} has ${nCells} cells but obs has ${obsFrame.length} rows. Write the file again with anndata.`, { nCells, obs: obsFrame.length });
+    throw dimensionMismatch(filePath, 'obs', `${candidate.location} has ${nCells} cells but obs has ${obsFrame.length} rows. Write the file again with anndata.`, { nCells, obs: obsFrame.length });
   }
   if (geneFrame.length !== nGenes) {
-    throw mismatch(
+    throw dimensionMismatch(
       filePath,
       geneFrame.location,
       `${candidate.location} has ${nGenes} genes but ${geneFrame.location} has ${geneFrame.length} rows` +
@@ -263,7 +227,7 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
       { nGenes, var: geneFrame.length },
     );
   }
-  if (storage.layout !== 'dense') checkSparseConsistency(storage, shape, candidate.location, filePath);
+  if (storage.layout !== 'dense') checkCompressedArrays(storage, compressedLayout(storage, shape, candidate.location, filePath));
 
   const geneRows = geneFrame.readRows(0, nGenes);
   const geneColumns: Record<string, string[]> = {};
@@ -275,7 +239,7 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
 
   const spools = new Set<CellBucketSpool>();
   let closed = false;
-  const context: ChunkContext = { filePath, location: candidate.location, nCells, nGenes, obsFrame };
+  const context: ChunkContext = { filePath, nCells, nGenes, obsFrame };
 
   return {
     path: filePath,
@@ -288,17 +252,18 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
     valuePrecision: storedPrecision(storage.layout === 'dense' ? storage.dataset : storage.data),
     layout: storage.layout,
     storedEntries: storage.layout === 'dense' ? nCells * nGenes : datasetLength(storage.data),
-    chunks(cellsPerChunk) {
-      assertChunkSize(cellsPerChunk);
+    chunks(cellsPerChunk, requested) {
+      const range = checkChunkRequest(cellsPerChunk, requested, nCells, filePath);
       if (closed) throw new AtlasError('INVALID_INPUT', `${filePath} was closed; open it again to read chunks.`);
-      switch (storage.layout) {
-        case 'csr':
-          return csrChunks(storage, context, cellsPerChunk);
-        case 'dense':
-          return denseChunks(storage.dataset, context, cellsPerChunk);
-        case 'csc':
-          return cscChunks(storage, context, cellsPerChunk, spools);
-      }
+      if (storage.layout === 'dense') return denseChunks(storage.dataset, context, cellsPerChunk, range);
+      const layout = compressedLayout(storage, shape, candidate.location, filePath);
+      return storage.layout === 'csr'
+        ? csrChunks(storage, layout, context, cellsPerChunk, range)
+        : cscChunks(storage, layout, context, cellsPerChunk, range, spools);
+    },
+    async cellIds() {
+      if (closed) throw new AtlasError('INVALID_INPUT', `${filePath} was closed; open it again to read cell ids.`);
+      return obsFrame.readIndex(0, nCells);
     },
     async close() {
       if (closed) return;
@@ -311,7 +276,6 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
 
 interface ChunkContext {
   readonly filePath: string;
-  readonly location: string;
   readonly nCells: number;
   readonly nGenes: number;
   readonly obsFrame: DataFrameReader;
@@ -323,47 +287,28 @@ function makeChunk(context: ChunkContext, start: number, rows: CsrRows): CellChu
   return { start, cellIds: index, indptr: rows.indptr, indices: rows.indices, values: rows.values, obs: columns };
 }
 
-function geneIndexError(context: ChunkContext, dataset: string, offset: number, bound: number, axis: string) {
-  return (position: number, value: number) =>
-    `${context.filePath}: ${dataset}[${offset + position}] = ${value} is outside 0…${bound - 1} (${axis}). ` +
-    'The file is damaged; write it again with anndata.';
-}
-
 async function* csrChunks(
   storage: SparseStorage,
+  layout: CompressedLayout,
   context: ChunkContext,
   cellsPerChunk: number,
+  range: CellRange,
 ): AsyncGenerator<CellChunk> {
-  const { filePath, location, nCells, nGenes } = context;
-  for (let start = 0; start < nCells; start += cellsPerChunk) {
-    const end = Math.min(nCells, start + cellsPerChunk);
-    const pointers = toNumberArray(readNumericRows(storage.indptr, start, end + 1, filePath));
-    const lo = pointers[0] ?? 0;
-    const hi = pointers[end - start] ?? 0;
-    const indptr = new Uint32Array(end - start + 1);
-    for (let row = 0; row <= end - start; row++) {
-      const pointer = (pointers[row] ?? 0) - lo;
-      if (pointer < (indptr[row - 1] ?? 0) || pointer > hi - lo) {
-        throw mismatch(filePath, `${location}/indptr`, `${location}/indptr decreases at row ${start + row}; the file is damaged. Write it again with anndata.`, { row: start + row });
-      }
-      indptr[row] = pointer;
-    }
-    const indices = toCheckedIndices(
-      readNumericRows(storage.indices, lo, hi, filePath),
-      nGenes,
-      geneIndexError(context, `${location}/indices`, lo, nGenes, 'genes'),
-    );
-    const values = toFloat32(readNumericRows(storage.data, lo, hi, filePath));
-    yield makeChunk(context, start, normalizeRows({ indptr, indices, values }));
+  for (const { start, end } of chunkBounds(range, cellsPerChunk)) {
+    yield makeChunk(context, start, normalizeRows(readCompressedRows(storage, start, end, layout)));
     await yieldToEventLoop();
   }
 }
 
-async function* denseChunks(dataset: Dataset, context: ChunkContext, cellsPerChunk: number): AsyncGenerator<CellChunk> {
-  const { filePath, nCells, nGenes } = context;
+async function* denseChunks(
+  dataset: Dataset,
+  context: ChunkContext,
+  cellsPerChunk: number,
+  range: CellRange,
+): AsyncGenerator<CellChunk> {
+  const { filePath, nGenes } = context;
   const rowsPerRead = Math.max(1, Math.floor(DENSE_READ_VALUES / nGenes));
-  for (let start = 0; start < nCells; start += cellsPerChunk) {
-    const end = Math.min(nCells, start + cellsPerChunk);
+  for (const { start, end } of chunkBounds(range, cellsPerChunk)) {
     const blocks: CsrRows[] = [];
     for (let from = start; from < end; from += rowsPerRead) {
       const to = Math.min(end, from + rowsPerRead);
@@ -374,43 +319,37 @@ async function* denseChunks(dataset: Dataset, context: ChunkContext, cellsPerChu
   }
 }
 
+/** Gene-major storage: one pass over every entry, spooling those of the range's cells (see cell-spool.ts). */
 async function* cscChunks(
   storage: SparseStorage,
+  layout: CompressedLayout,
   context: ChunkContext,
   cellsPerChunk: number,
+  range: CellRange,
   spools: Set<CellBucketSpool>,
 ): AsyncGenerator<CellChunk> {
-  const { filePath, location, nCells, nGenes } = context;
-  const spool = new CellBucketSpool(nCells, cellsPerChunk);
+  if (range.start === range.end) return;
+  const spool = new CellBucketSpool(range.end - range.start, cellsPerChunk);
   spools.add(spool);
   try {
-    const geneStarts = toNumberArray(readNumericRows(storage.indptr, 0, nGenes + 1, filePath));
-    for (let gene = 0; gene < nGenes; gene++) {
-      if ((geneStarts[gene + 1] ?? 0) < (geneStarts[gene] ?? 0)) {
-        throw mismatch(filePath, `${location}/indptr`, `${location}/indptr decreases at gene ${gene}; the file is damaged. Write it again with anndata.`, { gene });
-      }
-    }
-    const nnz = geneStarts[nGenes] ?? 0;
+    const geneStarts = readAllPointers(storage, layout);
+    const nnz = geneStarts[context.nGenes] ?? 0;
     let gene = 0;
     for (let blockStart = 0; blockStart < nnz; blockStart += CSC_READ_ENTRIES) {
       const blockEnd = Math.min(nnz, blockStart + CSC_READ_ENTRIES);
-      const cells = toCheckedIndices(
-        readNumericRows(storage.indices, blockStart, blockEnd, filePath),
-        nCells,
-        geneIndexError(context, `${location}/indices`, blockStart, nCells, 'cells'),
-      );
-      const values = toFloat32(readNumericRows(storage.data, blockStart, blockEnd, filePath));
+      const { indices: cells, values } = readEntries(storage, blockStart, blockEnd, layout);
       for (let k = 0; k < cells.length; k++) {
         const position = blockStart + k;
         while ((geneStarts[gene + 1] ?? nnz) <= position) gene++;
-        spool.add(cells[k] ?? 0, gene, values[k] ?? 0);
+        const cell = cells[k] ?? 0;
+        if (cell >= range.start && cell < range.end) spool.add(cell - range.start, gene, values[k] ?? 0);
       }
       await yieldToEventLoop();
     }
     spool.finish();
     for (const bucket of spool.buckets()) {
       for (const rows of sliceRows(bucket, cellsPerChunk)) {
-        yield makeChunk(context, bucket.firstCell + rows.offset, rows);
+        yield makeChunk(context, range.start + bucket.firstCell + rows.offset, rows);
       }
       await yieldToEventLoop();
     }

@@ -228,6 +228,19 @@ export function readNumericRows(dataset: Dataset, start: number, end: number, fi
   );
 }
 
+/** Refuses a matrix dataset whose values are not integers or floats (strings, compounds, …). */
+export function assertNumericDataset(dataset: Dataset, filePath: string): void {
+  const { type } = dataset.metadata;
+  if (type !== H5T.INTEGER && type !== H5T.FLOAT) {
+    throw new AtlasError(
+      'UNSUPPORTED_FORMAT',
+      `${filePath}: ${dataset.path} holds ${describeDtype(dataset.metadata)} values; expression values must be ` +
+        'integers or floats.',
+      { path: filePath, dataset: dataset.path },
+    );
+  }
+}
+
 export function describeDtype(metadata: Metadata): string {
   const names: Record<number, string> = { 0: 'integer', 1: 'float', 3: 'string', 6: 'compound', 8: 'enum' };
   return `${names[metadata.type] ?? `type-${metadata.type}`} (${metadata.size} bytes)`;

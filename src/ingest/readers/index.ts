@@ -2,8 +2,9 @@
  * Entry point of the readers: `openExpressionFile` detects the format and returns a streaming
  * ExpressionSource. Detection, in order: an explicit `options.format`; a directory holding
  * `matrix.mtx[.gz]` (or that file itself) → 10x MTX; an HDF5 file → h5ad, unless it has the
- * top-level `matrix` group of Cell Ranger's HDF5 (not read yet); CSV/TSV, zarr and loom are
- * refused with what to do instead.
+ * top-level `matrix` group of Cell Ranger ≥ 3 or Cell Ranger 2's genome groups → 10x HDF5;
+ * `.csv[.gz]` → CSV, `.tsv[.gz]` / `.txt[.gz]` → TSV; zarr and loom are refused with what to do
+ * instead.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -12,8 +13,19 @@ import type { ExpressionFormat, ExpressionSource, OpenOptions } from './types.ts
 import { getChild, hasHdf5Signature, isGroup, openHdf5 } from './hdf5.ts';
 import { openH5ad } from './h5ad.ts';
 import { openTenxMtx } from './tenx-mtx.ts';
+import { openTenxH5 } from './tenx-h5.ts';
+import { openDelimited } from './delimited.ts';
 
-export type { CellChunk, ExpressionFormat, ExpressionSource, GeneTable, MatrixChoice, ObsValue, OpenOptions } from './types.ts';
+export type {
+  CellChunk,
+  CellRange,
+  ExpressionFormat,
+  ExpressionSource,
+  GeneTable,
+  MatrixChoice,
+  ObsValue,
+  OpenOptions,
+} from './types.ts';
 
 const MTX_FILE = /^matrix\.mtx(\.gz)?$/i;
 
@@ -63,7 +75,11 @@ async function detectFormat(path: string): Promise<ExpressionFormat> {
   if (name.endsWith('.loom')) {
     throw unsupported(path, 'a loom file', 'convert it: `scanpy.read_loom(path).write_h5ad("out.h5ad")`');
   }
-  throw unsupported(path, 'a file of unknown format', 'use .h5ad or a 10x matrix folder (matrix.mtx.gz, features.tsv.gz, barcodes.tsv.gz)');
+  throw unsupported(
+    path,
+    'a file of unknown format',
+    'use .h5ad, a Cell Ranger .h5, a 10x matrix folder (matrix.mtx.gz, features.tsv.gz, barcodes.tsv.gz) or a .csv/.tsv table',
+  );
 }
 
 function unsupported(path: string, what: string, fix: string): AtlasError {
@@ -85,18 +101,9 @@ export async function openExpressionFile(path: string, options: OpenOptions = {}
     case '10x-mtx':
       return openTenxMtx(path);
     case '10x-h5':
-      throw unsupported(
-        path,
-        'a Cell Ranger HDF5 matrix (10x-h5), which is not read yet',
-        'use the matrix folder Cell Ranger writes next to it (filtered_feature_bc_matrix/) or convert: ' +
-          '`scanpy.read_10x_h5(path).write_h5ad("out.h5ad")`',
-      );
+      return openTenxH5(path);
     case 'csv':
     case 'tsv':
-      throw unsupported(
-        path,
-        `a ${format.toUpperCase()} table, which is not read yet`,
-        'convert it: `anndata.read_csv(path).write_h5ad("out.h5ad")` (cells as rows)',
-      );
+      return openDelimited(path, format, options);
   }
 }

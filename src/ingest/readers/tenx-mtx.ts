@@ -17,16 +17,21 @@
  *   per-bucket temporary files, then buckets are read back one at a time (see cell-spool.ts:
  *   ≤ 16 MiB of buffers, then ≈ 12 B × nnz / 256 per bucket; 12 B per entry on disk).
  * Barcodes and features are held in memory (one string per cell and per gene).
+ *
+ * A cell range is served by the same passes: a sorted file is read up to the range's end and the
+ * entries of earlier cells are skipped unparsed into chunks; an unsorted one spools only the
+ * range's cells.
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, ExpressionSource, GeneTable } from './types.ts';
+import type { CellChunk, CellRange, ExpressionSource, GeneTable } from './types.ts';
 import type { CsrRows } from './csr.ts';
-import { assertChunkSize, tripletsToCsr } from './csr.ts';
+import { TripletBuffer } from './csr.ts';
 import { CellBucketSpool, sliceRows } from './cell-spool.ts';
+import { checkChunkRequest } from './chunk-request.ts';
 import { LineSplitter, readTextBytes, readTextLines } from './text-stream.ts';
 
 export interface TenxMtxFiles {
@@ -317,12 +322,15 @@ export async function openTenxMtx(path: string): Promise<TenxMtxSource> {
     storedEntries: header.nEntries,
     columnSorted,
     files,
-    chunks(cellsPerChunk) {
-      assertChunkSize(cellsPerChunk);
+    chunks(cellsPerChunk, requested) {
+      const range = checkChunkRequest(cellsPerChunk, requested, nCells, path);
       if (closed) throw new AtlasError('INVALID_INPUT', `${path} was closed; open it again to read chunks.`);
       return columnSorted
-        ? sortedChunks(files.matrix, nCells, cellsPerChunk, chunkOf)
-        : unsortedChunks(files.matrix, nCells, cellsPerChunk, chunkOf, spools);
+        ? sortedChunks(files.matrix, range, cellsPerChunk, chunkOf)
+        : unsortedChunks(files.matrix, range, cellsPerChunk, chunkOf, spools);
+    },
+    async cellIds() {
+      return barcodes;
     },
     async close() {
       closed = true;
@@ -331,84 +339,66 @@ export async function openTenxMtx(path: string): Promise<TenxMtxSource> {
   };
 }
 
-/** Growable triplet buffer for the chunk being assembled. */
-class TripletBuffer {
-  count = 0;
-  rows = new Uint32Array(1024);
-  genes = new Uint32Array(1024);
-  values = new Float32Array(1024);
-
-  add(row: number, gene: number, value: number): void {
-    if (this.count === this.rows.length) {
-      const grow = <T extends Uint32Array | Float32Array>(old: T, make: (n: number) => T): T => {
-        const next = make(old.length * 2);
-        next.set(old);
-        return next;
-      };
-      this.rows = grow(this.rows, (n) => new Uint32Array(n));
-      this.genes = grow(this.genes, (n) => new Uint32Array(n));
-      this.values = grow(this.values, (n) => new Float32Array(n));
-    }
-    this.rows[this.count] = row;
-    this.genes[this.count] = gene;
-    this.values[this.count] = value;
-    this.count++;
-  }
-
-  takeCsr(nRows: number): CsrRows {
-    const rows = tripletsToCsr(nRows, this.count, this.rows, this.genes, this.values);
-    this.count = 0;
-    return rows;
-  }
-}
-
+/**
+ * One pass over a barcode-sorted file: entries are gathered into the current chunk, which is
+ * handed out when an entry of a later cell arrives; reading stops at the range's end.
+ */
 async function* sortedChunks(
   matrixPath: string,
-  nCells: number,
+  range: CellRange,
   cellsPerChunk: number,
   chunkOf: (start: number, rows: CsrRows) => CellChunk,
 ): AsyncGenerator<CellChunk> {
+  if (range.start === range.end) return;
   const ready: CellChunk[] = [];
   const pending = new TripletBuffer();
-  let chunkStart = 0;
-  const chunkEnd = (): number => Math.min(nCells, chunkStart + cellsPerChunk);
+  let chunkStart = range.start;
+  let lastCell = 0;
+  const chunkEnd = (): number => Math.min(range.end, chunkStart + cellsPerChunk);
   const closeChunk = (): void => {
     ready.push(chunkOf(chunkStart, pending.takeCsr(chunkEnd() - chunkStart)));
     chunkStart = chunkEnd();
   };
   const parser = new MtxParser(matrixPath, (gene, cell, value, lineNumber) => {
-    if (cell < chunkStart) {
+    if (cell < lastCell) {
       // The open-time scan found the file sorted; it changed underneath us.
       throw new AtlasError('FILE_CORRUPT', `${matrixPath} line ${lineNumber}: entries are no longer sorted by barcode; the file changed while being read.`, { path: matrixPath, line: lineNumber });
     }
+    lastCell = cell;
+    if (cell < range.start || cell >= range.end) return;
     while (cell >= chunkEnd()) closeChunk();
     pending.add(cell - chunkStart, gene, value);
   });
   for await (const block of readTextBytes(matrixPath)) {
     parser.push(block);
     while (ready.length > 0) yield ready.shift() as CellChunk;
+    // Sorted by barcode: nothing after an entry beyond the range can belong to it.
+    if (lastCell >= range.end) break;
   }
-  parser.finish();
-  while (chunkStart < nCells) closeChunk();
+  if (lastCell < range.end) parser.finish();
+  while (chunkStart < range.end) closeChunk();
   while (ready.length > 0) yield ready.shift() as CellChunk;
 }
 
 async function* unsortedChunks(
   matrixPath: string,
-  nCells: number,
+  range: CellRange,
   cellsPerChunk: number,
   chunkOf: (start: number, rows: CsrRows) => CellChunk,
   spools: Set<CellBucketSpool>,
 ): AsyncGenerator<CellChunk> {
-  const spool = new CellBucketSpool(nCells, cellsPerChunk);
+  if (range.start === range.end) return;
+  const spool = new CellBucketSpool(range.end - range.start, cellsPerChunk);
   spools.add(spool);
   try {
-    const parser = new MtxParser(matrixPath, (gene, cell, value) => spool.add(cell, gene, value));
+    const parser = new MtxParser(matrixPath, (gene, cell, value) => {
+      if (cell >= range.start && cell < range.end) spool.add(cell - range.start, gene, value);
+    });
     for await (const block of readTextBytes(matrixPath)) parser.push(block);
     parser.finish();
     spool.finish();
     for (const bucket of spool.buckets()) {
-      for (const rows of sliceRows(bucket, cellsPerChunk)) yield chunkOf(bucket.firstCell + rows.offset, rows);
+      for (const rows of sliceRows(bucket, cellsPerChunk)) yield chunkOf(range.start + bucket.firstCell + rows.offset, rows);
       await yieldToEventLoop();
     }
   } finally {

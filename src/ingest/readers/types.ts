@@ -30,6 +30,12 @@ export interface CellChunk {
   readonly obs: Readonly<Record<string, readonly ObsValue[]>>;
 }
 
+/** Cells [start, end) in file order (0-based, end exclusive). */
+export interface CellRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 export type ExpressionFormat = 'h5ad' | '10x-mtx' | '10x-h5' | 'csv' | 'tsv';
 
 /** Which matrix of the file to read; `auto` prefers raw counts (layers/counts, then raw/X, then X). */
@@ -50,11 +56,26 @@ export interface ExpressionSource {
    * Values always arrive as Float32Array; integers up to 2^24 are exact there.
    */
   readonly valuePrecision: ValuePrecision;
-  chunks(cellsPerChunk: number): AsyncIterable<CellChunk>;
+  /**
+   * Streams the cells of `range` (default: all) in file order, in chunks of at most
+   * `cellsPerChunk` cells; the first chunk starts at `range.start` and `CellChunk.start` is the
+   * absolute row. Several processes may read disjoint ranges of one file: seekable layouts (h5ad
+   * CSR and dense, 10x HDF5) read only the range; streamed ones (MTX, CSV, CSC) scan past the
+   * cells before it but never hold more than a chunk (or one spool bucket) of cells.
+   * Each call is an independent pass; a range outside [0, nCells] is INVALID_INPUT.
+   */
+  chunks(cellsPerChunk: number, range?: CellRange): AsyncIterable<CellChunk>;
+  /** Every cell id in file order (obs index, barcodes, the CSV's first column or header), without reading the matrix. */
+  cellIds(): Promise<readonly string[]>;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   format?: ExpressionFormat;
   matrix?: MatrixChoice;
+  /**
+   * CSV/TSV orientation: true when rows are genes and columns cells, false when rows are cells;
+   * detected from the ids when omitted (see delimited.ts). Ignored by the other formats.
+   */
+  genesAsRows?: boolean;
 }
