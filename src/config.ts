@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/** A comma-separated list of secrets; blanks around commas are ignored. */
+function tokenList() {
+  return z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((token) => token.trim()).filter((token) => token.length > 0))
+    .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')));
+}
+
 /**
  * The service's configuration: environment variables parsed once with zod. Every problem is
  * reported at once (see `loadConfig`), never one at a time.
@@ -9,9 +18,46 @@ export const configSchema = z.object({
   LANGCELL_EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu', 'cuda', 'auto']).default('cpu').describe('Where the ONNX graphs run'),
   LANGCELL_CPU_THREADS: z.coerce.number().int().min(0).max(256).default(0).describe('Intra-op threads for the CPU provider; 0 = one per core'),
   LANGCELL_TOKEN_BUDGET: z.coerce.number().int().min(256).default(16_384).describe('Encoder batch size × padded length limit'),
+  // --- atlas store, index and ingestion ---
+  DATABASE_URL: z.string().url().optional().describe('PostgreSQL URL; when unset an embedded PostgreSQL runs with its data under LANGCELL_DATA_DIR'),
+  LANGCELL_DATA_DIR: z.string().min(1).default('./.langcell').describe('Embedded database, HNSW index file and uploads live here'),
+  LANGCELL_EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (127.0.0.1 only)'),
+  LANGCELL_HNSW_M: z.coerce.number().int().min(4).max(128).optional().describe('HNSW graph degree M (default: tuned, see src/index)'),
+  LANGCELL_HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(8).max(2048).optional().describe('HNSW efConstruction (default: tuned)'),
+  LANGCELL_HNSW_EF_SEARCH: z.coerce.number().int().min(8).max(4096).optional().describe('HNSW ef at query time (default: tuned); never below k'),
+  LANGCELL_INGEST_CHUNK_CELLS: z.coerce.number().int().min(16).max(100_000).default(1024).describe('Cells per ingestion chunk: the unit of work, commit and resume'),
+  LANGCELL_INGEST_WORKER: z.enum(['on', 'off']).default('on').describe('Whether `serve` also takes ingestion chunks (off: run `langcell-atlas worker` processes instead)'),
+  LANGCELL_CHUNK_TIMEOUT_S: z.coerce.number().int().min(10).default(1800).describe('A chunk not stored within this time is handed to another worker'),
+  LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe('annotateCell answers UNASSIGNED below this confidence'),
+  LANGCELL_MAX_RERANK: z.coerce.number().int().min(1).max(1000).default(50).describe('At most this many search hits are rescored by CTM'),
+  LANGCELL_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).default(512).describe('Text-query embeddings kept in an LRU cache'),
+  // --- GraphQL service (src/api) ---
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe('HTTP port of the GraphQL service'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface the service listens on; 0.0.0.0 for every interface (containers, servers)'),
+  LANGCELL_ADMIN_TOKENS: tokenList().describe(
+    'Comma-separated admin tokens (each at least 16 characters) for mutations and uploads; none = the admin API is closed',
+  ),
+  LANGCELL_READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('When set, every query and subscription needs this token (or an admin token)'),
+  LANGCELL_UPLOAD_DIR: z.string().min(1).default('./.langcell/uploads').describe('Where POST /uploads stores files'),
+  LANGCELL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(10 * 1024 ** 3).describe('Largest upload in bytes (10 GiB)'),
+  LANGCELL_INGEST_ROOT: z.string().min(1).optional().describe('Folder whose files ingestReference and importLabels may read by path; unset = server paths refused, uploads only'),
+  LANGCELL_MAX_K: z.coerce.number().int().min(1).max(10_000).default(200).describe('Largest k a query may ask for'),
+  LANGCELL_MAX_TOP_M: z.coerce.number().int().min(1).max(10_000).default(50).describe('Largest topM (labels scored by CTM per annotated cell)'),
+  LANGCELL_MAX_TEXT_LENGTH: z.coerce.number().int().min(1).default(2000).describe('Longest searchCells text, in characters'),
+  LANGCELL_MAX_GENES: z.coerce.number().int().min(1).default(60_000).describe('Most genes in one expression input'),
+  LANGCELL_MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(8).describe('Deepest GraphQL selection (introspection excluded)'),
+  LANGCELL_MAX_QUERY_COST: z.coerce.number().int().min(1).default(1000).describe("Highest GraphQL query cost (graphql-armor's model; a full annotateCell selection costs about 110)"),
+  LANGCELL_MAX_ALIASES: z.coerce.number().int().min(0).default(10).describe('Most aliases in one GraphQL operation'),
+  LANGCELL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20).describe('Most directives in one GraphQL operation'),
+  LANGCELL_MAX_TOKENS: z.coerce.number().int().min(1).default(2000).describe('Most lexical tokens in one GraphQL document (send large inputs as variables)'),
+  LANGCELL_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 2).describe('Largest GraphQL request body in bytes (4 MiB)'),
+  LANGCELL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Variables whose values never appear in messages or logs. */
+const SECRET_VARIABLES = new Set(['LANGCELL_ADMIN_TOKENS', 'LANGCELL_READ_TOKEN', 'DATABASE_URL']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -22,7 +68,13 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        const got = SECRET_VARIABLES.has(name) ? '[redacted]' : JSON.stringify(env[name]);
+        return `${issue.path.join('.')}: ${issue.message} (got ${got})`;
+      }),
+    );
   }
   return result.data;
 }
@@ -38,4 +90,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     throw error;
   }
+}
+
+/**
+ * The configuration table for the README: every variable with its default and meaning, as
+ * markdown. Generated from `configSchema`, so it cannot drift from what the service accepts.
+ */
+export function configTableMarkdown(): string {
+  const json = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, { default?: unknown; description?: string }>;
+  };
+  const escape = (text: string) => text.replaceAll('|', '\\|');
+  const rows = Object.entries(json.properties).map(([name, property]) => {
+    const fallback = property.default === undefined || property.default === '' ? '—' : `\`${String(property.default)}\``;
+    return `| \`${name}\` | ${fallback} | ${escape(property.description ?? '')} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n') + '\n';
 }

@@ -177,6 +177,12 @@ export interface AnnotateCellOptions {
   readonly filter?: CellFilter;
 }
 
+/** What the atlas reports to the service's readiness check. */
+export interface AtlasHealth {
+  /** Cells queries can return now (deleted and unfinished datasets excluded). */
+  readonly indexedCells: number;
+}
+
 export interface LabelImportResult {
   readonly created: number;
   readonly updated: number;
@@ -206,4 +212,6 @@ export interface AtlasApi {
   cancelIngestion(id: number): Promise<IngestionJobRecord>;
   /** Yields the job's state on every change until it is finished (SUCCEEDED, FAILED, CANCELLED). */
   watchIngestion(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord>;
+  /** Readiness probe for /healthz (cheap: no model run); throws when the store or index cannot serve. */
+  health?(): AtlasHealth | Promise<AtlasHealth>;
 }

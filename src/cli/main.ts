@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { isAtlasError } from '../errors.ts';
 import { registerAtlasCommands } from './atlas-commands.ts';
 import { registerModelCommands } from './model-commands.ts';
+import { registerServeCommand } from './serve-command.ts';
 
 const program = new Command()
   .name('langcell-atlas')
@@ -12,17 +13,7 @@ const program = new Command()
 const config = loadConfig();
 registerModelCommands(program, config);
 registerAtlasCommands(program, config);
-
-program
-  .command('serve')
-  .description('the GraphQL service (not built yet: it needs the atlas store and the API)')
-  .action(() => {
-    process.stderr.write(
-      'The GraphQL service is not built yet: it comes with the atlas store (PostgreSQL + HNSW) and the API, the next pieces of work.\n' +
-        'Available now: tokenize, embed and annotate (npx langcell-atlas --help).\n',
-    );
-    process.exitCode = 1;
-  });
+registerServeCommand(program, config);
 
 try {
   await program.parseAsync(process.argv);

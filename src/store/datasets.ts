@@ -1,69 +1,75 @@
 import type { DatasetRecord, DatasetState } from '../atlas/types.ts';
 import type { Database } from './database.ts';
+import { Prisma, type Dataset } from './generated/client.ts';
 
-interface DatasetRow {
-  id: number;
-  name: string;
-  state: DatasetState;
-  source_path: string;
-  source_sha256: string;
-  format: string;
-  species: string;
-  model_id: string;
-  cell_count: number;
-  total_cells: number;
-  genes_matched: number;
-  genes_total: number;
-  label_column: string | null;
-  metadata_columns: string[] | null;
-  created_at: Date;
-  completed_at: Date | null;
-}
+/** Every column the record carries (`sourceBytes`, a BigInt, stays in the store). */
+const RECORD_COLUMNS = {
+  id: true,
+  name: true,
+  state: true,
+  sourcePath: true,
+  sourceSha256: true,
+  format: true,
+  species: true,
+  modelId: true,
+  cellCount: true,
+  totalCells: true,
+  genesMatched: true,
+  genesTotal: true,
+  labelColumn: true,
+  metadataColumns: true,
+  createdAt: true,
+  completedAt: true,
+} as const satisfies Prisma.DatasetSelect;
+
+type DatasetRow = Pick<Dataset, keyof typeof RECORD_COLUMNS>;
 
 function toRecord(row: DatasetRow): DatasetRecord {
   return {
     id: row.id,
     name: row.name,
     state: row.state,
-    sourcePath: row.source_path,
-    sourceSha256: row.source_sha256,
+    sourcePath: row.sourcePath,
+    sourceSha256: row.sourceSha256,
     format: row.format,
     species: row.species,
-    modelId: row.model_id,
-    cellCount: row.cell_count,
-    totalCells: row.total_cells,
-    genesMatched: row.genes_matched,
-    genesTotal: row.genes_total,
-    labelColumn: row.label_column,
-    metadataColumns: row.metadata_columns ?? [],
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
+    modelId: row.modelId,
+    cellCount: row.cellCount,
+    totalCells: row.totalCells,
+    genesMatched: row.genesMatched,
+    genesTotal: row.genesTotal,
+    labelColumn: row.labelColumn,
+    metadataColumns: row.metadataColumns,
+    createdAt: row.createdAt,
+    completedAt: row.completedAt,
   };
 }
 
 export async function listDatasets(db: Database): Promise<DatasetRecord[]> {
-  const result = await db.pool.query<DatasetRow>('SELECT * FROM dataset ORDER BY id');
-  return result.rows.map(toRecord);
+  const rows = await db.prisma.dataset.findMany({ select: RECORD_COLUMNS, orderBy: { id: 'asc' } });
+  return rows.map(toRecord);
 }
 
 export async function getDataset(db: Database, where: { id: number } | { name: string }): Promise<DatasetRecord | null> {
-  const result =
-    'id' in where
-      ? await db.pool.query<DatasetRow>('SELECT * FROM dataset WHERE id = $1', [where.id])
-      : await db.pool.query<DatasetRow>('SELECT * FROM dataset WHERE name = $1', [where.name]);
-  return result.rows[0] ? toRecord(result.rows[0]) : null;
+  const row = await db.prisma.dataset.findUnique({ where: 'id' in where ? { id: where.id } : { name: where.name }, select: RECORD_COLUMNS });
+  return row ? toRecord(row) : null;
 }
 
-/** Deletes a dataset with its cells and jobs (cascade); returns what it was. */
+/** Deletes a dataset with its cells and jobs (cascade); returns what it was, or null when there was none. */
 export async function deleteDataset(db: Database, id: number): Promise<DatasetRecord | null> {
-  const result = await db.pool.query<DatasetRow>('DELETE FROM dataset WHERE id = $1 RETURNING *', [id]);
-  return result.rows[0] ? toRecord(result.rows[0]) : null;
+  try {
+    return toRecord(await db.prisma.dataset.delete({ where: { id }, select: RECORD_COLUMNS }));
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+    throw error;
+  }
 }
 
 /** Datasets whose cells belong in the index: complete ones and those still being ingested. */
 export async function indexableDatasets(db: Database): Promise<{ id: number; state: DatasetState }[]> {
-  const result = await db.pool.query<{ id: number; state: DatasetState }>(
-    `SELECT id, state FROM dataset WHERE state IN ('READY', 'INGESTING') ORDER BY id`,
-  );
-  return result.rows;
+  return db.prisma.dataset.findMany({
+    where: { state: { in: ['READY', 'INGESTING'] } },
+    select: { id: true, state: true },
+    orderBy: { id: 'asc' },
+  });
 }

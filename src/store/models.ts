@@ -13,25 +13,31 @@ export async function registerModel(db: Database, bundle: Bundle): Promise<void>
   if (vocabularySize - 1 > MAX_STORABLE_TOKEN_ID) {
     throw new AtlasError('BUNDLE_MANIFEST_INVALID', `${bundle.dir}: vocabulary of ${vocabularySize} tokens does not fit the store's uint16 token ids.`);
   }
-  const others = await db.pool.query<{ model_id: string; embedding_dim: number; cells: string }>(
-    `SELECT d.model_id, m.embedding_dim, count(c.id)::text AS cells
-       FROM dataset d JOIN model_bundle m ON m.id = d.model_id LEFT JOIN cell c ON c.dataset_id = d.id
-      WHERE d.model_id <> $1 GROUP BY d.model_id, m.embedding_dim`,
-    [manifest.id],
-  );
-  const conflict = others.rows.find((row) => Number(row.cells) > 0);
+  const others = await db.prisma.dataset.findMany({
+    where: { modelId: { not: manifest.id } },
+    select: { modelId: true, model: { select: { embeddingDim: true } }, _count: { select: { cells: true } } },
+    orderBy: { id: 'asc' },
+  });
+  const cellsByModel = new Map<string, { cells: number; embeddingDim: number }>();
+  for (const dataset of others) {
+    const entry = cellsByModel.get(dataset.modelId) ?? { cells: 0, embeddingDim: dataset.model.embeddingDim };
+    entry.cells += dataset._count.cells;
+    cellsByModel.set(dataset.modelId, entry);
+  }
+  const conflict = [...cellsByModel].find(([, entry]) => entry.cells > 0);
   if (conflict) {
+    const [storedId, { cells, embeddingDim }] = conflict;
     throw new AtlasError(
       'MODEL_MISMATCH',
-      `The database holds ${conflict.cells} cells embedded by model ${conflict.model_id} (dimension ${conflict.embedding_dim}), ` +
+      `The database holds ${cells} cells embedded by model ${storedId} (dimension ${embeddingDim}), ` +
         `but the configured bundle is ${manifest.id} (dimension ${manifest.embeddingDim}). Start with LANGCELL_BUNDLE pointing at ` +
-        `${conflict.model_id}, or use another database (DATABASE_URL / LANGCELL_DATA_DIR) and ingest the references again.`,
-      { stored: conflict.model_id, configured: manifest.id },
+        `${storedId}, or use another database (DATABASE_URL / LANGCELL_DATA_DIR) and ingest the references again.`,
+      { stored: storedId, configured: manifest.id },
     );
   }
-  await db.pool.query(
-    `INSERT INTO model_bundle (id, name, embedding_dim, cell_hidden, vocabulary_size) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO NOTHING`,
-    [manifest.id, manifest.name, manifest.embeddingDim, manifest.cell.hiddenSize, vocabularySize],
-  );
+  // createMany + skipDuplicates is INSERT … ON CONFLICT DO NOTHING: two processes starting at once both succeed.
+  await db.prisma.modelBundle.createMany({
+    data: [{ id: manifest.id, name: manifest.name, embeddingDim: manifest.embeddingDim, cellHidden: manifest.cell.hiddenSize, vocabularySize }],
+    skipDuplicates: true,
+  });
 }

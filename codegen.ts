@@ -1,0 +1,44 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Resolver types from schema.graphql (`npm run codegen`). The output is committed; a test
+ * (test/integration/api-codegen.test.ts) regenerates it in memory and fails when it is stale.
+ * GraphQL object types map to the atlas's domain records, so resolvers return those records and
+ * only the fields that differ need a resolver. Records whose names equal a GraphQL type's are
+ * imported as `Atlas…`.
+ */
+const atlasTypes = '../../atlas/types.ts';
+
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  generates: {
+    'src/api/generated/resolvers-types.ts': {
+      // `add` comes with @graphql-codegen/cli; the resolver plugin's own signatures use `any`.
+      plugins: [{ add: { content: '/* eslint-disable */' } }, 'typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        contextType: '../context.ts#ApiContext',
+        mappers: {
+          Cell: `${atlasTypes}#CellRecord`,
+          CellHit: `${atlasTypes}#CellHit as AtlasCellHit`,
+          Annotation: `${atlasTypes}#Annotation as AtlasAnnotation`,
+          LabelCandidate: `${atlasTypes}#LabelCandidate as AtlasLabelCandidate`,
+          KnnSummary: `${atlasTypes}#KnnSummary as AtlasKnnSummary`,
+          Label: `${atlasTypes}#LabelRecord`,
+          Dataset: `${atlasTypes}#DatasetRecord`,
+          IngestionJob: `${atlasTypes}#IngestionJobRecord`,
+          Model: `${atlasTypes}#ModelInfo`,
+          LabelImportResult: `${atlasTypes}#LabelImportResult as AtlasLabelImportResult`,
+        },
+        scalars: {
+          ID: { input: 'string', output: 'string | number' },
+          DateTime: { input: 'Date', output: 'Date' },
+          JSONObject: { input: 'Record<string, unknown>', output: 'Readonly<Record<string, unknown>>' },
+        },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,1003 @@
+/* eslint-disable */
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, LabelImportResult as AtlasLabelImportResult } from '../../atlas/types.ts';
+import type { ApiContext } from '../context.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string | number; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An instant in time, as an ISO 8601 string in UTC (for example `2025-01-31T09:30:00.000Z`). */
+  DateTime: { input: Date; output: Date; }
+  /**
+   * A JSON object. In a cell's metadata the values are strings, numbers, booleans or null, exactly
+   * as they were in the reference file's cell annotations (`obs`).
+   */
+  JSONObject: { input: Record<string, unknown>; output: Readonly<Record<string, unknown>>; }
+};
+
+/**
+ * The answer for one cell. The label is chosen by the fused score (see `LabelCandidate.fused`); the
+ * decision to answer or abstain uses one number, `confidence`.
+ */
+export type Annotation = {
+  __typename?: 'Annotation';
+  /** The abstain threshold the server used: below it the answer is UNASSIGNED. */
+  abstainBelow: Scalars['Float']['output'];
+  /** The best-scoring label whether or not the service abstained. */
+  bestLabel: Label;
+  /** Every candidate label with its scores, best fused score first. */
+  candidates: Array<LabelCandidate>;
+  /**
+   * How sure the service is of `bestLabel`, from 0 to 1:
+   * confidence = α · zeroShot(winner) + (1 − α) · pMatch(winner),
+   * with α the model bundle's fusion weight (`Model.alpha`; LangCell uses 0.1), zeroShot the
+   * winner's zero-shot probability and pMatch its CTM match probability (without rerank the
+   * confidence is zeroShot(winner)). Below `abstainBelow` the answer is UNASSIGNED. This is not the
+   * fused score: LangCell's second softmax squeezes fused scores (with 8 labels a perfect cell
+   * gets at most 0.28 from the CTM term), so they do not read as probabilities.
+   */
+  confidence: Scalars['Float']['output'];
+  /** Summary of the nearest-neighbour vote. */
+  knn: KnnSummary;
+  /** The assigned label, or null when the service abstains (`status` UNASSIGNED). */
+  label?: Maybe<Label>;
+  /** The nearest reference cells (the `k` used for the kNN vote), closest first. */
+  neighbors: Array<CellHit>;
+  /** ASSIGNED when `confidence` ≥ `abstainBelow`, otherwise UNASSIGNED. */
+  status: AnnotationStatus;
+};
+
+/** Whether an annotation names a label or abstains. */
+export type AnnotationStatus =
+  /** `confidence` reached the server's threshold; `label` is set. */
+  | 'ASSIGNED'
+  /** `confidence` was below the threshold; `label` is null and `bestLabel` is only a hint. */
+  | 'UNASSIGNED';
+
+/** A reference cell stored in the atlas. */
+export type Cell = {
+  __typename?: 'Cell';
+  /** The dataset the cell came from. */
+  datasetId: Scalars['ID']['output'];
+  /** Name of the dataset the cell came from. */
+  datasetName: Scalars['String']['output'];
+  /** The cell's id in its source file (the barcode or `obs` index). */
+  externalId: Scalars['String']['output'];
+  /** How many of the cell's expressed genes are in the model's gene vocabulary. */
+  geneCount: Scalars['Int']['output'];
+  /** The atlas's id of this cell. */
+  id: Scalars['ID']['output'];
+  /** The cell-type label the reference file gives this cell (its label column), or null when it has none. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** The cell's annotations from the reference file (`obs` columns), as a JSON object. */
+  metadata: Scalars['JSONObject']['output'];
+};
+
+/** Restricts a cell search. All given conditions must hold. */
+export type CellFilter = {
+  /** Only cells of these datasets. */
+  datasetIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only cells whose label is one of these names (exact). */
+  labels?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only cells whose metadata has each of these keys with exactly this value (string, number or boolean), for example `{"donor": "D1"}`. */
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+};
+
+/** A reference cell found by a search, with how well it matches. */
+export type CellHit = {
+  __typename?: 'CellHit';
+  /** The cell. */
+  cell: Cell;
+  /** CTM match probability of this cell and the query text, from 0 to 1, when the search was reranked; otherwise null. */
+  ctmProbability?: Maybe<Scalars['Float']['output']>;
+  /** Cosine similarity of the query's embedding and the cell's embedding, from -1 to 1 (higher is closer). */
+  similarity: Scalars['Float']['output'];
+};
+
+/** A cell to annotate or compare: exactly one of `cellId` and `expression`. */
+export type CellInput = {
+  /** A stored reference cell. */
+  cellId?: InputMaybe<Scalars['ID']['input']>;
+  /** A new cell's expression profile. */
+  expression?: InputMaybe<ExpressionInput>;
+};
+
+/** A reference atlas (one ingested file). */
+export type Dataset = {
+  __typename?: 'Dataset';
+  /** Cells stored so far. */
+  cellCount: Scalars['Int']['output'];
+  /** When ingestion completed, or null. */
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When ingestion started. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Format the file was read as (`h5ad`, `10x-mtx`, …). */
+  format: Scalars['String']['output'];
+  /** Genes of the file found in the model's vocabulary. */
+  genesMatched: Scalars['Int']['output'];
+  /** Genes in the file. */
+  genesTotal: Scalars['Int']['output'];
+  /** The atlas's id of this dataset. */
+  id: Scalars['ID']['output'];
+  /** The `obs` column that gave each cell its label, or null. */
+  labelColumn?: Maybe<Scalars['String']['output']>;
+  /** The `obs` columns stored as cell metadata (usable in `CellFilter.metadata`). */
+  metadataColumns: Array<Scalars['String']['output']>;
+  /** Model bundle that embedded the cells. */
+  modelId: Scalars['String']['output'];
+  /** The name given at ingestion. */
+  name: Scalars['String']['output'];
+  /** File name of the source (without the server's folders). */
+  sourceFile: Scalars['String']['output'];
+  /** SHA-256 of the source file, hex. */
+  sourceSha256: Scalars['String']['output'];
+  /** Species of the cells, for example `human`. */
+  species: Scalars['String']['output'];
+  /** Whether the dataset is complete and searchable. */
+  state: DatasetState;
+  /** Cells in the source file. */
+  totalCells: Scalars['Int']['output'];
+};
+
+/** Result of `deleteDataset`. */
+export type DatasetPayload = {
+  __typename?: 'DatasetPayload';
+  /** The deleted dataset; null when `errors` is not empty. */
+  dataset?: Maybe<Dataset>;
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+};
+
+/** Where a dataset is in its life. */
+export type DatasetState =
+  /** Ingestion was cancelled. */
+  | 'CANCELLED'
+  /** Ingestion failed; see the job's error. */
+  | 'FAILED'
+  /** Its ingestion job has not finished; its cells are not returned by queries yet. */
+  | 'INGESTING'
+  /** Complete and searchable. */
+  | 'READY';
+
+/**
+ * One cell given by its expression. `genes` and `values` are parallel lists of the same length;
+ * genes missing from the list count as zero. Scaled values (negative numbers) are refused.
+ * Send large profiles as GraphQL variables, not inline in the query text.
+ */
+export type ExpressionInput = {
+  /** Ensembl gene ids (for example `ENSG00000105374`, version suffixes are ignored) or gene symbols (for example `NKG7`). */
+  genes: Array<Scalars['String']['input']>;
+  /** How the values were produced. */
+  valueType: ValueType;
+  /** The expression value of each gene, in the same order. */
+  values: Array<Scalars['Float']['input']>;
+};
+
+/** Whether the service is ready. */
+export type Health = {
+  __typename?: 'Health';
+  /** Cells the index can return, or null when the atlas does not report it. */
+  cellsIndexed?: Maybe<Scalars['Int']['output']>;
+  /** The model bundle id. */
+  modelId: Scalars['String']['output'];
+  /** True when the atlas answered. */
+  ok: Scalars['Boolean']['output'];
+};
+
+/** A label file: exactly one of `uploadId` and `path`. */
+export type ImportLabelsInput = {
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
+  path?: InputMaybe<Scalars['String']['input']>;
+  /** The id returned by `POST /uploads`. */
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Result of `importLabels`. */
+export type ImportLabelsPayload = {
+  __typename?: 'ImportLabelsPayload';
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+  /** The counts; null when `errors` is not empty. */
+  result?: Maybe<LabelImportResult>;
+};
+
+/** File formats a reference can be read from. */
+export type IngestFormat =
+  /** Comma-separated table. */
+  | 'CSV'
+  /** AnnData `.h5ad` (X, raw/X or layers/counts; CSR, CSC or dense). */
+  | 'H5AD'
+  /** A Cell Ranger HDF5 matrix (`.h5`). */
+  | 'TENX_H5'
+  /** A 10x Genomics matrix folder (`matrix.mtx.gz`, `features.tsv.gz`, `barcodes.tsv.gz`). */
+  | 'TENX_MTX'
+  /** Tab-separated table. */
+  | 'TSV';
+
+/** Which matrix of an `.h5ad` file to read. */
+export type IngestLayer =
+  /** Raw counts first: `layers/counts`, then `raw/X`, then `X`. */
+  | 'AUTO'
+  /** `layers/counts`. */
+  | 'COUNTS'
+  /** `raw/X`. */
+  | 'RAW'
+  /** `X`. */
+  | 'X';
+
+/** A reference file to ingest: exactly one of `uploadId` and `path`, plus how to read it. */
+export type IngestReferenceInput = {
+  /** The file's format; detected from the file when left out. */
+  format?: InputMaybe<IngestFormat>;
+  /** For CSV/TSV tables: true when rows are genes and columns are cells. */
+  genesAsRows?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The `obs` column holding each cell's cell-type label, if any. */
+  labelColumn?: InputMaybe<Scalars['String']['input']>;
+  /** Which matrix of an `.h5ad` file to read. */
+  layer?: IngestLayer;
+  /** Name of the new dataset (unique). */
+  name: Scalars['String']['input'];
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. 10x matrix folders must be given this way. */
+  path?: InputMaybe<Scalars['String']['input']>;
+  /** Species of the cells, for example `human`. */
+  species?: InputMaybe<Scalars['String']['input']>;
+  /** The id returned by `POST /uploads`. */
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** A background job that ingests one reference file. */
+export type IngestionJob = {
+  __typename?: 'IngestionJob';
+  /** Recent throughput, or null before the first batch. */
+  cellsPerSecond?: Maybe<Scalars['Float']['output']>;
+  /** When the job was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The dataset being created. */
+  datasetId: Scalars['ID']['output'];
+  /** Name of the dataset being created. */
+  datasetName: Scalars['String']['output'];
+  /** Stable code of the error that stopped the job (for example `SCALED_VALUES`), or null. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  /** What went wrong and what to do about it, or null. */
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  /** Estimated seconds left, or null when unknown. */
+  etaSeconds?: Maybe<Scalars['Float']['output']>;
+  /** When it finished, or null. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The job's id (use it with `ingestionJob`, `ingestionProgress` and `cancelIngestion`). */
+  id: Scalars['ID']['output'];
+  /** Cells stored so far. */
+  processedCells: Scalars['Int']['output'];
+  /** processedCells / totalCells, from 0 to 1 (0 while totalCells is unknown). */
+  progress: Scalars['Float']['output'];
+  /** When a worker started it, or null. */
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the job is. */
+  state: JobState;
+  /** Cells in the source file (0 until the file has been read). */
+  totalCells: Scalars['Int']['output'];
+};
+
+/** Result of `ingestReference` or `cancelIngestion`. */
+export type IngestionJobPayload = {
+  __typename?: 'IngestionJobPayload';
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+  /** The job; null when `errors` is not empty. */
+  job?: Maybe<IngestionJob>;
+};
+
+/** One problem with a mutation's input: which field, a stable code and what to do. */
+export type InputError = {
+  __typename?: 'InputError';
+  /** Stable code, for example `REQUIRED`, `PATH_NOT_ALLOWED`, `UPLOAD_NOT_FOUND`, `FILE_NOT_FOUND`, `NOT_FOUND`. */
+  code: Scalars['String']['output'];
+  /** Path of the input field, for example `input.path` or `id`. */
+  field: Scalars['String']['output'];
+  /** What was wrong and how to fix it. */
+  message: Scalars['String']['output'];
+};
+
+/** Where an ingestion job is. */
+export type JobState =
+  /** Stopped by `cancelIngestion`. */
+  | 'CANCELLED'
+  /** Stopped by an error; see `errorCode` and `errorMessage`. */
+  | 'FAILED'
+  /** Waiting for a worker. */
+  | 'QUEUED'
+  /** A worker is reading, embedding and storing cells. */
+  | 'RUNNING'
+  /** Finished; the dataset is searchable. */
+  | 'SUCCEEDED';
+
+/** Nearest-neighbour vote statistics (as SCimilarity reports them). */
+export type KnnSummary = {
+  __typename?: 'KnnSummary';
+  /** Reference cells that voted. */
+  hits: Scalars['Int']['output'];
+  /** 1 − similarity of the nearest reference cell; null when there is none. */
+  minDistance?: Maybe<Scalars['Float']['output']>;
+  /** Vote share of the runner-up label, from 0 to 1. */
+  runnerUpShare: Scalars['Float']['output'];
+  /** Vote share of the best-voted label, from 0 to 1. */
+  topShare: Scalars['Float']['output'];
+};
+
+/** A cell-type label that cells can be annotated with. */
+export type Label = {
+  __typename?: 'Label';
+  /** The definition used in the label's text, or null. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** The atlas's id of this label. */
+  id: Scalars['ID']['output'];
+  /** The cell-type name, for example `CD8-positive, alpha-beta T cell`. */
+  name: Scalars['String']['output'];
+  /** Ontology term id, for example `CL:0000625`, or null. */
+  ontologyId?: Maybe<Scalars['String']['output']>;
+  /** Names or ontology ids of broader cell types. */
+  parents: Array<Scalars['String']['output']>;
+  /** The text the model embeds, in LangCell's prompt form: `cell type: NAME. DEFINITION; `. */
+  promptText: Scalars['String']['output'];
+  /** Other names of this cell type. */
+  synonyms: Array<Scalars['String']['output']>;
+};
+
+/** One candidate label's scores for a cell. */
+export type LabelCandidate = {
+  __typename?: 'LabelCandidate';
+  /** LangCell's CTM term: softmax over the candidates of pMatch, with unscored candidates counted as pMatch = 0. Null when not reranked. */
+  ctm?: Maybe<Scalars['Float']['output']>;
+  /** α · zeroShot + (1 − α) · ctm (zeroShot alone without rerank); the winner has the highest fused score. */
+  fused: Scalars['Float']['output'];
+  /** Share of the distance-weighted vote of the nearest reference cells that carry this label, from 0 to 1. */
+  knnShare: Scalars['Float']['output'];
+  /** The label. */
+  label: Label;
+  /** CTM match probability of this cell and this label's text, from 0 to 1. Null when the candidate was not among the `topM` scored by the CTM head, or without rerank. */
+  pMatch?: Maybe<Scalars['Float']['output']>;
+  /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
+  zeroShot: Scalars['Float']['output'];
+};
+
+/** Counts of a label import. */
+export type LabelImportResult = {
+  __typename?: 'LabelImportResult';
+  /** Labels created. */
+  created: Scalars['Int']['output'];
+  /** Labels in the file. */
+  total: Scalars['Int']['output'];
+  /** Existing labels updated. */
+  updated: Scalars['Int']['output'];
+};
+
+/** A new cell-type label. */
+export type LabelInput = {
+  /** Definition, used in the prompt text the model embeds. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The cell-type name (unique). */
+  name: Scalars['String']['input'];
+  /** Ontology term id, for example `CL:0000625`. */
+  ontologyId?: InputMaybe<Scalars['String']['input']>;
+  /** Broader cell types (names or ontology ids). */
+  parents?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Other names. */
+  synonyms?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Changes to a label; fields left out stay as they are. */
+export type LabelPatch = {
+  /** New definition; null clears it. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** New name (cannot be null). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New ontology id; null clears it. */
+  ontologyId?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the parents; null clears them. */
+  parents?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces the synonyms; null clears them. */
+  synonyms?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Result of a label mutation: the label, or the input errors. */
+export type LabelPayload = {
+  __typename?: 'LabelPayload';
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+  /** The created, updated or deleted label; null when `errors` is not empty. */
+  label?: Maybe<Label>;
+};
+
+/** The model bundle serving this atlas. */
+export type Model = {
+  __typename?: 'Model';
+  /** Fusion weight α of zero-shot against CTM (see `Annotation.confidence`). */
+  alpha: Scalars['Float']['output'];
+  /** Bundle id (name and content hash), for example `langcell-demo-c205e04541a5`. */
+  bundleId: Scalars['String']['output'];
+  /** Dimension of the shared cell–text embedding space (LangCell: 256). */
+  embeddingDim: Scalars['Int']['output'];
+  /** Where the ONNX graphs run (`cpu`, `webgpu`, `cuda`), or null before the first inference. */
+  executionProvider?: Maybe<Scalars['String']['output']>;
+  /** Temperature of the zero-shot softmax (LangCell: 0.05). */
+  temperature: Scalars['Float']['output'];
+};
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
+  cancelIngestion: IngestionJobPayload;
+  /** Adds a cell-type label; its text is embedded at once so that annotation can use it. */
+  createLabel: LabelPayload;
+  /** Removes a dataset and its cells; its cells disappear from queries at once. */
+  deleteDataset: DatasetPayload;
+  /** Removes a label. Cells keep the label name they were ingested with. */
+  deleteLabel: LabelPayload;
+  /**
+   * Creates or updates labels from a Cell Ontology OBO file or a TSV file (`name`, optional
+   * `ontology_id`, optional `description`), given as an upload or a path on the server.
+   */
+  importLabels: ImportLabelsPayload;
+  /**
+   * Starts ingesting a reference atlas: the file is validated, tokenized, embedded, stored and
+   * indexed by a background job. The dataset becomes visible to queries only when the job has
+   * succeeded. Follow it with `ingestionProgress` or `ingestionJob`.
+   */
+  ingestReference: IngestionJobPayload;
+  /** Changes a label. Fields left out stay as they are; `ontologyId: null` or `description: null` clears them. */
+  updateLabel: LabelPayload;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationCancelIngestionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationCreateLabelArgs = {
+  input: LabelInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationDeleteDatasetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationDeleteLabelArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationImportLabelsArgs = {
+  input: ImportLabelsInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationIngestReferenceArgs = {
+  input: IngestReferenceInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationUpdateLabelArgs = {
+  id: Scalars['ID']['input'];
+  patch: LabelPatch;
+};
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * The cell-type label of one cell, with the evidence behind it. Each candidate label is scored by
+   * three sources: zero-shot similarity of the cell to the label's text, LangCell's cell–text
+   * matching (CTM) head on the best `topM` zero-shot candidates, and the votes of the `k` nearest
+   * reference cells. See `Annotation.confidence` for how the answer is decided.
+   */
+  annotateCell: Annotation;
+  /** One stored reference cell, or null when no cell has this id. */
+  cell?: Maybe<Cell>;
+  /** Every reference dataset, including ones still being ingested (see `state`). */
+  datasets: Array<Dataset>;
+  /** Whether the service can answer queries, and how many cells it can return. */
+  health: Health;
+  /** One ingestion job, or null when no job has this id. To follow a job as it runs, subscribe to `ingestionProgress`. */
+  ingestionJob?: Maybe<IngestionJob>;
+  /** Cell-type labels. With `search`, only the labels that match it (by name, synonym or ontology id). */
+  labels: Array<Label>;
+  /** The model bundle that embeds cells and texts in this service. */
+  model: Model;
+  /**
+   * Reference cells that best match a description in plain language, for example
+   * "cytotoxic lymphocytes expressing GZMB". The text is embedded with LangCell's text encoder and
+   * compared with every indexed cell embedding (cosine similarity); the best `k` are returned, best
+   * first.
+   */
+  searchCells: Array<CellHit>;
+  /** Reference cells most similar to a given cell (cosine similarity of cell embeddings), best first. */
+  similarCells: Array<CellHit>;
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryAnnotateCellArgs = {
+  candidates?: InputMaybe<Array<Scalars['String']['input']>>;
+  filter?: InputMaybe<CellFilter>;
+  input: CellInput;
+  k?: Scalars['Int']['input'];
+  rerank?: Scalars['Boolean']['input'];
+  topM?: Scalars['Int']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryCellArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryIngestionJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryLabelsArgs = {
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QuerySearchCellsArgs = {
+  filter?: InputMaybe<CellFilter>;
+  k?: Scalars['Int']['input'];
+  rerank?: Scalars['Boolean']['input'];
+  text: Scalars['String']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QuerySimilarCellsArgs = {
+  filter?: InputMaybe<CellFilter>;
+  input: CellInput;
+  k?: Scalars['Int']['input'];
+};
+
+/**
+ * Live updates, delivered as server-sent events: send the subscription with
+ * `Accept: text/event-stream` (GraphiQL does this for you).
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The job's state every time it changes, starting with its current state; the stream ends when the job has SUCCEEDED, FAILED or was CANCELLED. */
+  ingestionProgress: IngestionJob;
+};
+
+
+/**
+ * Live updates, delivered as server-sent events: send the subscription with
+ * `Accept: text/event-stream` (GraphiQL does this for you).
+ */
+export type SubscriptionIngestionProgressArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+/** How the numbers in an expression profile were produced. */
+export type ValueType =
+  /** Raw UMI or read counts (preferred). */
+  | 'COUNTS'
+  /** log1p of library-size-normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
+  | 'LOG1P';
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Annotation: ResolverTypeWrapper<AtlasAnnotation>;
+  AnnotationStatus: AnnotationStatus;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Cell: ResolverTypeWrapper<CellRecord>;
+  CellFilter: CellFilter;
+  CellHit: ResolverTypeWrapper<AtlasCellHit>;
+  CellInput: CellInput;
+  Dataset: ResolverTypeWrapper<DatasetRecord>;
+  DatasetPayload: ResolverTypeWrapper<Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
+  DatasetState: DatasetState;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExpressionInput: ExpressionInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Health: ResolverTypeWrapper<Health>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ImportLabelsInput: ImportLabelsInput;
+  ImportLabelsPayload: ResolverTypeWrapper<Omit<ImportLabelsPayload, 'result'> & { result?: Maybe<ResolversTypes['LabelImportResult']> }>;
+  IngestFormat: IngestFormat;
+  IngestLayer: IngestLayer;
+  IngestReferenceInput: IngestReferenceInput;
+  IngestionJob: ResolverTypeWrapper<IngestionJobRecord>;
+  IngestionJobPayload: ResolverTypeWrapper<Omit<IngestionJobPayload, 'job'> & { job?: Maybe<ResolversTypes['IngestionJob']> }>;
+  InputError: ResolverTypeWrapper<InputError>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
+  JobState: JobState;
+  KnnSummary: ResolverTypeWrapper<AtlasKnnSummary>;
+  Label: ResolverTypeWrapper<LabelRecord>;
+  LabelCandidate: ResolverTypeWrapper<AtlasLabelCandidate>;
+  LabelImportResult: ResolverTypeWrapper<AtlasLabelImportResult>;
+  LabelInput: LabelInput;
+  LabelPatch: LabelPatch;
+  LabelPayload: ResolverTypeWrapper<Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversTypes['Label']> }>;
+  Model: ResolverTypeWrapper<ModelInfo>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ValueType: ValueType;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Annotation: AtlasAnnotation;
+  Boolean: Scalars['Boolean']['output'];
+  Cell: CellRecord;
+  CellFilter: CellFilter;
+  CellHit: AtlasCellHit;
+  CellInput: CellInput;
+  Dataset: DatasetRecord;
+  DatasetPayload: Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
+  DateTime: Scalars['DateTime']['output'];
+  ExpressionInput: ExpressionInput;
+  Float: Scalars['Float']['output'];
+  Health: Health;
+  ID: Scalars['ID']['output'];
+  ImportLabelsInput: ImportLabelsInput;
+  ImportLabelsPayload: Omit<ImportLabelsPayload, 'result'> & { result?: Maybe<ResolversParentTypes['LabelImportResult']> };
+  IngestReferenceInput: IngestReferenceInput;
+  IngestionJob: IngestionJobRecord;
+  IngestionJobPayload: Omit<IngestionJobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['IngestionJob']> };
+  InputError: InputError;
+  Int: Scalars['Int']['output'];
+  JSONObject: Scalars['JSONObject']['output'];
+  KnnSummary: AtlasKnnSummary;
+  Label: LabelRecord;
+  LabelCandidate: AtlasLabelCandidate;
+  LabelImportResult: AtlasLabelImportResult;
+  LabelInput: LabelInput;
+  LabelPatch: LabelPatch;
+  LabelPayload: Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversParentTypes['Label']> };
+  Model: ModelInfo;
+  Mutation: Record<PropertyKey, never>;
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
+};
+
+export type AnnotationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Annotation'] = ResolversParentTypes['Annotation']> = {
+  abstainBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  bestLabel?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
+  candidates?: Resolver<Array<ResolversTypes['LabelCandidate']>, ParentType, ContextType>;
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  knn?: Resolver<ResolversTypes['KnnSummary'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
+  neighbors?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
+};
+
+export type CellResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Cell'] = ResolversParentTypes['Cell']> = {
+  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  datasetName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  geneCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metadata?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+};
+
+export type CellHitResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CellHit'] = ResolversParentTypes['CellHit']> = {
+  cell?: Resolver<ResolversTypes['Cell'], ParentType, ContextType>;
+  ctmProbability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type DatasetResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = {
+  cellCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  genesMatched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  genesTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labelColumn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metadataColumns?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceFile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  species?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['DatasetState'], ParentType, ContextType>;
+  totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DatasetPayload'] = ResolversParentTypes['DatasetPayload']> = {
+  dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type HealthResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
+  cellsIndexed?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ImportLabelsPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ImportLabelsPayload'] = ResolversParentTypes['ImportLabelsPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['LabelImportResult']>, ParentType, ContextType>;
+};
+
+export type IngestionJobResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['IngestionJob'] = ResolversParentTypes['IngestionJob']> = {
+  cellsPerSecond?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  datasetName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  etaSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  processedCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IngestionJobPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['IngestionJobPayload'] = ResolversParentTypes['IngestionJobPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['IngestionJob']>, ParentType, ContextType>;
+};
+
+export type InputErrorResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['InputError'] = ResolversParentTypes['InputError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
+  name: 'JSONObject';
+}
+
+export type KnnSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['KnnSummary'] = ResolversParentTypes['KnnSummary']> = {
+  hits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  runnerUpShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  topShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type LabelResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label']> = {
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ontologyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  parents?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  promptText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  synonyms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCandidate'] = ResolversParentTypes['LabelCandidate']> = {
+  ctm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  fused?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  knnShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
+  pMatch?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  zeroShot?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type LabelImportResultResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelImportResult'] = ResolversParentTypes['LabelImportResult']> = {
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LabelPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelPayload'] = ResolversParentTypes['LabelPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
+};
+
+export type ModelResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
+  alpha?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  bundleId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  embeddingDim?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  executionProvider?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  temperature?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
+  createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
+  deleteDataset?: Resolver<ResolversTypes['DatasetPayload'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
+  deleteLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationDeleteLabelArgs, 'id'>>;
+  importLabels?: Resolver<ResolversTypes['ImportLabelsPayload'], ParentType, ContextType, RequireFields<MutationImportLabelsArgs, 'input'>>;
+  ingestReference?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationIngestReferenceArgs, 'input'>>;
+  updateLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationUpdateLabelArgs, 'id' | 'patch'>>;
+};
+
+export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  annotateCell?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotateCellArgs, 'input' | 'k' | 'rerank' | 'topM'>>;
+  cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
+  datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
+  ingestionJob?: Resolver<Maybe<ResolversTypes['IngestionJob']>, ParentType, ContextType, RequireFields<QueryIngestionJobArgs, 'id'>>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType, Partial<QueryLabelsArgs>>;
+  model?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+  searchCells?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType, RequireFields<QuerySearchCellsArgs, 'k' | 'rerank' | 'text'>>;
+  similarCells?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType, RequireFields<QuerySimilarCellsArgs, 'input' | 'k'>>;
+};
+
+export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
+};
+
+export type Resolvers<ContextType = ApiContext> = {
+  Annotation?: AnnotationResolvers<ContextType>;
+  Cell?: CellResolvers<ContextType>;
+  CellHit?: CellHitResolvers<ContextType>;
+  Dataset?: DatasetResolvers<ContextType>;
+  DatasetPayload?: DatasetPayloadResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  Health?: HealthResolvers<ContextType>;
+  ImportLabelsPayload?: ImportLabelsPayloadResolvers<ContextType>;
+  IngestionJob?: IngestionJobResolvers<ContextType>;
+  IngestionJobPayload?: IngestionJobPayloadResolvers<ContextType>;
+  InputError?: InputErrorResolvers<ContextType>;
+  JSONObject?: GraphQLScalarType;
+  KnnSummary?: KnnSummaryResolvers<ContextType>;
+  Label?: LabelResolvers<ContextType>;
+  LabelCandidate?: LabelCandidateResolvers<ContextType>;
+  LabelImportResult?: LabelImportResultResolvers<ContextType>;
+  LabelPayload?: LabelPayloadResolvers<ContextType>;
+  Model?: ModelResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+};
+

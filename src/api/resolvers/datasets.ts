@@ -1,0 +1,100 @@
+/** Reference datasets and their ingestion jobs: listing and following for everyone, changes for admins. */
+import { basename } from 'node:path';
+import type { IngestionJobRecord } from '../../atlas/types.ts';
+import { requireAdmin } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { apiError } from '../errors.ts';
+import { resolveFileSource } from '../file-sources.ts';
+import type {
+  DatasetResolvers,
+  IngestionJobResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  SubscriptionResolvers,
+} from '../generated/resolvers-types.ts';
+import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
+import { attempt, isProblem } from './payloads.ts';
+
+export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
+  datasets: (_parent, _args, { atlas }) => atlas.datasets(),
+  ingestionJob: (_parent, { id }, { atlas }) => atlas.ingestionJob(toAtlasId(id, 'id')),
+};
+
+function admin(ctx: ApiContext): void {
+  requireAdmin(ctx.role, ctx.adminEnabled);
+}
+
+const jobFailed = (errors: InputProblem[]) => ({ job: null, errors });
+
+export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'cancelIngestion' | 'deleteDataset'> = {
+  ingestReference: async (_parent, { input }, ctx) => {
+    admin(ctx);
+    const settings = checkIngestInput(input);
+    if (Array.isArray(settings)) return jobFailed(settings);
+    const path = await resolveFileSource(settings.source, ctx.uploads, ctx.ingestRoot);
+    if (isProblem(path)) return jobFailed([path]);
+    const { source: _source, ...request } = settings;
+    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }));
+    if ('errors' in outcome) return jobFailed(outcome.errors);
+    ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
+    return { job: outcome.value, errors: [] };
+  },
+
+  cancelIngestion: async (_parent, { id }, ctx) => {
+    admin(ctx);
+    const jobId = checkAtlasId(id, 'id');
+    if (isProblem(jobId)) return jobFailed([jobId]);
+    const outcome = await attempt('id', () => ctx.atlas.cancelIngestion(jobId));
+    return 'errors' in outcome ? jobFailed(outcome.errors) : { job: outcome.value, errors: [] };
+  },
+
+  deleteDataset: async (_parent, { id }, ctx) => {
+    admin(ctx);
+    const datasetId = checkAtlasId(id, 'id');
+    if (isProblem(datasetId)) return { dataset: null, errors: [datasetId] };
+    const outcome = await attempt('id', () => ctx.atlas.deleteDataset(datasetId));
+    if ('errors' in outcome) return { dataset: null, errors: outcome.errors };
+    ctx.log.info({ datasetId }, 'dataset deleted');
+    return { dataset: outcome.value, errors: [] };
+  },
+};
+
+/**
+ * Follows a job until the atlas ends the stream. The atlas's watch stops when the client goes
+ * away (request signal), the server closes, or GraphQL returns the iterator.
+ */
+async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
+  const done = new AbortController();
+  const stop = () => done.abort();
+  // Linked by listeners, not AbortSignal.any: the request's signal is whatwg-node's own implementation.
+  const sources = [ctx.request.signal, ctx.shutdown];
+  for (const source of sources) {
+    if (source.aborted) stop();
+    else source.addEventListener('abort', stop, { once: true });
+  }
+  try {
+    for await (const job of ctx.atlas.watchIngestion(jobId, done.signal)) yield { ingestionProgress: job };
+  } finally {
+    for (const source of sources) source.removeEventListener('abort', stop);
+    done.abort();
+  }
+}
+
+export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgress'> = {
+  ingestionProgress: {
+    // An async function (not a generator) so that an unknown job is refused before the stream opens.
+    subscribe: async (_parent, { jobId }, ctx) => {
+      const id = toAtlasId(jobId, 'jobId');
+      if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
+      return follow(ctx, id);
+    },
+  },
+};
+
+export const Dataset: DatasetResolvers = {
+  sourceFile: (dataset) => basename(dataset.sourcePath),
+};
+
+export const IngestionJob: IngestionJobResolvers = {
+  progress: (job) => (job.totalCells > 0 ? Math.min(1, job.processedCells / job.totalCells) : 0),
+};

@@ -1,0 +1,222 @@
+/**
+ * The HTTP service: express with graphql-yoga at /graphql (GraphiQL in a browser), /healthz, and
+ * the streaming upload route POST /uploads. Auth, limits, error masking and request ids are set
+ * up here once; resolvers only translate between GraphQL and the atlas.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { createSchema, createYoga, useErrorHandler } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { AtlasApi } from '../atlas/types.ts';
+import type { Config } from '../config.ts';
+import { TokenVerifier } from './auth.ts';
+import type { ApiContext, ApiServices, ServerContext } from './context.ts';
+import { UNEXPECTED_ERROR_MESSAGE, errorBody, isGraphQLError, maskError, publicError, rootCause } from './errors.ts';
+import { checkHealth } from './health.ts';
+import { apiLimits, operationLimitPlugins } from './limits.ts';
+import { yogaLogger } from './logger.ts';
+import { requestStateOf, trackRequests } from './request-state.ts';
+import { resolvers } from './resolvers/index.ts';
+import { UploadStore, uploadRoute } from './uploads.ts';
+
+export const SCHEMA_PATH = new URL('../../schema.graphql', import.meta.url);
+
+export interface CreateServerOptions {
+  readonly atlas: AtlasApi;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export interface ApiServer {
+  readonly app: Express;
+  /** Listens (default: PORT and HOST from the config); resolves once the port is bound. */
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+  /**
+   * Stops taking requests, ends open subscriptions, lets requests in flight finish for up to
+   * `graceMs`, then drops the remaining connections.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** A GraphiQL page request (yoga renders it instead of executing anything). */
+function wantsGraphiQL(req: Request): boolean {
+  return req.method === 'GET' && (req.get('accept') ?? '').includes('text/html');
+}
+
+function authenticate(verifier: TokenVerifier): RequestHandler {
+  return (req, res, next) => {
+    const role = verifier.roleOf(req.get('authorization'));
+    if (role === 'invalid') {
+      res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      res.status(401).json(errorBody('UNAUTHENTICATED', 'The Authorization header holds no token this server knows; send Authorization: Bearer <token>.'));
+      return;
+    }
+    requestStateOf(req)!.role = role;
+    next();
+  };
+}
+
+function requireReadAccess(verifier: TokenVerifier): RequestHandler {
+  return (req, res, next) => {
+    if (!verifier.readTokenRequired || requestStateOf(req)!.role !== 'anonymous' || wantsGraphiQL(req)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(401).json(errorBody('UNAUTHENTICATED', 'This server needs a token for queries: send Authorization: Bearer <read token>.'));
+  };
+}
+
+/**
+ * Open sockets and whether a request is in flight on each. Node's closeIdleConnections() leaves
+ * sockets that never carried a request (clients open them ahead of time), which would hold a
+ * graceful close until the grace period ends.
+ */
+class ConnectionTracker {
+  private readonly activeRequests = new Map<Socket, number>();
+
+  track(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      this.activeRequests.set(socket, 0);
+      socket.once('close', () => this.activeRequests.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      this.activeRequests.set(socket, (this.activeRequests.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        if (this.activeRequests.has(socket)) this.activeRequests.set(socket, this.activeRequests.get(socket)! - 1);
+      });
+    });
+  }
+
+  closeIdle(): void {
+    for (const [socket, active] of this.activeRequests) if (active <= 0) socket.destroy();
+  }
+}
+
+export function createServer({ atlas, config, logger }: CreateServerOptions): ApiServer {
+  const verifier = new TokenVerifier(config.LANGCELL_ADMIN_TOKENS, config.LANGCELL_READ_TOKEN);
+  const uploads = new UploadStore(resolve(config.LANGCELL_UPLOAD_DIR), config.LANGCELL_MAX_UPLOAD_BYTES);
+  const ingestRoot = config.LANGCELL_INGEST_ROOT === undefined ? undefined : resolve(config.LANGCELL_INGEST_ROOT);
+  const limits = apiLimits(config);
+  const shutdown = new AbortController();
+  let closing: Promise<void> | null = null;
+  let httpServer: Server | null = null;
+
+  const yoga = createYoga<ServerContext, ApiServices>({
+    schema: createSchema<ApiContext>({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers }),
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'langcell-atlas', subscriptionsProtocol: 'SSE' },
+    landingPage: false,
+    // Files go through POST /uploads, never through a GraphQL body.
+    multipart: false,
+    maxRequestBodySize: config.LANGCELL_BODY_LIMIT_BYTES,
+    maskedErrors: { maskError, errorMessage: UNEXPECTED_ERROR_MESSAGE },
+    logging: yogaLogger(logger),
+    plugins: [
+      ...operationLimitPlugins(config),
+      useErrorHandler(({ errors, context }) => {
+        // In the execution phase envelop passes the execution args, whose contextValue is ours.
+        const scope = context as Partial<ServerContext> & { contextValue?: Partial<ServerContext> };
+        const req = scope.contextValue?.req ?? scope.req;
+        const log = (req && requestStateOf(req)?.log) ?? logger;
+        for (const error of errors) {
+          if (publicError(error) !== null || isAbortError(rootCause(error))) continue;
+          const path = isGraphQLError(error) ? error.path?.join('.') : undefined;
+          log.error({ err: rootCause(error), path }, 'unexpected error (masked for the client)');
+        }
+      }),
+    ],
+    context: ({ req }): ApiServices => {
+      const state = requestStateOf(req)!;
+      return {
+        atlas,
+        role: state.role,
+        adminEnabled: verifier.adminEnabled,
+        requestId: state.requestId,
+        log: state.log,
+        limits,
+        uploads,
+        ingestRoot,
+        shutdown: shutdown.signal,
+      };
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(trackRequests(logger));
+  app.use((_req, res, next) => {
+    if (closing === null) return next();
+    res.setHeader('Connection', 'close');
+    res.status(503).json(errorBody('SERVICE_CLOSING', 'The service is shutting down; retry shortly.'));
+  });
+  app.get('/healthz', async (req, res) => {
+    const report = await checkHealth(atlas, requestStateOf(req)!.log, closing !== null);
+    res.status(report.ok ? 200 : 503).json(report);
+  });
+  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
+  app.post('/uploads', authenticate(verifier), uploadRoute(uploads, verifier));
+  const graphql: RequestHandler = (req, res) => void yoga(req, res);
+  app.use('/graphql', authenticate(verifier), requireReadAccess(verifier), graphql);
+  app.use((req, res) => {
+    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the API is at /graphql, uploads at POST /uploads.`));
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    (requestStateOf(req)?.log ?? logger).error({ err: error }, 'unexpected error (masked for the client)');
+    if (!res.headersSent) res.status(500).json(errorBody('INTERNAL_SERVER_ERROR', UNEXPECTED_ERROR_MESSAGE));
+  });
+
+  const connections = new ConnectionTracker();
+
+  async function shutDown(graceMs: number): Promise<void> {
+    shutdown.abort();
+    const server = httpServer;
+    if (server) {
+      await new Promise<void>((done) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Connections become idle as their last response (an event stream too) ends.
+        const sweep = setInterval(() => connections.closeIdle(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(sweep);
+          done();
+        });
+        connections.closeIdle();
+      });
+    }
+    await yoga.dispose();
+    logger.info('service closed');
+  }
+
+  return {
+    app,
+    listen(port = config.PORT, host = config.HOST) {
+      return new Promise((resolveListen, rejectListen) => {
+        const server = createHttpServer(app);
+        // Large uploads outlast Node's 5-minute whole-request limit; an idle socket is dropped instead.
+        server.requestTimeout = 0;
+        server.timeout = 120_000;
+        connections.track(server);
+        server.once('error', rejectListen);
+        server.listen(port, host, () => {
+          server.off('error', rejectListen);
+          httpServer = server;
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          const url = `http://${shownHost}:${address.port}`;
+          logger.info({ url: `${url}/graphql` }, 'service listening');
+          resolveListen({ server, url });
+        });
+      });
+    },
+    close(graceMs = 10_000) {
+      closing ??= shutDown(graceMs);
+      return closing;
+    },
+  };
+}

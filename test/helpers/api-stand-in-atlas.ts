@@ -1,0 +1,140 @@
+/**
+ * A STAND-IN FOR THE SERVICE LAYER, not for the database: an `AtlasApi` whose methods return
+ * fixed, invented records (or whatever a test overrides them with) and record their calls. It lets
+ * the HTTP and GraphQL behaviour — auth, limits, error codes, uploads, SSE framing, argument
+ * translation — be tested without a model or PostgreSQL. Its numbers mean nothing: never assert
+ * scientific results on them. End-to-end tests use the real `Atlas` on a seeded database.
+ */
+import type {
+  Annotation,
+  AtlasApi,
+  CellHit,
+  CellRecord,
+  DatasetRecord,
+  IngestionJobRecord,
+  LabelRecord,
+  ModelInfo,
+} from '../../src/atlas/types.ts';
+
+export interface Call {
+  readonly method: keyof AtlasApi;
+  readonly args: unknown[];
+}
+
+export type StandInAtlas = AtlasApi & { readonly calls: Call[]; callsOf(method: keyof AtlasApi): unknown[][] };
+
+export const standInModel: ModelInfo = {
+  bundleId: 'stand-in-bundle-000000000000',
+  embeddingDim: 256,
+  executionProvider: 'cpu',
+  alpha: 0.1,
+  temperature: 0.05,
+};
+
+export function standInLabel(id: number, name = `label ${id}`): LabelRecord {
+  return { id, name, ontologyId: `CL:${String(id).padStart(7, '0')}`, description: null, synonyms: [], parents: [], promptText: `cell type: ${name}. ` };
+}
+
+export function standInCell(id: number): CellRecord {
+  return { id, externalId: `cell-${id}`, datasetId: 1, datasetName: 'stand-in dataset', label: 'label 1', metadata: { donor: 'D1', batch: 2 }, geneCount: 700 };
+}
+
+export function standInHit(id: number): CellHit {
+  return { cell: standInCell(id), similarity: 0.5, ctmProbability: null };
+}
+
+export function standInDataset(id: number): DatasetRecord {
+  return {
+    id,
+    name: `dataset ${id}`,
+    state: 'READY',
+    sourcePath: `/srv/atlas/uploads/${id}/pbmc.h5ad`,
+    sourceSha256: 'ab'.repeat(32),
+    format: 'h5ad',
+    species: 'human',
+    modelId: standInModel.bundleId,
+    cellCount: 10,
+    totalCells: 10,
+    genesMatched: 700,
+    genesTotal: 765,
+    labelColumn: 'cell_type',
+    metadataColumns: ['donor'],
+    createdAt: new Date('2025-01-31T09:30:00Z'),
+    completedAt: new Date('2025-01-31T09:31:00Z'),
+  };
+}
+
+export function standInJob(id: number, state: IngestionJobRecord['state'] = 'QUEUED', processedCells = 0): IngestionJobRecord {
+  return {
+    id,
+    datasetId: 7,
+    datasetName: 'dataset 7',
+    state,
+    processedCells,
+    totalCells: 100,
+    cellsPerSecond: null,
+    etaSeconds: null,
+    errorCode: null,
+    errorMessage: null,
+    createdAt: new Date('2025-01-31T09:30:00Z'),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
+export function standInAnnotation(assigned: boolean): Annotation {
+  const best = standInLabel(1);
+  return {
+    label: assigned ? best : null,
+    bestLabel: best,
+    confidence: assigned ? 0.9 : 0.2,
+    abstainBelow: 0.5,
+    candidates: [
+      { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8 },
+      { label: standInLabel(2), zeroShot: 0.4, ctm: null, pMatch: null, fused: 0.04, knnShare: 0.2 },
+    ],
+    neighbors: [standInHit(11), standInHit(12)],
+    knn: { hits: 2, topShare: 0.8, runnerUpShare: 0.2, minDistance: 0.1 },
+  };
+}
+
+/** Every method answers with fixed records; `overrides` replace any of them. */
+export function standInAtlas(overrides: Partial<AtlasApi> = {}): StandInAtlas {
+  const calls: Call[] = [];
+  const defaults: AtlasApi = {
+    model: () => standInModel,
+    health: () => ({ indexedCells: 6000 }),
+    searchCells: async () => [standInHit(1), standInHit(2)],
+    similarCells: async () => [standInHit(3)],
+    annotateCell: async () => standInAnnotation(true),
+    cell: async (id) => (id === 404 ? null : standInCell(id)),
+    datasets: async () => [standInDataset(1)],
+    deleteDataset: async (id) => standInDataset(id),
+    labels: async () => [standInLabel(1), standInLabel(2)],
+    createLabel: async (input) => ({ ...standInLabel(3, input.name), ontologyId: input.ontologyId ?? null }),
+    updateLabel: async (id, patch) => ({ ...standInLabel(id), ...(patch.name ? { name: patch.name } : {}) }),
+    deleteLabel: async (id) => standInLabel(id),
+    importLabels: async () => ({ created: 2, updated: 1, total: 3 }),
+    ingestReference: async (request) => ({ ...standInJob(5), datasetName: request.name }),
+    ingestionJob: async (id) => (id === 404 ? null : standInJob(id)),
+    cancelIngestion: async (id) => standInJob(id, 'CANCELLED'),
+    async *watchIngestion(id) {
+      yield standInJob(id, 'QUEUED');
+      yield standInJob(id, 'RUNNING', 50);
+      yield standInJob(id, 'SUCCEEDED', 100);
+    },
+  };
+  const atlas = { ...defaults, ...overrides };
+  const recorded = {} as Record<keyof AtlasApi, unknown>;
+  for (const method of Object.keys(atlas) as (keyof AtlasApi)[]) {
+    const implementation = atlas[method] as (...args: unknown[]) => unknown;
+    recorded[method] = (...args: unknown[]) => {
+      calls.push({ method, args });
+      return implementation(...args);
+    };
+  }
+  return Object.assign(recorded as unknown as AtlasApi, {
+    calls,
+    callsOf: (method: keyof AtlasApi) => calls.filter((call) => call.method === method).map((call) => call.args),
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The service end to end: HTTP → GraphQL → the real Atlas → PostgreSQL, on a small demo atlas.
+ * Scientific answers are checked against the generator's truth labels.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Atlas } from '../../src/atlas/atlas.ts';
+import { generateDemoAtlas } from '../../seed/atlas.ts';
+import { DEMO_DATASET_NAME, seedDemo } from '../../seed/seed-database.ts';
+import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+import { ADMIN_TOKEN, codes, gql, startApi, type TestApi } from '../helpers/api-server.ts';
+import { writeH5ad } from '../helpers/h5ad-writer.ts';
+
+let database: TestDatabase;
+let atlas: Atlas;
+let api: TestApi;
+let dir: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = tempDir('e2e');
+  atlas = await Atlas.open(testConfig(database.url, join(dir, 'data')), { worker: true, seedWhenEmpty: false, persistIndex: true, log: () => undefined });
+  await seedDemo({ db: atlas.db, model: atlas.langcell, chunkSize: 300, log: () => undefined }, 1200);
+  await atlas.index.sync();
+  api = await startApi(atlas, { LANGCELL_INGEST_ROOT: dir });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await atlas?.close();
+  await database?.drop();
+});
+
+const HIT = 'similarity ctmProbability cell { id externalId label datasetName metadata }';
+
+describe('queries on the demo atlas', () => {
+  it('searchCells finds cells of the described type, with and without CTM rerank', async () => {
+    for (const rerank of [false, true]) {
+      const response = await gql(api.url, `query($r: Boolean!) { searchCells(text: "cell type: B cell. ", k: 5, rerank: $r) { ${HIT} } }`, { variables: { r: rerank } });
+      const hits = response.body.data!.searchCells as { cell: { label: string }; ctmProbability: number | null }[];
+      expect(hits).toHaveLength(5);
+      expect(hits.map((h) => h.cell.label)).toEqual(Array(5).fill('B cell'));
+      expect(hits.every((h) => (h.ctmProbability === null) === !rerank)).toBe(true);
+    }
+  });
+
+  it('annotateCell gives stored test cells their true label', async () => {
+    const cells = await atlas.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE metadata->>'split' = 'test' ORDER BY id LIMIT 20`);
+    let correct = 0;
+    for (const cell of cells.rows) {
+      const response = await gql(api.url, `{ annotateCell(input: { cellId: "${cell.id}" }, k: 10) { status confidence label { name } bestLabel { name } candidates { label { name } zeroShot pMatch fused knnShare } neighbors { cell { id } } } }`);
+      const annotation = response.body.data!.annotateCell as { status: string; bestLabel: { name: string }; candidates: { zeroShot: number }[]; neighbors: { cell: { id: string } }[] };
+      if (annotation.bestLabel.name === cell.label) correct += 1;
+      expect(annotation.candidates.reduce((sum, c) => sum + c.zeroShot, 0)).toBeCloseTo(1, 5);
+      expect(annotation.neighbors.map((n) => Number(n.cell.id))).not.toContain(cell.id);
+    }
+    expect(correct).toBeGreaterThanOrEqual(18);
+  });
+
+  it('an expression given by value is tokenized like the stored cell (Ensembl ids or symbols, counts)', async () => {
+    // The same generator run as the seeded atlas: these are the stored cells' own counts.
+    const atlasCells = generateDemoAtlas({ cells: 1200 });
+    const testRows = atlasCells.cells.filter((c) => c.split === 'test').slice(0, 10);
+    let annotatedRight = 0;
+    for (const [n, cell] of testRows.entries()) {
+      const genes: string[] = [];
+      const values: number[] = [];
+      for (let k = atlasCells.counts.indptr[cell.index]!; k < atlasCells.counts.indptr[cell.index + 1]!; k += 1) {
+        const gene = atlasCells.genes[atlasCells.counts.indices[k]!]!;
+        genes.push(n % 2 === 0 ? gene.ensemblId : gene.symbol);
+        values.push(atlasCells.counts.values[k]!);
+      }
+      const variables = { input: { expression: { genes, values, valueType: 'COUNTS' } } };
+      const response = await gql(api.url, 'query($input: CellInput!) { annotateCell(input: $input) { bestLabel { name } } similarCells(input: $input, k: 1) { similarity cell { externalId } } }', { variables });
+      expect(response.body.errors).toBeUndefined();
+      const data = response.body.data as { annotateCell: { bestLabel: { name: string } }; similarCells: { similarity: number; cell: { externalId: string } }[] };
+      expect(data.similarCells[0]!.cell.externalId).toBe(cell.id);
+      expect(data.similarCells[0]!.similarity).toBeGreaterThan(0.9999);
+      if (data.annotateCell.bestLabel.name === cell.label) annotatedRight += 1;
+    }
+    expect(annotatedRight).toBeGreaterThanOrEqual(9);
+  });
+
+  it('answers cell, datasets, labels and model', async () => {
+    const response = await gql(api.url, '{ cell(id: "1") { id externalId label } datasets { id name state cellCount } labels(search: "monocyte") { name ontologyId } model { bundleId embeddingDim } }');
+    const data = response.body.data as { cell: { externalId: string }; datasets: { name: string; state: string; cellCount: number }[]; labels: { name: string }[]; model: { embeddingDim: number } };
+    expect(data.cell.externalId).toBe('demo-00000');
+    expect(data.datasets).toEqual([expect.objectContaining({ name: DEMO_DATASET_NAME, state: 'READY', cellCount: 1200 })]);
+    expect(data.labels.map((l) => l.name)).toContain('CD14-low, CD16-positive monocyte');
+    expect(data.model.embeddingDim).toBe(256);
+  });
+});
+
+describe('admin mutations', () => {
+  it('refuses mutations without an admin token', async () => {
+    const response = await gql(api.url, 'mutation { createLabel(input: { name: "mast cell" }) { label { id } errors { code } } }');
+    expect(codes(response)[0]).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+    expect((await atlas.labels('mast cell')).length).toBe(0);
+  });
+
+  it('creates, updates, imports and deletes labels', async () => {
+    const created = await gql(api.url, 'mutation { createLabel(input: { name: "mast cell", ontologyId: "CL:0000097" }) { label { id name } errors { code } } }', { token: ADMIN_TOKEN });
+    const id = (created.body.data!.createLabel as { label: { id: string } }).label.id;
+    const updated = await gql(api.url, `mutation { updateLabel(id: "${id}", patch: { description: "A cell that is found in almost all tissues containing numerous basophilic granules." }) { label { description } } }`, { token: ADMIN_TOKEN });
+    expect(updated.body.errors).toBeUndefined();
+    const duplicate = await gql(api.url, 'mutation { createLabel(input: { name: "mast cell" }) { label { id } errors { field code } } }', { token: ADMIN_TOKEN });
+    expect((duplicate.body.data!.createLabel as { errors: unknown[] }).errors.length).toBe(1);
+    const tsv = join(dir, 'labels.tsv');
+    writeFileSync(tsv, 'id\tlabel\tdefinition\nCL:0000097\tmast cell\tA granulocyte found in connective tissue.\nCL:0000771\teosinophil\tA granulocyte with eosinophilic granules.\n');
+    const imported = await gql(api.url, `mutation { importLabels(input: { path: ${JSON.stringify(tsv)} }) { result { created updated } errors { code } } }`, { token: ADMIN_TOKEN });
+    expect(imported.body.data!.importLabels).toMatchObject({ result: { created: 1, updated: 1 }, errors: [] });
+    const deleted = await gql(api.url, `mutation { deleteLabel(id: "${id}") { label { name } } }`, { token: ADMIN_TOKEN });
+    expect(deleted.body.data!.deleteLabel).toMatchObject({ label: { name: 'mast cell' } });
+  });
+
+  it('upload → ingestReference → progress events → dataset searchable → deleteDataset', async () => {
+    const reference = referenceCells(200, 5);
+    const file = join(dir, 'upload.h5ad');
+    await writeH5ad(file, {
+      X: reference.matrix, layout: 'csr', encoding: 'modern', dtype: '<f',
+      obs: { index: reference.cellIds.map((c) => `up-${c}`), columns: { cell_type: { kind: 'categorical', values: reference.labels } } },
+      var: { index: reference.geneIds },
+    });
+    const upload = await fetch(`${api.url}/uploads?filename=upload.h5ad`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: await readFile(file) });
+    expect(upload.status).toBe(201);
+    const { uploadId } = (await upload.json()) as { uploadId: string };
+    const started = await gql(api.url, `mutation { ingestReference(input: { uploadId: "${uploadId}", name: "uploaded" }) { job { id datasetId state totalCells } errors { code message } } }`, { token: ADMIN_TOKEN });
+    const job = (started.body.data!.ingestReference as { job: { id: string; datasetId: string; totalCells: number } }).job;
+    expect(job.totalCells).toBe(200);
+
+    // While the job runs, the dataset is invisible to search.
+    const during = await gql(api.url, `{ ingestionJob(id: "${job.id}") { state } searchCells(text: "B cell", k: 5, filter: { datasetIds: ["${job.datasetId}"] }) { cell { id } } }`);
+    const duringData = during.body.data as { ingestionJob: { state: string }; searchCells: unknown[] };
+    if (duringData.ingestionJob.state !== 'SUCCEEDED') expect(duringData.searchCells).toHaveLength(0);
+
+    const events = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: `subscription { ingestionProgress(jobId: "${job.id}") { state processedCells } }` }),
+    });
+    const stream = await events.text();
+    const states = [...stream.matchAll(/"state":"(\w+)"/g)].map((m) => m[1]);
+    expect(states.at(-1)).toBe('SUCCEEDED');
+    await atlas.index.sync();
+
+    const after = await gql(api.url, `{ searchCells(text: "B cell", k: 5, filter: { datasetIds: ["${job.datasetId}"] }) { cell { datasetName externalId } } }`);
+    const hits = after.body.data!.searchCells as { cell: { datasetName: string; externalId: string } }[];
+    expect(hits).toHaveLength(5);
+    expect(hits.every((h) => h.cell.datasetName === 'uploaded' && h.cell.externalId.startsWith('up-'))).toBe(true);
+
+    const removed = await gql(api.url, `mutation { deleteDataset(id: "${job.datasetId}") { dataset { name } errors { code } } }`, { token: ADMIN_TOKEN });
+    expect(removed.body.data!.deleteDataset).toMatchObject({ dataset: { name: 'uploaded' } });
+    const gone = await gql(api.url, `{ searchCells(text: "B cell", k: 5, filter: { datasetIds: ["${job.datasetId}"] }) { cell { id } } }`);
+    expect(gone.body.data!.searchCells).toHaveLength(0);
+  });
+});
