@@ -335,7 +335,9 @@ export class Atlas implements AtlasApi {
   async importLabels(path: string): Promise<LabelImportResult> {
     const file = await readLabelFile(path);
     const { created, updated } = await labelStore.upsertLabels(this.db, file.labels);
-    if (file.skippedDuplicates.length > 0) this.log(`labels import: skipped ${file.skippedDuplicates.length} repeated names`);
+    if (file.skippedDuplicates.length + file.skippedUnnamed.length > 0) {
+      this.log(`labels import: skipped ${file.skippedDuplicates.length} repeated names and ${file.skippedUnnamed.length} terms without a name`);
+    }
     return { created, updated, total: file.labels.length };
   }
 

@@ -190,6 +190,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         const parsed = await readLabelFile(file);
         const result = await upsertLabels(ctx.db, parsed.labels);
         if (parsed.skippedDuplicates.length > 0) log(`skipped ${parsed.skippedDuplicates.length} repeated names, e.g. ${parsed.skippedDuplicates.slice(0, 3).join('; ')}`);
+        if (parsed.skippedUnnamed.length > 0) log(`skipped ${parsed.skippedUnnamed.length} terms without a name, e.g. ${parsed.skippedUnnamed.slice(0, 3).join('; ')}`);
         log(`labels: ${result.created} created, ${result.updated} updated (${parsed.labels.length} in ${file}); text embeddings are computed when first used`);
       } finally {
         await ctx.close();

