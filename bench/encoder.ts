@@ -193,21 +193,23 @@ interface Measured extends RunKey {
 
 const sameKey = (a: RunKey, b: RunKey): boolean => a.workload === b.workload && a.batching === b.batching && a.threads === b.threads && a.budget === b.budget;
 
-/** LangCell first, then ours; with two rounds A B B A, so a steady drift in machine load cancels out. */
-function abba(workload: Workload, threads: number, budget: number, rounds: number): RunKey[] {
+/**
+ * LangCell's batching first, then ours; with two rounds A, B, extras, B, A, so that a steady drift in
+ * the machine's load cancels out of the A/B ratio and the extras (other budgets or threads) sit at
+ * the same mean time.
+ */
+function abba(workload: Workload, threads: number, budget: number, rounds: number, extras: readonly RunKey[]): RunKey[] {
   const a: RunKey = { workload, batching: 'langcell', threads, budget: null };
   const b: RunKey = { workload, batching: 'buckets', threads, budget };
-  const keys: RunKey[] = [];
-  for (let round = 0; round < rounds; round += 1) keys.push(...(round % 2 === 0 ? [a, b] : [b, a]));
-  return keys;
+  return rounds >= 2 ? [a, b, ...extras, b, a] : [a, b, ...extras];
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       bundle: { type: 'string', default: BENCH_BUNDLE_DIR },
-      'pbmc-cells': { type: 'string', default: '256' },
-      'full-cells': { type: 'string', default: '32' },
+      'pbmc-cells': { type: 'string', default: '128' },
+      'full-cells': { type: 'string', default: '16' },
       'full-min': { type: 'string', default: '800' },
       'full-max': { type: 'string', default: '2048' },
       rounds: { type: 'string', default: '2' },
@@ -216,10 +218,10 @@ async function main(): Promise<void> {
       'thread-sweep': { type: 'string', default: '1,0' },
       'batch-size': { type: 'string', default: '32' },
       'token-budget': { type: 'string', default: '16384' },
-      'budget-sweep': { type: 'string', default: '' },
+      'budget-sweep': { type: 'string', default: '4096' },
       'max-batch': { type: 'string', default: '64' },
       'chunk-size': { type: 'string', default: '512' },
-      'torch-cells': { type: 'string', default: '8' },
+      'torch-cells': { type: 'string', default: '4' },
       'torch-full-cells': { type: 'string', default: '0' },
       'torch-max-seconds': { type: 'string', default: '300' },
       'no-peak': { type: 'boolean', default: false },
@@ -236,14 +238,14 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
       'npm run bench -- encoder [options]\n' +
-        '  --pbmc-cells 256 --full-cells 32 --full-min 800 --full-max 2048   workload sizes\n' +
-        '  --rounds 2 --full-rounds 1     1 = LangCell then buckets; 2 = A B B A (drift cancels)\n' +
+        '  --pbmc-cells 128 --full-cells 16 --full-min 800 --full-max 2048   workload sizes\n' +
+        '  --rounds 2 --full-rounds 1     1 = LangCell, buckets, extras; 2 = LangCell, buckets, extras, buckets, LangCell\n' +
         '  --threads 2                    intra-op threads of the main comparison (0 = onnxruntime default)\n' +
         '  --thread-sweep 1,0             further thread settings for our encoder on the PBMC-like cells\n' +
         '  --batch-size 32                LangCell batch size\n' +
         '  --token-budget 16384 --max-batch 64 --chunk-size 512   our buckets (src/model/batching.ts)\n' +
-        '  --budget-sweep 4096,8192       further token budgets for our encoder (both workloads)\n' +
-        '  --torch-cells 8 --torch-full-cells 0 --torch-max-seconds 300   PyTorch reference (0 skips)\n' +
+        '  --budget-sweep 4096            further token budgets for our encoder (both workloads; "" for none)\n' +
+        '  --torch-cells 4 --torch-full-cells 0 --torch-max-seconds 300   PyTorch reference (0 skips)\n' +
         '  --no-peak                      skip the MatMul peak\n' +
         '  --bundle DIR                   default bench/bundles/langcell\n',
     );
@@ -274,15 +276,14 @@ async function main(): Promise<void> {
     for (const workload of ['pbmc', 'full'] as const) {
       await writeFile(cellsFiles[workload], JSON.stringify(workloads[workload].map((c) => Array.from(c))));
     }
+    const budgets = intList('budget-sweep').filter((b) => b !== mainBudget);
+    const extraBudgets = (workload: Workload): RunKey[] => budgets.map((budget) => ({ workload, batching: 'buckets', threads: mainThreads, budget }));
+    const extraThreads = intList('thread-sweep')
+      .filter((t) => t !== mainThreads)
+      .map((threads): RunKey => ({ workload: 'pbmc', batching: 'buckets', threads, budget: mainBudget }));
     const plan: RunKey[] = [
-      ...abba('pbmc', mainThreads, mainBudget, int('rounds')),
-      ...abba('full', mainThreads, mainBudget, int('full-rounds')),
-      ...intList('thread-sweep')
-        .filter((t) => t !== mainThreads)
-        .map((threads): RunKey => ({ workload: 'pbmc', batching: 'buckets', threads, budget: mainBudget })),
-      ...intList('budget-sweep')
-        .filter((b) => b !== mainBudget)
-        .flatMap((budget): RunKey[] => (['pbmc', 'full'] as const).map((workload) => ({ workload, batching: 'buckets', threads: mainThreads, budget }))),
+      ...abba('pbmc', mainThreads, mainBudget, int('rounds'), [...extraBudgets('pbmc'), ...extraThreads]),
+      ...abba('full', mainThreads, mainBudget, int('full-rounds'), extraBudgets('full')),
     ].filter((key) => workloads[key.workload].length > 0);
 
     const measured: Measured[] = [];

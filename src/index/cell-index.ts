@@ -67,6 +67,8 @@ export interface SaveOptions {
 export interface LoadExpectation {
   readonly modelId: string;
   readonly dim: number;
+  /** Search-time ef to use instead of the saved one (M and efConstruction are fixed by the graph). */
+  readonly efSearch?: number;
 }
 
 export type IndexProblemKind = 'missing' | 'unreadable' | 'corrupt' | 'checksum-mismatch' | 'other-model' | 'other-dim';
@@ -186,7 +188,14 @@ export class CellVectorIndex {
 
   /** Live cell ids, ascending. */
   ids(): number[] {
-    return Array.from(this.live).sort((a, b) => a - b);
+    // Plain loops and a typed-array sort: several times faster than Array.from + comparator at 1M.
+    const sorted = new Uint32Array(this.live.size);
+    let at = 0;
+    for (const cellId of this.live) sorted[at++] = cellId;
+    sorted.sort();
+    const ids = new Array<number>(sorted.length);
+    for (let i = 0; i < sorted.length; i += 1) ids[i] = sorted[i]!;
+    return ids;
   }
 
   /** A live cell's vector as stored (float32), or undefined. */
@@ -368,6 +377,9 @@ export class CellVectorIndex {
    */
   static async load(dir: string, expect: LoadExpectation): Promise<LoadedCellIndex | IndexLoadProblem> {
     const indexPath = join(dir, INDEX_FILE);
+    if (expect.efSearch !== undefined && (!Number.isInteger(expect.efSearch) || expect.efSearch < 1)) {
+      throw invalid(`HNSW efSearch must be a positive integer, got ${expect.efSearch}`);
+    }
     try {
       const sidecar = await readSidecar(dir);
       if ('problem' in sidecar) return { problem: sidecar.problem, kind: sidecar.missing ? 'missing' : 'unreadable' };
@@ -407,8 +419,9 @@ export class CellVectorIndex {
       if (native.getCurrentCount() !== header.elementCount) {
         return { problem: `hnswlib read ${native.getCurrentCount()} elements from ${indexPath}, the file holds ${header.elementCount}`, kind: 'corrupt' };
       }
-      native.setEf(sidecar.params.efSearch);
-      const index = new CellVectorIndex(native, sidecar.dim, { ...sidecar.params }, new Set(liveIds), new Set(deletedIds));
+      const params = { ...sidecar.params, efSearch: expect.efSearch ?? sidecar.params.efSearch };
+      native.setEf(params.efSearch);
+      const index = new CellVectorIndex(native, sidecar.dim, params, new Set(liveIds), new Set(deletedIds));
       return { index, sidecar };
     } catch (error) {
       return { problem: `cannot load the index in ${dir}: ${(error as Error).message}`, kind: 'unreadable' };

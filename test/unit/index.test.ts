@@ -325,6 +325,11 @@ describe('CellVectorIndex: save and load', () => {
     expect((await readdir(savedDir)).sort()).toEqual([INDEX_FILE, SIDECAR_FILE]);
   });
 
+  it('takes a new search ef at load time; the graph parameters stay those it was built with', async () => {
+    const { index } = loaded(await CellVectorIndex.load(savedDir, { ...expectation, efSearch: 200 }));
+    expect(index.params).toEqual({ ...params, efSearch: 200 });
+  });
+
   it('keeps working after loading: grows, removes, saves again', async () => {
     const dir = await freshDir('grow');
     const { index } = loaded(await CellVectorIndex.load(dir, expectation));
