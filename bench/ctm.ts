@@ -17,7 +17,7 @@ import { CtmScorer, type CellHiddenStates } from '../src/model/encoders.ts';
 import { bundleVocabulary } from '../src/model/gene-vocabulary.ts';
 import { LangCellModel, type LabelSet } from '../src/model/langcell.ts';
 import { labelPrompt } from '../src/model/prompt.ts';
-import { decideLabel, similarities, type LabelDecision } from '../src/model/scoring.ts';
+import { decideLabel, similarities, topIndices, type LabelDecision } from '../src/model/scoring.ts';
 import { SessionFactory, type SessionOptions } from '../src/model/sessions.ts';
 import { fixed, markdownTable, now, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
@@ -52,25 +52,57 @@ function extraCandidates(count: number, exclude: ReadonlySet<string>): Candidate
 }
 
 interface WayResult {
+  /** Cell encoder (slices of 64, hidden states kept), CTM and fusion. */
   seconds: number;
+  /** The CTM calls alone. */
+  ctmSeconds: number;
   decisions: LabelDecision[];
   ctmRuns: number;
 }
 
-/** Encodes cells in slices (hidden states kept), then scores every label with CTM and fuses. */
-async function scoreEveryLabel(model: LangCellModel, ctm: CtmScorer, cells: readonly Int32Array[], labels: LabelSet, way: 'pair' | 'notebook'): Promise<WayResult> {
+type Way = 'rerank' | 'pair' | 'notebook';
+
+/**
+ * Encodes cells in slices (hidden states kept, as annotateCells does), then scores with CTM:
+ * - rerank: each cell's top-m zero-shot labels, cells with the same top-m set in one all-pairs run
+ *   (the grouping of LangCellModel.annotateCells, reproduced here so that the CTM time can be taken alone);
+ * - pair: every label, one (cell, label) pair per run;
+ * - notebook: every label, LangCell's loop: per batch of 32 cells, one run per label.
+ */
+async function annotateBy(model: LangCellModel, ctm: CtmScorer, cells: readonly Int32Array[], labels: LabelSet, way: Way, topM = 3): Promise<WayResult> {
   const { temperature, alpha } = model.bundle.manifest.scoring;
   const dim = model.embeddingDim;
   const labelCount = labels.prompts.length;
   const decisions: LabelDecision[] = [];
   let ctmRuns = 0;
+  let ctmSeconds = 0;
   const start = now();
   for (let first = 0; first < cells.length; first += SLICE) {
     const slice = cells.slice(first, first + SLICE);
     const encoding = await model.embedCells(slice, { keepHidden: true });
     const hidden = encoding.hidden!;
+    const sims = slice.map((_, cell) => similarities(encoding.embeddings.subarray(cell * dim, (cell + 1) * dim), labels.embeddings, dim));
     const pMatch = slice.map(() => new Map<number, number>());
-    if (way === 'pair') {
+    const ctmStart = now();
+    if (way === 'rerank') {
+      const groups = new Map<string, { labels: number[]; cells: number[] }>();
+      sims.forEach((cellSims, cell) => {
+        const candidates = topIndices(cellSims, topM).sort((x, y) => x - y);
+        const key = candidates.join(',');
+        const group = groups.get(key) ?? { labels: candidates, cells: [] };
+        group.cells.push(cell);
+        groups.set(key, group);
+      });
+      for (const group of groups.values()) {
+        const scores = await ctm.score(
+          group.cells.map((c) => hidden[c]!),
+          group.labels.map((l) => labels.prompts[l]!),
+          model.batching,
+        );
+        group.cells.forEach((cell, row) => group.labels.forEach((label, column) => pMatch[cell]!.set(label, scores[row * group.labels.length + column]!)));
+        ctmRuns += 1;
+      }
+    } else if (way === 'pair') {
       for (let cell = 0; cell < slice.length; cell += 1) {
         for (let label = 0; label < labelCount; label += 1) {
           const p = await ctm.score([hidden[cell]!], [labels.prompts[label]!]);
@@ -90,12 +122,18 @@ async function scoreEveryLabel(model: LangCellModel, ctm: CtmScorer, cells: read
         }
       }
     }
-    slice.forEach((_, cell) => {
-      const sims = similarities(encoding.embeddings.subarray(cell * dim, (cell + 1) * dim), labels.embeddings, dim);
-      decisions.push(decideLabel({ similarities: sims, temperature, alpha, pMatch: pMatch[cell]!, abstainBelow: 0 }));
-    });
+    ctmSeconds += now() - ctmStart;
+    sims.forEach((cellSims, cell) => decisions.push(decideLabel({ similarities: cellSims, temperature, alpha, pMatch: pMatch[cell]!, abstainBelow: 0 })));
   }
-  return { seconds: now() - start, decisions, ctmRuns };
+  return { seconds: now() - start, ctmSeconds, decisions, ctmRuns };
+}
+
+interface Timing {
+  /** Per annotated cell, milliseconds: everything (encoder + CTM + fusion). */
+  totalMs: number;
+  /** Per annotated cell, milliseconds: the CTM calls alone. */
+  ctmMs: number;
+  ctmRuns: number;
 }
 
 interface CaseResult {
@@ -104,26 +142,19 @@ interface CaseResult {
   labels: number;
   cells: number;
   meanTokens: number;
-  seconds: { zeroShotOnly: number; rerank: number; everyLabelPerPair?: number; everyLabelNotebook?: number };
-  perCellMs: { zeroShotOnly: number; rerank: number; everyLabelPerPair?: number; everyLabelNotebook?: number };
-  ctmRuns: { everyLabelPerPair?: number; everyLabelNotebook?: number };
-  speedup: { vsPerPair?: number; vsNotebook?: number; ctmOnlyVsPerPair?: number; ctmOnlyVsNotebook?: number };
-  top1Agreement: { rerankVsPerPair?: number; rerankVsNotebook?: number; perPairVsNotebook?: number };
-  accuracy?: { rerank: number; everyLabel?: number; zeroShotOnly: number };
+  /** annotateCells itself (the API the CLI and service call), per cell, ms. */
+  annotateCellsMs: { zeroShotOnly: number; rerank: number };
+  ways: Record<Way, Timing>;
+  speedup: { total: { vsPerPair: number; vsNotebook: number }; ctmOnly: { vsPerPair: number; vsNotebook: number } };
+  top1Agreement: { rerankVsPerPair: number; rerankVsNotebook: number; perPairVsNotebook: number; annotateCellsVsRerank: number };
+  accuracy: { rerank: number; everyLabel: number; zeroShotOnly: number };
 }
 
 function agreement(a: readonly LabelDecision[], b: readonly LabelDecision[]): number {
   return a.filter((d, i) => d.best === b[i]!.best).length / Math.max(1, a.length);
 }
 
-async function runCase(
-  bundleDir: string,
-  bundleName: string,
-  session: SessionOptions,
-  labelCount: number,
-  cellLimit: number,
-  ways: ReadonlyArray<'pair' | 'notebook'>,
-): Promise<CaseResult> {
+async function runCase(bundleDir: string, bundleName: string, session: SessionOptions, labelCount: number, cellLimit: number): Promise<CaseResult> {
   const model = await LangCellModel.open({ bundleDir, session });
   const demoLabels = CELL_TYPE_LABELS.slice(0, Math.min(labelCount, CELL_TYPE_LABELS.length));
   const candidates: Candidate[] = [
@@ -142,50 +173,41 @@ async function runCase(
 
   // Warm both graphs (first runs allocate), outside the timing.
   await model.annotateCells(cells.slice(0, 2), labels, { rerank: true, topM: 3, abstainBelow: 0 });
-  await scoreEveryLabel(model, ctm, cells.slice(0, 1), labels, 'pair');
+  await annotateBy(model, ctm, cells.slice(0, 1), labels, 'pair');
 
   let start = now();
   const zeroShot = await model.annotateCells(cells, labels, { rerank: false, topM: 0, abstainBelow: 0 });
-  const zeroShotSeconds = now() - start;
+  const zeroShotMs = ((now() - start) / cells.length) * 1e3;
   start = now();
-  const rerank = await model.annotateCells(cells, labels, { rerank: true, topM: 3, abstainBelow: 0 });
-  const rerankSeconds = now() - start;
-  say(`  rerank top-3: ${fixed((rerankSeconds / cells.length) * 1e3)} ms/cell (zero-shot only ${fixed((zeroShotSeconds / cells.length) * 1e3)})`);
-  const every: Partial<Record<'pair' | 'notebook', WayResult>> = {};
-  for (const way of ways) {
-    every[way] = await scoreEveryLabel(model, ctm, cells, labels, way);
-    say(`  every label, ${way}: ${fixed((every[way]!.seconds / cells.length) * 1e3)} ms/cell`);
+  const viaApi = await model.annotateCells(cells, labels, { rerank: true, topM: 3, abstainBelow: 0 });
+  const rerankApiMs = ((now() - start) / cells.length) * 1e3;
+  const results = {} as Record<Way, WayResult>;
+  const ways: Record<Way, Timing> = {} as Record<Way, Timing>;
+  for (const way of ['rerank', 'pair', 'notebook'] as const) {
+    results[way] = await annotateBy(model, ctm, cells, labels, way);
+    ways[way] = { totalMs: (results[way].seconds / cells.length) * 1e3, ctmMs: (results[way].ctmSeconds / cells.length) * 1e3, ctmRuns: results[way].ctmRuns };
+    say(`  ${way}: ${fixed(ways[way].totalMs)} ms/cell, CTM ${fixed(ways[way].ctmMs)} ms/cell, ${ways[way].ctmRuns} CTM runs`);
   }
-  const perCell = (seconds: number | undefined) => (seconds === undefined ? undefined : (seconds / cells.length) * 1e3);
-  const ctmOnly = (seconds: number | undefined) => (seconds === undefined ? undefined : (seconds - zeroShotSeconds) / (rerankSeconds - zeroShotSeconds));
   const accuracy = (decisions: readonly LabelDecision[]) => decisions.filter((d, i) => d.best === truth[i]).length / Math.max(1, decisions.length);
-  const reference = every.pair ?? every.notebook;
   return {
     bundle: bundleName,
     bundleId: model.id,
     labels: labelCount,
     cells: cells.length,
     meanTokens: cells.reduce((s, c) => s + c.length, 0) / Math.max(1, cells.length),
-    seconds: { zeroShotOnly: zeroShotSeconds, rerank: rerankSeconds, everyLabelPerPair: every.pair?.seconds, everyLabelNotebook: every.notebook?.seconds },
-    perCellMs: {
-      zeroShotOnly: perCell(zeroShotSeconds)!,
-      rerank: perCell(rerankSeconds)!,
-      everyLabelPerPair: perCell(every.pair?.seconds),
-      everyLabelNotebook: perCell(every.notebook?.seconds),
-    },
-    ctmRuns: { everyLabelPerPair: every.pair?.ctmRuns, everyLabelNotebook: every.notebook?.ctmRuns },
+    annotateCellsMs: { zeroShotOnly: zeroShotMs, rerank: rerankApiMs },
+    ways,
     speedup: {
-      vsPerPair: every.pair && every.pair.seconds / rerankSeconds,
-      vsNotebook: every.notebook && every.notebook.seconds / rerankSeconds,
-      ctmOnlyVsPerPair: ctmOnly(every.pair?.seconds),
-      ctmOnlyVsNotebook: ctmOnly(every.notebook?.seconds),
+      total: { vsPerPair: ways.pair.totalMs / ways.rerank.totalMs, vsNotebook: ways.notebook.totalMs / ways.rerank.totalMs },
+      ctmOnly: { vsPerPair: ways.pair.ctmMs / ways.rerank.ctmMs, vsNotebook: ways.notebook.ctmMs / ways.rerank.ctmMs },
     },
     top1Agreement: {
-      rerankVsPerPair: every.pair && agreement(rerank, every.pair.decisions),
-      rerankVsNotebook: every.notebook && agreement(rerank, every.notebook.decisions),
-      perPairVsNotebook: every.pair && every.notebook && agreement(every.pair.decisions, every.notebook.decisions),
+      rerankVsPerPair: agreement(results.rerank.decisions, results.pair.decisions),
+      rerankVsNotebook: agreement(results.rerank.decisions, results.notebook.decisions),
+      perPairVsNotebook: agreement(results.pair.decisions, results.notebook.decisions),
+      annotateCellsVsRerank: agreement(viaApi, results.rerank.decisions),
     },
-    accuracy: { rerank: accuracy(rerank), everyLabel: reference && accuracy(reference.decisions), zeroShotOnly: accuracy(zeroShot) },
+    accuracy: { rerank: accuracy(results.rerank.decisions), everyLabel: accuracy(results.pair.decisions), zeroShotOnly: accuracy(zeroShot) },
   };
 }
 
@@ -213,50 +235,66 @@ async function main(): Promise<void> {
   const session: SessionOptions = { provider: 'cpu', cpuThreads: threads };
   const cases: CaseResult[] = [];
   for (const labelCount of list(values.labels)) {
-    cases.push(await runCase(DEMO_BUNDLE_DIR, 'demo', session, labelCount, Number.parseInt(values.cells!, 10), ['pair', 'notebook']));
+    cases.push(await runCase(DEMO_BUNDLE_DIR, 'demo', session, labelCount, Number.parseInt(values.cells!, 10)));
   }
   const benchCells = Number.parseInt(values['bench-cells']!, 10);
   if (benchCells > 0) {
     if (existsSync(`${values['bench-bundle']}/manifest.json`)) {
       for (const labelCount of list(values['bench-labels'])) {
-        cases.push(await runCase(values['bench-bundle']!, 'bench', session, labelCount, benchCells, ['pair', 'notebook']));
+        cases.push(await runCase(values['bench-bundle']!, 'bench', session, labelCount, benchCells));
       }
     } else {
       say(`no bench bundle at ${values['bench-bundle']}: skipping it (bench/README.md says how to make it)`);
     }
   }
 
-  const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
-  const x = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  const x = (v: number) => `${v.toFixed(2)}×`;
   const markdown = [
-    '## Time per annotated cell',
+    '## Time per annotated cell (ms)',
     '',
-    'Rerank = `annotateCells` with CTM on the top 3 zero-shot candidates (cells sharing a top-3 set scored together, keys/values shared). ' +
-      'Every label = CTM on all candidates, as LangCell\'s notebook; "per pair" runs one (cell, label) pair per CTM call, "notebook" one label over 32 cells per call. ' +
-      'All include the cell encoder (same bucketed encoder for every way); "CTM only" subtracts the zero-shot-only time.',
+    'Rerank = CTM on each cell\'s top 3 zero-shot labels, cells sharing a top-3 set in one all-pairs run (keys/values projected once per cell), as ' +
+      '`LangCellModel.annotateCells` does. Every label = CTM on all candidates, as LangCell\'s notebook does: *per pair* = one CTM call per ' +
+      '(cell, label); *notebook* = per batch of 32 cells, one call per label. "total" includes the cell encoder (the same bucketed encoder ' +
+      'for every way, hidden states kept) and the fusion; "CTM" is the CTM calls alone. `annotateCells` columns time the API itself.',
     '',
     markdownTable(
-      ['bundle', 'labels', 'cells', 'tokens/cell', 'zero-shot only ms', 'rerank top-3 ms', 'every label per pair ms', 'every label notebook ms', 'speed-up vs per pair', 'vs notebook', 'CTM only vs per pair', 'CTM only vs notebook'],
+      ['bundle', 'labels', 'cells', 'tokens/cell', 'annotateCells zero-shot', 'annotateCells rerank', 'rerank total', 'rerank CTM', 'per pair total', 'per pair CTM', 'notebook total', 'notebook CTM'],
       cases.map((c) => [
         c.bundle,
         String(c.labels),
         String(c.cells),
         fixed(c.meanTokens, 0),
-        fixed(c.perCellMs.zeroShotOnly, 2),
-        fixed(c.perCellMs.rerank, 2),
-        fixed(c.perCellMs.everyLabelPerPair, 2),
-        fixed(c.perCellMs.everyLabelNotebook, 2),
-        x(c.speedup.vsPerPair),
-        x(c.speedup.vsNotebook),
-        x(c.speedup.ctmOnlyVsPerPair),
-        x(c.speedup.ctmOnlyVsNotebook),
+        fixed(c.annotateCellsMs.zeroShotOnly),
+        fixed(c.annotateCellsMs.rerank),
+        fixed(c.ways.rerank.totalMs),
+        fixed(c.ways.rerank.ctmMs),
+        fixed(c.ways.pair.totalMs),
+        fixed(c.ways.pair.ctmMs),
+        fixed(c.ways.notebook.totalMs),
+        fixed(c.ways.notebook.ctmMs),
+      ]),
+    ),
+    '',
+    '## Speed-up of the rerank',
+    '',
+    markdownTable(
+      ['bundle', 'labels', 'total vs per pair', 'total vs notebook', 'CTM vs per pair', 'CTM vs notebook', 'CTM runs (rerank / per pair / notebook)'],
+      cases.map((c) => [
+        c.bundle,
+        String(c.labels),
+        x(c.speedup.total.vsPerPair),
+        x(c.speedup.total.vsNotebook),
+        x(c.speedup.ctmOnly.vsPerPair),
+        x(c.speedup.ctmOnly.vsNotebook),
+        `${c.ways.rerank.ctmRuns} / ${c.ways.pair.ctmRuns} / ${c.ways.notebook.ctmRuns}`,
       ]),
     ),
     '',
     '## Top-1 agreement with scoring every label',
     '',
     markdownTable(
-      ['bundle', 'labels', 'cells', 'rerank vs per pair', 'rerank vs notebook', 'per pair vs notebook', 'accuracy rerank', 'accuracy every label', 'accuracy zero-shot'],
+      ['bundle', 'labels', 'cells', 'rerank vs per pair', 'rerank vs notebook', 'per pair vs notebook', 'annotateCells vs rerank here', 'accuracy rerank', 'accuracy every label', 'accuracy zero-shot'],
       cases.map((c) => [
         c.bundle,
         String(c.labels),
@@ -264,14 +302,15 @@ async function main(): Promise<void> {
         pct(c.top1Agreement.rerankVsPerPair),
         pct(c.top1Agreement.rerankVsNotebook),
         pct(c.top1Agreement.perPairVsNotebook),
-        pct(c.accuracy?.rerank),
-        pct(c.accuracy?.everyLabel),
-        pct(c.accuracy?.zeroShotOnly),
+        pct(c.top1Agreement.annotateCellsVsRerank),
+        pct(c.accuracy.rerank),
+        pct(c.accuracy.everyLabel),
+        pct(c.accuracy.zeroShotOnly),
       ]),
     ),
     '',
-    'Targets (docs/DESIGN.md): rerank ≥ 3× faster per annotated cell than scoring every label at 8 labels; same top-1 on ≥ 99% of cells (demo bundle). ' +
-      'The bench bundle has random weights: its agreement and accuracy figures mean nothing, only its times do.',
+    'Targets (docs/DESIGN.md): rerank ≥ 3× faster per annotated cell than scoring every label at 8 labels; same top-1 on ≥ 99% of cells ' +
+      '(demo bundle). The bench bundle has random weights: its agreement and accuracy figures mean nothing, only its times do.',
   ].join('\n');
   const { mdPath } = await writeReport({
     name: 'ctm',

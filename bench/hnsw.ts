@@ -228,7 +228,7 @@ function parseOptions(argv: string[]): Options & { child?: { M: number; efConstr
       duplicates: { type: 'string', default: '0' },
       noise: { type: 'string', default: '0.3' },
       ef: { type: 'string', default: '16,32,64,128,256' },
-      settings: { type: 'string', default: `16:200,24:200,${DEFAULT_HNSW_PARAMS.M}:${DEFAULT_HNSW_PARAMS.efConstruction},48:200,32:400` },
+      settings: { type: 'string', default: `16:200,${DEFAULT_HNSW_PARAMS.M}:${DEFAULT_HNSW_PARAMS.efConstruction},32:400` },
       'no-report': { type: 'boolean', default: false },
       child: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -272,7 +272,7 @@ function filterFor(share: number): (cellId: number) => boolean {
   return (cellId) => mixSeed(cellId, 77) < limit;
 }
 
-const FILTER_SHARES = [0.1, 0.01];
+const FILTER_SHARES = [1, 0.1, 0.01];
 /** A filtered walk stops once it holds ef accepted cells: its cost grows as ef / share. */
 const FILTER_EFS = [16, 32, 64, DEFAULT_HNSW_PARAMS.efSearch];
 
@@ -397,7 +397,7 @@ interface DataSummary {
   exactDuplicates: number;
 }
 
-function summarizeData(generator: CellLikeVectors, base: Float32Array, n: number, truth: CellNeighbor[][]): DataSummary {
+function summarizeData(generator: CellLikeVectors, n: number, truth: CellNeighbor[][]): DataSummary {
   // Cosine to the type centre, on a sample: regenerate the cells to know their type.
   const sample = Math.min(n, 5000);
   const types = new Int32Array(sample);
@@ -422,7 +422,6 @@ function summarizeData(generator: CellLikeVectors, base: Float32Array, n: number
   }
   const gaps = truth.map((t) => t[K - 1]!.similarity - t[K]!.similarity);
   const duplicates = truth.filter((t) => t[0]!.similarity - t[1]!.similarity === 0).length;
-  void base;
   return {
     types: generator.shape.types,
     meanCosToTypeCentre: cosTotal / sample,
@@ -472,12 +471,15 @@ async function main(): Promise<void> {
   const filteredTruth = new Map<number, CellNeighbor[][]>();
   for (const share of FILTER_SHARES) {
     const filter = filterFor(share);
+    const count = Math.min(options.filteredQueries, options.queries);
     filteredTruth.set(
       share,
-      Array.from({ length: Math.min(options.filteredQueries, options.queries) }, (_, q) => exactSearch(matrix, queries.subarray(q * DIM, (q + 1) * DIM), K, filter)),
+      share === 1
+        ? truth.slice(0, count).map((hits) => hits.slice(0, K))
+        : Array.from({ length: count }, (_, q) => exactSearch(matrix, queries.subarray(q * DIM, (q + 1) * DIM), K, filter)),
     );
   }
-  const data = summarizeData(generator, base, options.n, truth);
+  const data = summarizeData(generator, options.n, truth);
   say(`data: ${JSON.stringify(data)}`);
   base = undefined;
   matrix.vectors = new Float32Array(0);

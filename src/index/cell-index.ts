@@ -42,11 +42,15 @@ export interface HnswParams {
 }
 
 /**
- * Defaults chosen with bench/hnsw.ts on 100,000 hard clustered 256-d vectors (recall@10 ≥ 0.99
- * against exact search at p50 well under 1 ms) and checked on the demo atlas embeddings by
- * test/unit/index-recall.test.ts.
+ * Defaults chosen with bench/hnsw.ts on 100,000 clustered 256-d vectors shaped like a cell atlas
+ * (bench/results/hnsw-*.md): recall@10 1.000 against exact search at p50 ≈ 0.4 ms. M 48 rather
+ * than 16–32 because at lower M some queries near rare, isolated cell types end their walk in
+ * another cluster and find none of their neighbours (recall 0 for that query; the "stall" of the
+ * mean near 0.99–0.999 as ef grows); M 48 had none at ef ≥ 64 on both the default and the noisier
+ * data, for 128 more bytes per cell than M 32. efSearch 128 leaves margin for larger atlases.
+ * Checked on the demo atlas embeddings by test/unit/index-recall.test.ts.
  */
-export const DEFAULT_HNSW_PARAMS: HnswParams = Object.freeze({ M: 32, efConstruction: 200, efSearch: 128 });
+export const DEFAULT_HNSW_PARAMS: HnswParams = Object.freeze({ M: 48, efConstruction: 200, efSearch: 128 });
 
 export interface CellVectorIndexOptions {
   readonly dim: number;

@@ -11,6 +11,7 @@ import {
   SIDECAR_FILE,
   exactSearch,
   recallAtK,
+  strictRecallAtK,
   type CellNeighbor,
   type IndexLoadProblem,
   type LoadedCellIndex,
@@ -51,6 +52,43 @@ function problemOf(result: LoadedCellIndex | IndexLoadProblem): IndexLoadProblem
   if (!('problem' in result)) throw new Error('expected a problem, the index loaded');
   return result;
 }
+
+describe('exact search (the ground truth)', () => {
+  it('returns the k highest inner products, best first, filter applied', () => {
+    const dim = 5;
+    const vectors = clusteredVectors(200, dim, 3, 9);
+    const ids = Uint32Array.from({ length: 200 }, (_, i) => 3 * i + 1);
+    const query = row(vectors, 17, dim);
+    const naive = Array.from(ids, (cellId, i) => ({ cellId, similarity: row(vectors, i, dim).reduce((sum, v, d) => sum + v * query[d]!, 0) }))
+      .filter((hit) => hit.cellId % 2 === 1)
+      .sort((a, b) => b.similarity - a.similarity);
+    const hits = exactSearch({ dim, ids, vectors }, query, 7, (id) => id % 2 === 1);
+    expect(idsOf(hits)).toEqual(idsOf(naive.slice(0, 7)));
+    hits.forEach((hit, i) => expect(hit.similarity).toBeCloseTo(naive[i]!.similarity, 12));
+    expect(exactSearch({ dim, ids, vectors }, query, 1000)).toHaveLength(200);
+  });
+
+  it('breaks ties by the smaller cell id, whatever the order of the rows', () => {
+    const dim = 2;
+    const vectors = Float32Array.from([1, 0, 1, 0, 0, 1, 1, 0]);
+    const hits = exactSearch({ dim, ids: [9, 4, 1, 6], vectors }, [1, 0], 2);
+    expect(idsOf(hits)).toEqual([4, 6]);
+  });
+
+  it('counts a tie at the k-th place as a hit in recallAtK, not in strict recall', () => {
+    const truth = [
+      { cellId: 1, similarity: 0.9 },
+      { cellId: 2, similarity: 0.8 },
+    ];
+    const tied = [
+      { cellId: 1, similarity: 0.9 },
+      { cellId: 3, similarity: 0.8 - 1e-7 },
+    ];
+    expect(recallAtK(tied, truth, 2)).toBe(1);
+    expect(strictRecallAtK(tied, truth, 2)).toBe(0.5);
+    expect(recallAtK([{ cellId: 3, similarity: 0.7 }], truth, 2)).toBe(0);
+  });
+});
 
 describe('CellVectorIndex: add, search, remove', () => {
   const dim = 16;
