@@ -17,7 +17,7 @@ export const configSchema = z.object({
   LANGCELL_BUNDLE: z.string().min(1).optional().describe('Model bundle directory (default: the demo bundle in seed/bundle)'),
   LANGCELL_EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu', 'cuda', 'auto']).default('cpu').describe('Where the ONNX graphs run'),
   LANGCELL_CPU_THREADS: z.coerce.number().int().min(0).max(256).default(0).describe('Intra-op threads for the CPU provider; 0 = one per core'),
-  LANGCELL_TOKEN_BUDGET: z.coerce.number().int().min(256).default(16_384).describe('Encoder batch size × padded length limit'),
+  LANGCELL_TOKEN_BUDGET: z.coerce.number().int().min(256).default(2_048).describe('Encoder batch size × padded length limit (2048 measured fastest on CPU: bench/results/encoder-*)'),
   // --- atlas store, index and ingestion ---
   DATABASE_URL: z.string().url().optional().describe('PostgreSQL URL; when unset an embedded PostgreSQL runs with its data under LANGCELL_DATA_DIR'),
   LANGCELL_DATA_DIR: z.string().min(1).default('./.langcell').describe('Embedded database, HNSW index file and uploads live here'),

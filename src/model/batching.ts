@@ -11,7 +11,7 @@ export interface BatchingOptions {
   maxBatchSize: number;
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { tokenBudget: 16_384, maxBatchSize: 64 };
+export const DEFAULT_BATCHING: BatchingOptions = { tokenBudget: 2_048, maxBatchSize: 64 };
 
 /** Batches of indices into `lengths`; every index appears exactly once. */
 export function planLengthBuckets(lengths: readonly number[], options: BatchingOptions = DEFAULT_BATCHING): number[][] {
