@@ -14,6 +14,7 @@
 import { CELL_TYPES, type CellTypeKey, type CellTypeSpec, type ExpressionProgram } from './cell-types.ts';
 import { GENES, type GeneEntry, type GeneRole } from './genes.ts';
 import { Rng, mixSeed } from './random.ts';
+import type { CellChunk } from '../src/ingest/readers/types.ts';
 
 export { CELL_TYPES, GENES };
 export type { CellTypeKey, CellTypeSpec, GeneEntry };
@@ -516,4 +517,27 @@ export function summarizeDemoAtlas(atlas: DemoAtlas): DemoAtlasSummary {
     librarySize: summarize(atlas.cells.map((cell) => cell.nCounts)),
     genesPerCell: summarize(atlas.cells.map((cell) => cell.nGenes)),
   };
+}
+
+/** Cells as a reader would yield them: one CSR chunk over the atlas's genes, no obs columns. */
+export function demoChunk(rows: readonly DemoCellRow[], start = 0): CellChunk {
+  const indptr = new Uint32Array(rows.length + 1);
+  rows.forEach((row, i) => (indptr[i + 1] = indptr[i]! + row.indices.length));
+  const indices = new Uint32Array(indptr[rows.length]!);
+  const values = new Float32Array(indptr[rows.length]!);
+  rows.forEach((row, i) => {
+    indices.set(row.indices, indptr[i]!);
+    values.set(row.values, indptr[i]!);
+  });
+  return { start, cellIds: rows.map((r) => r.cell.id), indptr, indices, values, obs: {} };
+}
+
+/** Rows of a generated atlas (by row index) as `DemoCellRow`s, sharing the atlas's arrays. */
+export function demoRows(atlas: DemoAtlas, rowIndices: readonly number[]): DemoCellRow[] {
+  const { indptr, indices, values } = atlas.counts;
+  return rowIndices.map((row) => ({
+    cell: atlas.cells[row]!,
+    indices: indices.subarray(indptr[row]!, indptr[row + 1]!),
+    values: values.subarray(indptr[row]!, indptr[row + 1]!),
+  }));
 }

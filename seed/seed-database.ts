@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { LabelInput } from '../src/atlas/types.ts';
 import { loadConfig } from '../src/config.ts';
-import type { CellChunk, ObsValue } from '../src/ingest/readers/types.ts';
+import type { ObsValue } from '../src/ingest/readers/types.ts';
 import { bundleVocabulary } from '../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../src/model/genes.ts';
 import { LangCellModel } from '../src/model/langcell.ts';
@@ -21,7 +21,7 @@ import { getDataset } from '../src/store/datasets.ts';
 import { commitChunk, createIngestion, endJob } from '../src/store/jobs.ts';
 import { upsertLabels } from '../src/store/labels.ts';
 import { registerModel } from '../src/store/models.ts';
-import { DEFAULT_CELL_COUNT, DEFAULT_SEED, iterateDemoAtlasCells, type DemoCellRow } from './atlas.ts';
+import { DEFAULT_CELL_COUNT, DEFAULT_SEED, demoChunk, iterateDemoAtlasCells, type DemoCellRow } from './atlas.ts';
 import { GENES } from './genes.ts';
 import { CELL_TYPE_LABELS } from './labels.ts';
 
@@ -43,18 +43,6 @@ export function demoLabelInputs(): LabelInput[] {
     synonyms: label.synonyms,
     parents: label.parents.map((p) => p.id),
   }));
-}
-
-function toChunk(rows: readonly DemoCellRow[], start: number): CellChunk {
-  const indptr = new Uint32Array(rows.length + 1);
-  rows.forEach((row, i) => (indptr[i + 1] = indptr[i]! + row.indices.length));
-  const indices = new Uint32Array(indptr[rows.length]!);
-  const values = new Float32Array(indptr[rows.length]!);
-  rows.forEach((row, i) => {
-    indices.set(row.indices, indptr[i]!);
-    values.set(row.values, indptr[i]!);
-  });
-  return { start, cellIds: rows.map((r) => r.cell.id), indptr, indices, values, obs: {} };
 }
 
 function metadataOf(row: DemoCellRow): Record<string, ObsValue> {
@@ -97,7 +85,7 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
   let index = 0;
   let start = 0;
   const flush = async () => {
-    const chunk = toChunk(batch, start);
+    const chunk = demoChunk(batch, start);
     const tokens = ctx.model.cellTokenizer.tokenizeChunk(chunk, mapping, 'counts');
     const { embeddings } = await ctx.model.embedCells(tokens);
     const dim = ctx.model.embeddingDim;

@@ -3,9 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generateDemoAtlas, type DemoAtlas } from '../../seed/atlas.ts';
+import { demoChunk, demoRows, generateDemoAtlas, type DemoAtlas } from '../../seed/atlas.ts';
 import { openExpressionFile } from '../../src/ingest/readers/index.ts';
-import type { CellChunk } from '../../src/ingest/readers/types.ts';
 import { tokenizeSource } from '../../src/ingest/tokenize-source.ts';
 import { CellTokenizer } from '../../src/model/cell-tokenizer.ts';
 import type { GeneVocabulary } from '../../src/model/gene-vocabulary.ts';
@@ -90,24 +89,7 @@ export function demoAtlasCells(vocabulary: GeneVocabulary, limit: number): DemoC
   const atlas = generateDemoAtlas();
   const rows = atlas.cells.filter((c) => c.split === 'test').map((c) => c.index).slice(0, limit);
   const mapping = resolveGenes({ index: atlas.genes.map((g) => g.ensemblId), columns: {} }, vocabulary, 'demo atlas');
-  const indptr = [0];
-  const indices: number[] = [];
-  const values: number[] = [];
-  for (const row of rows) {
-    for (let k = atlas.counts.indptr[row]!; k < atlas.counts.indptr[row + 1]!; k += 1) {
-      indices.push(atlas.counts.indices[k]!);
-      values.push(atlas.counts.values[k]!);
-    }
-    indptr.push(indices.length);
-  }
-  const chunk: CellChunk = {
-    start: 0,
-    cellIds: rows.map((r) => atlas.cells[r]!.id),
-    indptr: Uint32Array.from(indptr),
-    indices: Uint32Array.from(indices),
-    values: Float32Array.from(values),
-    obs: {},
-  };
+  const chunk = demoChunk(demoRows(atlas, rows));
   const tokenizer = new CellTokenizer(vocabulary.clsId, vocabulary.maxLength);
   return { atlas, rows, tokens: tokenizer.tokenizeChunk(chunk, mapping, 'counts'), labels: rows.map((r) => atlas.cells[r]!.label) };
 }

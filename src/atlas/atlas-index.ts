@@ -11,7 +11,9 @@
  * datasets; it runs on every database notification (LISTEN/NOTIFY) and on demand.
  */
 import type pg from 'pg';
-import { CellVectorIndex, type HnswParams } from '../index/index.ts';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.ts';
+import { CellVectorIndex, DEFAULT_HNSW_PARAMS, type HnswParams } from '../index/index.ts';
 import { streamCellEmbeddings } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
 import { indexableDatasets } from '../store/datasets.ts';
@@ -28,6 +30,25 @@ export interface AtlasIndexOptions {
   /** Ignore any saved index and build from the database. */
   readonly rebuild?: boolean;
   readonly log: (message: string) => void;
+}
+
+/** Index options as configured: `<LANGCELL_DATA_DIR>/index/<model id>`, HNSW parameters with tuned defaults. */
+export function configuredIndexOptions(
+  config: Config,
+  model: { readonly id: string; readonly embeddingDim: number },
+  use: Pick<AtlasIndexOptions, 'persist' | 'rebuild' | 'log'>,
+): AtlasIndexOptions {
+  return {
+    modelId: model.id,
+    dim: model.embeddingDim,
+    dir: join(resolve(config.LANGCELL_DATA_DIR), 'index', model.id),
+    params: {
+      M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
+      efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
+      efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
+    },
+    ...use,
+  };
 }
 
 interface SidecarExtra {

@@ -6,22 +6,18 @@
  * (refused if stored embeddings came from another model) → demo atlas seeded when the database is
  * empty → index loaded and verified, or rebuilt → unfinished ingestions resumed → ready.
  */
-import { join, resolve } from 'node:path';
 import { AtlasError } from '../errors.ts';
 import type { Config } from '../config.ts';
-import { DEFAULT_HNSW_PARAMS } from '../index/index.ts';
-import { cancelIngestion, IngestWorker, resumeUnfinished, startIngestion, type IngestionContext } from '../ingest/ingestion.ts';
-import { IngestQueue } from '../ingest/queue.ts';
+import { cancelIngestion, IngestWorker, removeDataset, resumeUnfinished, startIngestion } from '../ingest/ingestion.ts';
 import type { LangCellModel } from '../model/langcell.ts';
-import { openConfiguredDatabase, openConfiguredModel } from '../ingest/context.ts';
+import { openIngestionContext, type OpenIngestionContext } from '../ingest/context.ts';
 import { topIndices } from '../model/scoring.ts';
 import { cellIdsWithMetadata, getCells, getCellVectors } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
 import * as datasetStore from '../store/datasets.ts';
-import { getJob, ATLAS_CHANNEL } from '../store/jobs.ts';
+import { getJob } from '../store/jobs.ts';
 import * as labelStore from '../store/labels.ts';
-import { registerModel } from '../store/models.ts';
-import { AtlasIndex, type IndexFilter } from './atlas-index.ts';
+import { AtlasIndex, configuredIndexOptions, type IndexFilter } from './atlas-index.ts';
 import { tokenizeExpression } from './expression-input.ts';
 import { readLabelFile } from './label-file.ts';
 import { LruCache } from './lru.ts';
@@ -64,7 +60,7 @@ export class Atlas implements AtlasApi {
     readonly db: Database,
     readonly langcell: LangCellModel,
     readonly index: AtlasIndex,
-    readonly ingestion: IngestionContext,
+    readonly ingestion: OpenIngestionContext,
     private readonly log: (message: string) => void,
   ) {
     this.textCache = new LruCache(config.LANGCELL_TEXT_CACHE_SIZE);
@@ -72,38 +68,22 @@ export class Atlas implements AtlasApi {
 
   static async open(config: Config, options: AtlasOptions): Promise<Atlas> {
     const { log } = options;
-    const dataDir = resolve(config.LANGCELL_DATA_DIR);
-    const db = await openConfiguredDatabase(config, log);
+    const ingestion = await openIngestionContext(config, log);
     try {
-      const model = await openConfiguredModel(config);
-      await registerModel(db, model.bundle);
-      const queue = await IngestQueue.start(db.url, { chunkTimeoutSeconds: config.LANGCELL_CHUNK_TIMEOUT_S }, log);
-      const ingestion: IngestionContext = { db, model, queue, chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS, log };
       if (options.seedWhenEmpty) {
         const { seedIfEmpty } = await import('../../seed/seed-database.ts');
         await seedIfEmpty(ingestion);
       }
-      const index = await AtlasIndex.open(db, {
-        modelId: model.id,
-        dim: model.embeddingDim,
-        dir: join(dataDir, 'index', model.id),
-        persist: options.persistIndex,
-        params: {
-          M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
-          efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
-          efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
-        },
-        log,
-      });
+      const index = await AtlasIndex.open(ingestion.db, configuredIndexOptions(config, ingestion.model, { persist: options.persistIndex, log }));
       await index.listen();
-      const atlas = new Atlas(config, db, model, index, ingestion, log);
+      const atlas = new Atlas(config, ingestion.db, ingestion.model, index, ingestion, log);
       if (options.worker) {
         await resumeUnfinished(ingestion);
         await atlas.startWorker();
       }
       return atlas;
     } catch (error) {
-      await db.close();
+      await ingestion.close();
       throw error;
     }
   }
@@ -119,7 +99,7 @@ export class Atlas implements AtlasApi {
     await this.ingestion.queue.stop();
     await this.worker?.close();
     await this.index.close();
-    await this.db.close();
+    await this.ingestion.close();
   }
 
   model(): ModelInfo {
@@ -306,11 +286,8 @@ export class Atlas implements AtlasApi {
   }
 
   async deleteDataset(id: number): Promise<DatasetRecord> {
-    const job = await this.db.pool.query<{ id: number }>(`SELECT id FROM ingestion_job WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [id]);
-    for (const row of job.rows) await cancelIngestion(this.ingestion, row.id).catch(() => undefined);
-    const deleted = await datasetStore.deleteDataset(this.db, id);
+    const deleted = await removeDataset(this.db, id);
     if (!deleted) throw new AtlasError('NOT_FOUND', `No dataset with id ${id}.`, { field: 'id' });
-    await this.db.pool.query('SELECT pg_notify($1, $2)', [ATLAS_CHANNEL, JSON.stringify({ kind: 'job', jobId: 0, datasetId: id })]);
     await this.index.sync();
     await this.index.persist();
     return deleted;

@@ -6,19 +6,17 @@
 import type { Command} from 'commander';
 import { Option } from 'commander';
 import { Atlas } from '../atlas/atlas.ts';
-import { AtlasIndex } from '../atlas/atlas-index.ts';
+import { AtlasIndex, configuredIndexOptions } from '../atlas/atlas-index.ts';
 import type { Annotation, CellHit, IngestFormat, IngestLayer } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openIngestionContext } from '../ingest/context.ts';
-import { IngestWorker, startIngestion } from '../ingest/ingestion.ts';
-import { DEFAULT_HNSW_PARAMS } from '../index/index.ts';
+import { IngestWorker, removeDataset, startIngestion } from '../ingest/ingestion.ts';
 import { getJob } from '../store/jobs.ts';
 import * as datasetStore from '../store/datasets.ts';
 import { upsertLabels } from '../store/labels.ts';
 import { readLabelFile } from '../atlas/label-file.ts';
 import { startProgress } from './progress.ts';
-import { join, resolve } from 'node:path';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -170,9 +168,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
       try {
         const dataset = await datasetStore.getDataset(ctx.db, { name });
         if (!dataset) throw new AtlasError('NOT_FOUND', `No dataset named "${name}".`);
-        await ctx.db.pool.query(`UPDATE ingestion_job SET state = 'CANCELLED', finished_at = now() WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [dataset.id]);
-        await datasetStore.deleteDataset(ctx.db, dataset.id);
-        await ctx.db.pool.query(`SELECT pg_notify('langcell_atlas', $1)`, [JSON.stringify({ kind: 'job', jobId: 0, datasetId: dataset.id })]);
+        await removeDataset(ctx.db, dataset.id);
         log(`deleted dataset "${name}" (${dataset.cellCount} cells)`);
       } finally {
         await ctx.close();
@@ -205,19 +201,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .action(async () => {
       const ctx = await openIngestionContext(config, log);
       try {
-        const index = await AtlasIndex.open(ctx.db, {
-          modelId: ctx.model.id,
-          dim: ctx.model.embeddingDim,
-          dir: join(resolve(config.LANGCELL_DATA_DIR), 'index', ctx.model.id),
-          params: {
-            M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
-            efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
-            efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
-          },
-          persist: true,
-          rebuild: true,
-          log,
-        });
+        const index = await AtlasIndex.open(ctx.db, configuredIndexOptions(config, ctx.model, { persist: true, rebuild: true, log }));
         await index.close();
         log(`index rebuilt: ${index.size} cells`);
       } finally {

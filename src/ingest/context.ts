@@ -20,8 +20,14 @@ export function openConfiguredDatabase(config: Config, log: (message: string) =>
   return Database.open({ url: config.DATABASE_URL, dataDir: resolve(config.LANGCELL_DATA_DIR), embeddedPort: config.LANGCELL_EMBEDDED_PG_PORT, log });
 }
 
-/** What ingestion needs and nothing more (no index): for `ingest` and `worker` processes. */
-export async function openIngestionContext(config: Config, log: (message: string) => void): Promise<IngestionContext & { close(): Promise<void> }> {
+/** An ingestion context that owns its database and queue connections. */
+export type OpenIngestionContext = IngestionContext & { close(): Promise<void> };
+
+/**
+ * Database (migrated), model (registered against stored embeddings) and queue: what ingestion
+ * needs, and what the Atlas builds on. `ingest` and `worker` processes use it without an index.
+ */
+export async function openIngestionContext(config: Config, log: (message: string) => void): Promise<OpenIngestionContext> {
   const db = await openConfiguredDatabase(config, log);
   try {
     const model = await openConfiguredModel(config);

@@ -17,8 +17,9 @@ import { resolveGenes, type GeneMapping } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { NewCell } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
+import type { DatasetRecord } from '../atlas/types.ts';
 import { deleteDataset, getDataset } from '../store/datasets.ts';
-import { commitChunk, createIngestion, endJob, getJob, latestJobOfDataset, markJobStarted, pendingChunks, unfinishedJobs, type IngestionJobDetail } from '../store/jobs.ts';
+import { commitChunk, createIngestion, endJob, getJob, latestJobOfDataset, markJobStarted, notify, pendingChunks, unfinishedJobs, type IngestionJobDetail } from '../store/jobs.ts';
 import type { ChunkMessage, IngestQueue } from './queue.ts';
 import { openExpressionFile, type CellChunk, type ExpressionSource, type ObsValue, type OpenOptions } from './readers/index.ts';
 
@@ -212,6 +213,18 @@ export async function cancelIngestion(ctx: IngestionContext, jobId: number): Pro
     throw new AtlasError('JOB_NOT_CANCELLABLE', `Ingestion job ${jobId} has already ended (${job.state}).`, { field: 'id' });
   }
   return (await getJob(ctx.db, jobId))!;
+}
+
+/**
+ * Deletes a dataset with its cells and jobs; a job still running is cancelled first so that its
+ * workers stop. Every index listening drops the cells at once. Returns null for an unknown id.
+ */
+export async function removeDataset(db: Database, id: number): Promise<DatasetRecord | null> {
+  const active = await db.pool.query<{ id: number }>(`SELECT id FROM ingestion_job WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [id]);
+  for (const job of active.rows) await endJob(db, job.id, 'CANCELLED');
+  const deleted = await deleteDataset(db, id);
+  if (deleted) await notify(db.pool, { kind: 'job', jobId: 0, datasetId: id });
+  return deleted;
 }
 
 /** What a worker keeps open per job: the file, its gene mapping and value kind. */

@@ -53,7 +53,8 @@ export function chunkRanges(totalCells: number, chunkSize: number): ChunkRange[]
   return ranges;
 }
 
-async function notify(client: pg.PoolClient | pg.Pool, event: AtlasEvent): Promise<void> {
+/** Tells every listening process (index sync, subscribers) that a job or dataset changed. */
+export async function notify(client: pg.PoolClient | pg.Pool, event: AtlasEvent): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [ATLAS_CHANNEL, JSON.stringify(event)]);
 }
 

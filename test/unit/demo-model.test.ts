@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoAtlas, type DemoAtlas } from '../../seed/atlas.ts';
+import { demoChunk, demoRows, generateDemoAtlas, type DemoAtlas } from '../../seed/atlas.ts';
 import { atlasFiles } from '../../seed/write-atlas.ts';
 import { CELL_TYPE_LABELS } from '../../seed/labels.ts';
-import type { CellChunk } from '../../src/ingest/readers/types.ts';
 import { bundleVocabulary } from '../../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../../src/model/genes.ts';
 import { LangCellModel } from '../../src/model/langcell.ts';
@@ -43,24 +42,7 @@ describe('demo model end to end (held-out demo cells)', () => {
     testRows = atlas.cells.filter((c) => c.split === 'test').map((c) => c.index);
     const mapping = resolveGenes({ index: atlas.genes.map((g) => g.ensemblId), columns: {} }, bundleVocabulary(model.bundle), 'demo atlas');
     // One chunk holding the test rows, as a reader would yield it.
-    const indptr = [0];
-    const indices: number[] = [];
-    const values: number[] = [];
-    for (const row of testRows) {
-      for (let k = atlas.counts.indptr[row]!; k < atlas.counts.indptr[row + 1]!; k += 1) {
-        indices.push(atlas.counts.indices[k]!);
-        values.push(atlas.counts.values[k]!);
-      }
-      indptr.push(indices.length);
-    }
-    const chunk: CellChunk = {
-      start: 0,
-      cellIds: testRows.map((r) => atlas.cells[r]!.id),
-      indptr: Uint32Array.from(indptr),
-      indices: Uint32Array.from(indices),
-      values: Float32Array.from(values),
-      obs: {},
-    };
+    const chunk = demoChunk(demoRows(atlas, testRows));
     tokens = model.cellTokenizer.tokenizeChunk(chunk, mapping, 'counts');
   });
 
