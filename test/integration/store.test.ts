@@ -4,6 +4,7 @@
  * repository; and the zero-setup embedded cluster (initialised under the data directory, shared
  * by a second open, stopped by close).
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -305,4 +306,29 @@ describe('embedded PostgreSQL', () => {
     }
     expect(await accepts(first.url)).toBe(false);
   });
+
+  it('a Ctrl-C to the whole process group reaches only our process: the query in flight finishes, then the cluster stops', async () => {
+    const root = scratchDir('embedded-signal');
+    chmodSync(root, 0o755);
+    const dataDir = join(root, 'data');
+    const port = await freePort();
+    // detached: the child leads its own process group, like a shell's foreground job.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/embedded-shutdown-child.ts', dataDir, String(port)], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('querying')) {
+      if (Date.now() > deadline) throw new Error(`child never started its query:\n${output}`);
+      await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
+    }
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited, output).toBe(0);
+    expect(output.split('\n').filter(Boolean)).toEqual(['querying', 'signal received', 'query finished', 'closed']);
+    expect(await accepts(`postgresql://postgres:langcell@127.0.0.1:${port}/postgres`)).toBe(false);
+  }, 120_000);
 });
