@@ -45,7 +45,8 @@ function main(argv: readonly string[]): void {
     process.exitCode = 2;
     return;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+  const loader = fileURLToPath(new URL('../bin/typescript-loader.mjs', import.meta.url));
+  const child = spawn(process.execPath, ['--import', loader, script, ...args], { stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (signal) process.stderr.write(`bench ${name} ended by ${signal}\n`);
     process.exitCode = code ?? 1;

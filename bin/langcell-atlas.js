@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx langcell-atlas` works from a checkout without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The CLI entry point (`npx langcell-atlas`, `npm start`): the TypeScript sources run in this same
+// process, so signals reach the CLI directly and there is one process to watch.
+import './typescript-loader.mjs';
 
-const require = createRequire(import.meta.url);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsxCli = require.resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsxCli, join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+await import('../src/cli/main.ts');

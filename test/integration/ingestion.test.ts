@@ -182,7 +182,7 @@ describe('a worker killed mid-job', () => {
     const env = { ...process.env, DATABASE_URL: database.url, LANGCELL_DATA_DIR: join(dir, 'cli-data'), LANGCELL_INGEST_CHUNK_CELLS: '16', LANGCELL_CPU_THREADS: '1' };
     // Stop taking chunks in this process, so that only the child works on this job.
     await ctx.queue.stop();
-    const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const cli = (args: string[]) => spawn(process.execPath, ['bin/langcell-atlas.js', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
     const first = cli(['ingest', mtx, '--name', 'big']);
     let stderr = '';

@@ -313,7 +313,7 @@ describe('embedded PostgreSQL', () => {
     const dataDir = join(root, 'data');
     const port = await freePort();
     // detached: the child leads its own process group, like a shell's foreground job.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/embedded-shutdown-child.ts', dataDir, String(port)], {
+    const child = spawn(process.execPath, ['--import', './bin/typescript-loader.mjs', 'test/helpers/embedded-shutdown-child.ts', dataDir, String(port)], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
