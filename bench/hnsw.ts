@@ -539,7 +539,7 @@ async function main(): Promise<void> {
   const markdown = renderMarkdown(results, options);
   process.stdout.write(`${markdown}\n`);
   if (options.report) {
-    const paths = await writeReport({ name: 'hnsw', title: `HNSW index: ${options.n.toLocaleString('en-US')} clustered 256-d vectors`, parameters, results, markdown });
+    const paths = await writeReport({ name: 'hnsw', variant: options.n === 100_000 ? undefined : `${options.n / 1000}k`, title: `HNSW index: ${options.n.toLocaleString('en-US')} clustered 256-d vectors`, parameters, results, markdown });
     say(`report: ${paths.jsonPath}, ${paths.mdPath}`);
   }
 }

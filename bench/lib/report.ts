@@ -27,6 +27,8 @@ export interface BenchReport {
   parameters: Record<string, unknown>;
   results: unknown;
   markdown: string;
+  /** Distinguishes runs of one benchmark kept side by side (e.g. `1m` for the HNSW run at 1M vectors). */
+  variant?: string;
 }
 
 function packageVersion(name: string): string {
@@ -68,12 +70,12 @@ function markdownValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Writes `bench/results/<name>-<YYYY-MM-DD>.json` and `.md`; returns both paths. */
+/** Writes `bench/results/<name>[-<variant>]-<YYYY-MM-DD>.json` and `.md`; returns both paths. */
 export async function writeReport(report: BenchReport): Promise<{ jsonPath: string; mdPath: string }> {
   const machine = machineInfo();
   const day = machine.date.slice(0, 10);
   await mkdir(RESULTS_DIR, { recursive: true });
-  const base = join(RESULTS_DIR, `${report.name}-${day}`);
+  const base = join(RESULTS_DIR, `${report.name}${report.variant ? `-${report.variant}` : ''}-${day}`);
   const jsonPath = `${base}.json`;
   const mdPath = `${base}.md`;
   const json = { name: report.name, title: report.title, machine, parameters: report.parameters, results: report.results };
@@ -81,7 +83,7 @@ export async function writeReport(report: BenchReport): Promise<{ jsonPath: stri
   const header = [
     `# ${report.title}`,
     '',
-    `Run \`npm run bench -- ${report.name}\` on ${machine.date}.`,
+    `Run \`${['npm run bench --', report.name, ...process.argv.slice(2)].join(' ')}\` on ${machine.date}.`,
     '',
     '| machine | |',
     '|---|---|',

@@ -322,7 +322,6 @@ export class IngestWorker {
         };
       });
       const result = await commitChunk(this.ctx.db, { jobId: job.id, index: message.index, datasetId: open.datasetId, cells: rows, timings });
-      lap('store');
       if (result.finished) {
         this.ctx.log(`ingestion job ${job.id} ("${job.datasetName}") finished`);
         await this.close();

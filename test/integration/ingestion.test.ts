@@ -86,6 +86,9 @@ describe('ingesting an h5ad reference', () => {
     const done = await waitForJob(job.id);
     expect(done.state).toBe('SUCCEEDED');
     expect(done.processedCells).toBe(CELLS);
+    // Where the time went, summed over chunks: every stage of the worker, the cell insert included.
+    expect(Object.keys(done.timings).sort()).toEqual(['encode', 'read', 'store', 'tokenize']);
+    for (const seconds of Object.values(done.timings)) expect(seconds).toBeGreaterThan(0);
 
     const dataset = (await getDataset(ctx.db, { name: 'reference' }))!;
     expect(dataset).toMatchObject({ state: 'READY', cellCount: CELLS, totalCells: CELLS, labelColumn: 'cell_type', genesTotal: reference.geneIds.length });
