@@ -10,6 +10,7 @@ import { AtlasError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { cancelIngestion, IngestWorker, removeDataset, resumeUnfinished, startIngestion } from '../ingest/ingestion.ts';
 import type { LangCellModel } from '../model/langcell.ts';
+import type { CellEncoding } from '../model/encoders.ts';
 import { openIngestionContext, type OpenIngestionContext } from '../ingest/context.ts';
 import { topIndices } from '../model/scoring.ts';
 import { cellIdsWithMetadata, getCells, getCellVectors } from '../store/cells.ts';
@@ -171,15 +172,20 @@ export class Atlas implements AtlasApi {
   }
 
   /** Tokens and embedding of the cell a query is about (a stored cell or an expression). */
-  private async inputCell(input: CellInput): Promise<{ tokens: Int32Array; embedding: Float32Array; storedId: number | null }> {
+  /**
+   * The cell to answer about: its embedding (stored, or encoded from the expression) and, when
+   * `keepHidden` (CTM rerank), the encoder's hidden states from one encoder run.
+   */
+  private async inputCell(input: CellInput, keepHidden = false): Promise<{ encoding: CellEncoding; storedId: number | null }> {
     if ('cellId' in input) {
       const stored = (await getCellVectors(this.db, [input.cellId])).get(input.cellId);
       if (!stored) throw new AtlasError('NOT_FOUND', `No visible cell with id ${input.cellId}.`, { field: 'cellId' });
-      return { ...stored, storedId: input.cellId };
+      // CTM attends over the hidden states, which are not stored: re-encode from the stored tokens.
+      const encoding = keepHidden ? await this.langcell.embedCells([stored.tokens], { keepHidden }) : { embeddings: stored.embedding };
+      return { encoding, storedId: input.cellId };
     }
     const tokens = tokenizeExpression(this.langcell, input.expression);
-    const { embeddings } = await this.langcell.embedCells([tokens]);
-    return { tokens, embedding: embeddings, storedId: null };
+    return { encoding: await this.langcell.embedCells([tokens], { keepHidden }), storedId: null };
   }
 
   private async neighbours(embedding: Float32Array, k: number, filter: CellFilter | undefined, exclude: number | null) {
@@ -191,7 +197,7 @@ export class Atlas implements AtlasApi {
   async similarCells(input: CellInput, options: SearchOptions): Promise<CellHit[]> {
     this.checkK(options.k);
     const cell = await this.inputCell(input);
-    return this.hits(await this.neighbours(cell.embedding, options.k, options.filter, cell.storedId));
+    return this.hits(await this.neighbours(cell.encoding.embeddings, options.k, options.filter, cell.storedId));
   }
 
   // --- annotation ---------------------------------------------------------------------------
@@ -227,14 +233,14 @@ export class Atlas implements AtlasApi {
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
     this.checkK(options.k);
     const { labels, embeddings } = await this.candidateLabels(options.candidates);
-    const cell = await this.inputCell(input);
+    const cell = await this.inputCell(input, options.rerank);
     const labelSet = { prompts: labels.map((l) => this.langcell.textTokenizer.tokenize(l.promptText)), embeddings };
-    const [decision] = await this.langcell.annotateCells([cell.tokens], labelSet, {
+    const [decision] = await this.langcell.annotateEncoded(cell.encoding, labelSet, {
       rerank: options.rerank,
       topM: Math.max(1, Math.min(options.topM, labels.length)),
       abstainBelow: this.config.LANGCELL_ABSTAIN_BELOW,
     });
-    const neighbours = await this.hits(await this.neighbours(cell.embedding, options.k, options.filter, cell.storedId));
+    const neighbours = await this.hits(await this.neighbours(cell.encoding.embeddings, options.k, options.filter, cell.storedId));
 
     // Distance-weighted kNN vote: each reference cell votes for its label with its similarity.
     const votes = new Map<string, number>();

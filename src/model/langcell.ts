@@ -129,11 +129,21 @@ export class LangCellModel {
   }
 
   private async annotateSlice(cells: readonly Int32Array[], labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
+    const encoding = await this.embedCells(cells, { keepHidden: options.rerank, onProgress: options.onProgress });
+    return this.annotateEncoded(encoding, labels, options);
+  }
+
+  /**
+   * annotateCells for cells already encoded, so a caller that needs the embedding too (the kNN
+   * vote) runs the encoder once. Reranking needs `encoding.hidden`; without it, zero-shot only.
+   */
+  async annotateEncoded(encoding: CellEncoding, labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
     const { temperature, alpha } = this.bundle.manifest.scoring;
     const dim = this.embeddingDim;
-    const encoding = await this.embedCells(cells, { keepHidden: options.rerank, onProgress: options.onProgress });
-    const cellSimilarities = cells.map((_, i) => similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim));
-    const pMatch = cells.map(() => new Map<number, number>());
+    const cellSimilarities = Array.from({ length: encoding.embeddings.length / dim }, (_, i) =>
+      similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim),
+    );
+    const pMatch = cellSimilarities.map(() => new Map<number, number>());
 
     if (options.rerank && encoding.hidden) {
       const groups = new Map<string, { labels: number[]; cells: number[] }>();

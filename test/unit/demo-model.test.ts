@@ -65,6 +65,13 @@ describe('demo model end to end (held-out demo cells)', () => {
     // Same cells, independent tokenizer and runtime: within two cells of the recorded figures.
     expect(Math.abs(accuracy(zeroShot) - recorded.zeroShotAccuracy)).toBeLessThanOrEqual(2 / truth.length);
     expect(Math.abs(accuracy(fused) - recorded.fusedAccuracyTopM)).toBeLessThanOrEqual(2 / truth.length);
+
+    // Cells encoded once by the caller (the service's path: the same encoding feeds the kNN vote) get
+    // the same decisions; without hidden states only zero-shot is possible.
+    const some = tokens.slice(0, 40);
+    const encoding = await model.embedCells(some, { keepHidden: true });
+    expect(await model.annotateEncoded(encoding, labels, { rerank: true, topM: 3, abstainBelow: 0 })).toEqual(fused.slice(0, 40));
+    expect(await model.annotateEncoded({ embeddings: encoding.embeddings }, labels, { rerank: true, topM: 3, abstainBelow: 0 })).toEqual(zeroShot.slice(0, 40));
   }, 240_000); // runs the model over 1,200 cells: slow on two shared cores
 
   it('finds the right cells for held-out plain-language phrasings (precision@10 as recorded)', async () => {
