@@ -13,6 +13,31 @@ import type { ExpressionInput } from './types.ts';
 /** A single cell may express few genes; the file-level coverage rule does not apply to it. */
 const SINGLE_CELL_POLICY = { minMatchedGenes: 1, minCoverage: 0 };
 
+/** File-oriented remedies (layers, var columns) replaced by what an API caller can change. */
+function inApiTerms<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof AtlasError)) throw error;
+    if (error.code === 'SCALED_VALUES') {
+      throw new AtlasError(
+        'SCALED_VALUES',
+        `expression input holds negative values (min ${Number(error.details.min).toFixed(2)}): gene ranks cannot be recovered from scaled (centered) data. ` +
+          'Give raw counts (valueType: COUNTS) or log1p-normalized values (valueType: LOG1P).',
+        { field: 'values' },
+      );
+    }
+    if (error.code === 'NO_VOCABULARY_GENES') {
+      throw new AtlasError(
+        'NO_VOCABULARY_GENES',
+        `expression input: none of its ${Number(error.details.total)} genes is in the model's vocabulary. Give human genes as Ensembl ids (ENSG…) or HGNC symbols.`,
+        { field: 'genes' },
+      );
+    }
+    throw error;
+  }
+}
+
 export function tokenizeExpression(model: LangCellModel, input: ExpressionInput): Int32Array {
   const where = 'expression input';
   if (input.genes.length !== input.values.length) {
@@ -29,10 +54,13 @@ export function tokenizeExpression(model: LangCellModel, input: ExpressionInput)
   const nonZero = input.values.map((v, i) => [i, v] as const).filter(([, v]) => v !== 0);
   const values = Float32Array.from(nonZero, ([, v]) => v);
   if (values.length === 0) throw new AtlasError('EMPTY_MATRIX', `${where}: every value is 0; there is nothing to rank.`, { field: 'values' });
-  // Raises NON_FINITE_VALUES / SCALED_VALUES with the same messages as for files. Counts need not
-  // be integers: ranks divide by the cell's total, so any per-cell scaling of counts is fine.
-  detectValueKind(summarizeValues(values, where), where);
-  const mapping = resolveGenes({ index: input.genes, columns: {} }, bundleVocabulary(model.bundle), where, SINGLE_CELL_POLICY);
+  // The checks of files (NON_FINITE_VALUES, SCALED_VALUES, NO_VOCABULARY_GENES), with the remedy
+  // said in the API's terms. Counts need not be integers: ranks divide by the cell's total, so any
+  // per-cell scaling of counts is fine.
+  const mapping = inApiTerms(() => {
+    detectValueKind(summarizeValues(values, where), where);
+    return resolveGenes({ index: input.genes, columns: {} }, bundleVocabulary(model.bundle), where, SINGLE_CELL_POLICY);
+  });
   const chunk: CellChunk = {
     start: 0,
     cellIds: ['input'],

@@ -83,6 +83,21 @@ describe('queries on the demo atlas', () => {
     expect(annotatedRight).toBeGreaterThanOrEqual(9);
   });
 
+  it('refuses an unusable expression with its code and a remedy in the API\'s terms', async () => {
+    const cases = [
+      { expression: { genes: ['CD3E', 'CD19'], values: [-1.2, 3.4], valueType: 'LOG1P' }, code: 'SCALED_VALUES', says: 'valueType: COUNTS' },
+      { expression: { genes: ['NOT_A_GENE', 'ALSO_NOT'], values: [1, 2], valueType: 'COUNTS' }, code: 'NO_VOCABULARY_GENES', says: 'HGNC symbols' },
+      { expression: { genes: ['CD3E'], values: [0], valueType: 'COUNTS' }, code: 'EMPTY_MATRIX', says: 'every value is 0' },
+    ];
+    for (const { expression, code, says } of cases) {
+      const response = await gql(api.url, 'query($input: CellInput!) { annotateCell(input: $input) { confidence } }', { variables: { input: { expression } } });
+      const error = (response.body.errors as Array<{ message: string; extensions: { code: string } }>)[0]!;
+      expect(error.extensions.code).toBe(code);
+      expect(error.message).toContain(says);
+      expect(error.message).not.toContain('--layer');
+    }
+  });
+
   it('answers cell, datasets, labels and model', async () => {
     const response = await gql(api.url, '{ cell(id: "1") { id externalId label } datasets { id name state cellCount } labels(search: "monocyte") { name ontologyId } model { bundleId embeddingDim } }');
     const data = response.body.data as { cell: { externalId: string }; datasets: { name: string; state: string; cellCount: number }[]; labels: { name: string }[]; model: { embeddingDim: number } };
