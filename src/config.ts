@@ -39,6 +39,11 @@ export const configSchema = z.object({
   ),
   LANGCELL_READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('When set, every query and subscription needs this token (or an admin token)'),
   LANGCELL_UPLOAD_DIR: z.string().min(1).default('./.langcell/uploads').describe('Where POST /uploads stores files'),
+  LANGCELL_UPLOAD_TTL_HOURS: z.coerce
+    .number()
+    .min(0)
+    .default(24)
+    .describe('Uploads are deleted this long after they complete, unless an ingestion still reads them'),
   LANGCELL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(10 * 1024 ** 3).describe('Largest upload in bytes (10 GiB)'),
   LANGCELL_INGEST_ROOT: z.string().min(1).optional().describe('Folder whose files ingestReference and importLabels may read by path; unset = server paths refused, uploads only'),
   LANGCELL_MAX_K: z.coerce.number().int().min(1).max(10_000).default(200).describe('Largest k a query may ask for'),

@@ -173,8 +173,23 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
 
   const connections = new ConnectionTracker();
 
+  // Uploads are inputs, not the atlas: once ingested (the cells are in the database) or abandoned
+  // they only fill the disk. Swept at start and hourly; a file an unfinished ingestion reads stays.
+  async function sweepUploads(): Promise<void> {
+    try {
+      const inUse = new Set((await atlas.datasets()).filter((d) => d.state === 'INGESTING').map((d) => d.sourcePath));
+      const removed = await uploads.sweep(config.LANGCELL_UPLOAD_TTL_HOURS * 3_600_000, inUse);
+      if (removed.length > 0) logger.info({ removed }, `removed ${removed.length} uploads older than ${config.LANGCELL_UPLOAD_TTL_HOURS} h`);
+    } catch (error) {
+      logger.warn({ err: error }, 'upload sweep failed; will retry');
+    }
+  }
+  const uploadSweeper = setInterval(() => void sweepUploads(), 3_600_000);
+  uploadSweeper.unref();
+
   async function shutDown(graceMs: number): Promise<void> {
     shutdown.abort();
+    clearInterval(uploadSweeper);
     const server = httpServer;
     if (server) {
       await new Promise<void>((done) => {
@@ -210,6 +225,7 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           const url = `http://${shownHost}:${address.port}`;
           logger.info({ url: `${url}/graphql` }, 'service listening');
+          void sweepUploads();
           resolveListen({ server, url });
         });
       });

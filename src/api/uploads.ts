@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -18,6 +18,7 @@ import { errorBody } from './errors.ts';
 import { requestStateOf } from './request-state.ts';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const INCOMPLETE = /^\.incoming-[0-9a-f-]{36}$/;
 
 export interface StoredUpload {
   readonly uploadId: string;
@@ -73,6 +74,35 @@ export class UploadStore {
     } finally {
       req.off('close', onClose);
     }
+  }
+
+  /**
+   * Removes uploads older than `maxAgeMs` (by the time they completed) unless `inUse` holds their
+   * file: an ingestion still reading it, and resumable after a restart, keeps it. Also removes
+   * `.incoming-` leftovers of that age (a crash mid-upload). Returns the removed folder names.
+   */
+  async sweep(maxAgeMs: number, inUse: ReadonlySet<string>, now = Date.now()): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.dir);
+    } catch {
+      return []; // nothing uploaded yet
+    }
+    const removed: string[] = [];
+    for (const entry of entries) {
+      if (!UPLOAD_ID.test(entry) && !INCOMPLETE.test(entry)) continue;
+      const folder = join(this.dir, entry);
+      try {
+        if (now - (await stat(folder)).mtimeMs < maxAgeMs) continue;
+        const files = await readdir(folder);
+        if (files.some((file) => inUse.has(join(folder, file)))) continue;
+        await rm(folder, { recursive: true, force: true });
+        removed.push(entry);
+      } catch {
+        // removed by someone else meanwhile
+      }
+    }
+    return removed;
   }
 
   /** The stored file of an upload id, or null when there is none. */

@@ -34,4 +34,9 @@ describe('configuration table', () => {
     expect(table).toMatch(/\| `LANGCELL_READ_TOKEN` \| — \| /);
     expect(table).not.toContain('undefined');
   });
+
+  it('is the one in the README', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme, 'README.md configuration table is stale: paste configTableMarkdown()').toContain(configTableMarkdown().trim());
+  });
 });

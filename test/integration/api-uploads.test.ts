@@ -4,12 +4,12 @@
  * LANGCELL_INGEST_ROOT. The atlas is a stand-in for the service layer: it only records the path
  * it was asked to read.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeFilename } from '../../src/api/uploads.ts';
+import { UploadStore, safeFilename } from '../../src/api/uploads.ts';
 import { standInAtlas, type StandInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { ADMIN_TOKEN, READ_TOKEN, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 
@@ -30,6 +30,38 @@ async function upload(api: TestApi, body: BodyInit, options: { token?: string; f
 async function uploadDirEntries(api: TestApi): Promise<string[]> {
   return readdir(api.config.LANGCELL_UPLOAD_DIR).catch(() => []);
 }
+
+describe('upload sweep', () => {
+  it('removes uploads past their age unless an ingestion reads them, and crash leftovers; leaves the rest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'langcell-sweep-'));
+    const now = Date.now();
+    const hour = 3_600_000;
+    const make = async (name: string, ageHours: number) => {
+      const folder = join(dir, name);
+      await mkdir(folder);
+      await writeFile(join(folder, 'cells.h5ad'), 'x');
+      const when = new Date(now - ageHours * hour);
+      await utimes(folder, when, when);
+      return join(folder, 'cells.h5ad');
+    };
+    const oldUnused = '11111111-1111-4111-8111-111111111111';
+    const oldIngesting = '22222222-2222-4222-8222-222222222222';
+    const fresh = '33333333-3333-4333-8333-333333333333';
+    const crashed = `.incoming-44444444-4444-4444-8444-444444444444`;
+    await make(oldUnused, 30);
+    const stillRead = await make(oldIngesting, 30);
+    await make(fresh, 1);
+    await make(crashed, 30);
+    await make('not-an-upload', 30);
+    try {
+      const removed = await new UploadStore(dir, 1024).sweep(24 * hour, new Set([stillRead]), now);
+      expect(removed.sort()).toEqual([crashed, oldUnused].sort());
+      expect((await readdir(dir)).sort()).toEqual([fresh, oldIngesting, 'not-an-upload'].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('POST /uploads', () => {
   let api: TestApi;
