@@ -43,7 +43,7 @@ export const configSchema = z.object({
     .number()
     .min(0)
     .default(24)
-    .describe('Uploads are deleted this long after they complete, unless an ingestion still reads them'),
+    .describe('Uploads are deleted this long after they arrive, unless an unfinished ingestion reads them'),
   LANGCELL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(10 * 1024 ** 3).describe('Largest upload in bytes (10 GiB)'),
   LANGCELL_INGEST_ROOT: z.string().min(1).optional().describe('Folder whose files ingestReference and importLabels may read by path; unset = server paths refused, uploads only'),
   LANGCELL_MAX_K: z.coerce.number().int().min(1).max(10_000).default(200).describe('Largest k a query may ask for'),

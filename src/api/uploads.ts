@@ -77,7 +77,7 @@ export class UploadStore {
   }
 
   /**
-   * Removes uploads older than `maxAgeMs` (by the time they completed) unless `inUse` holds their
+   * Removes uploads older than `maxAgeMs` (by their folder's mtime) unless `inUse` holds their
    * file: an ingestion still reading it, and resumable after a restart, keeps it. Also removes
    * `.incoming-` leftovers of that age (a crash mid-upload). Returns the removed folder names.
    */
