@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.langcell/', 'seed/bundle/', 'bench/results/', 'bench/bundles/', 'tools/', 'src/store/generated/', 'src/api/generated/'] },
+  { ignores: ['node_modules/', 'dist/', 'tmp/', '.langcell/', 'seed/bundle/', 'bench/results/', 'bench/bundles/', 'tools/', 'src/store/generated/', 'src/api/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,7 +3,7 @@ import { DEFAULT_BATCHING } from './batching.ts';
 import { DEMO_BUNDLE_DIR, loadBundle, type ModelBundle } from './bundle.ts';
 import { CellTokenizer } from './cell-tokenizer.ts';
 import { CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
-import { decideLabel, similarities, topIndices, type LabelDecision } from './scoring.ts';
+import { decideLabel, settledWinner, similarities, softmax, topIndices, type LabelDecision } from './scoring.ts';
 import { DEFAULT_SESSION_OPTIONS, SessionFactory, type ExecutionProvider, type SessionOptions } from './sessions.ts';
 import { TextTokenizer, type TokenizedText } from './text-tokenizer.ts';
 
@@ -24,6 +24,11 @@ export interface AnnotateOptions {
   /** Rerank the top-m zero-shot candidates with CTM. */
   rerank: boolean;
   topM: number;
+  /**
+   * CTM-score every top-m candidate, also those whose score cannot change the answer (the answer is
+   * the same either way; only more pMatch values are reported). Default: skip them.
+   */
+  scoreEveryTopM?: boolean;
   /** Below this confidence the answer is "unassigned". */
   abstainBelow: number;
   onProgress?: (done: number, total: number) => void;
@@ -136,6 +141,11 @@ export class LangCellModel {
   /**
    * annotateCells for cells already encoded, so a caller that needs the embedding too (the kNN
    * vote) runs the encoder once. Reranking needs `encoding.hidden`; without it, zero-shot only.
+   *
+   * CTM runs in two rounds: first on each cell's zero-shot favourite; then, only for the cells whose
+   * answer those scores did not settle (`settledWinner`: no p_match of the other top-m candidates
+   * could change it), on the rest of its top-m. The label, status and confidence are those of
+   * scoring the whole top-m; unscored candidates are reported with pMatch null.
    */
   async annotateEncoded(encoding: CellEncoding, labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
     const { temperature, alpha } = this.bundle.manifest.scoring;
@@ -146,28 +156,56 @@ export class LangCellModel {
     const pMatch = cellSimilarities.map(() => new Map<number, number>());
 
     if (options.rerank && encoding.hidden) {
-      const groups = new Map<string, { labels: number[]; cells: number[] }>();
-      cellSimilarities.forEach((sims, cell) => {
-        const candidates = topIndices(sims, options.topM).sort((a, b) => a - b);
-        const key = candidates.join(',');
-        const group = groups.get(key) ?? { labels: candidates, cells: [] };
-        group.cells.push(cell);
-        groups.set(key, group);
-      });
-      const ctm = await this.ctm();
-      for (const group of groups.values()) {
-        const scores = await ctm.score(
-          group.cells.map((c) => encoding.hidden![c]!),
-          group.labels.map((l) => labels.prompts[l]!),
-          this.batching,
-        );
-        group.cells.forEach((cell, row) =>
-          group.labels.forEach((label, column) => pMatch[cell]!.set(label, scores[row * group.labels.length + column]!)),
-        );
+      const hidden = encoding.hidden;
+      const topM = cellSimilarities.map((sims) => topIndices(sims, options.topM));
+      if (options.scoreEveryTopM) {
+        await this.scoreCandidates(hidden, labels, topM, pMatch);
+      } else {
+        await this.scoreCandidates(hidden, labels, topM.map((top) => top.slice(0, 1)), pMatch);
+        const rest = topM.map((top, cell) => {
+          if (top.length <= 1) return [];
+          const zeroShot = softmax(cellSimilarities[cell]!, temperature);
+          const settled = settledWinner(zeroShot, alpha, pMatch[cell]!, new Set(top.slice(1)));
+          return settled === null ? top.slice(1) : [];
+        });
+        await this.scoreCandidates(hidden, labels, rest, pMatch);
       }
     }
     return cellSimilarities.map((sims, cell) =>
       decideLabel({ similarities: sims, temperature, alpha, pMatch: pMatch[cell]!, abstainBelow: options.abstainBelow }),
     );
+  }
+
+  /**
+   * CTM p_match of each cell against its listed candidate labels, into `pMatch`. Cells with the same
+   * candidate set share one all-pairs run; cells with none are skipped.
+   */
+  private async scoreCandidates(
+    hidden: readonly CellHiddenStates[],
+    labels: LabelSet,
+    candidates: readonly (readonly number[])[],
+    pMatch: readonly Map<number, number>[],
+  ): Promise<void> {
+    const groups = new Map<string, { labels: number[]; cells: number[] }>();
+    candidates.forEach((cellCandidates, cell) => {
+      if (cellCandidates.length === 0) return;
+      const sorted = [...cellCandidates].sort((a, b) => a - b);
+      const key = sorted.join(',');
+      const group = groups.get(key) ?? { labels: sorted, cells: [] };
+      group.cells.push(cell);
+      groups.set(key, group);
+    });
+    if (groups.size === 0) return;
+    const ctm = await this.ctm();
+    for (const group of groups.values()) {
+      const scores = await ctm.score(
+        group.cells.map((c) => hidden[c]!),
+        group.labels.map((l) => labels.prompts[l]!),
+        this.batching,
+      );
+      group.cells.forEach((cell, row) =>
+        group.labels.forEach((label, column) => pMatch[cell]!.set(label, scores[row * group.labels.length + column]!)),
+      );
+    }
   }
 }

@@ -8,6 +8,8 @@
  * CTM is run on the top-m labels by zero-shot only. The labels it does not score are taken to be
  * non-matching (p_match = 0): then ctm_k is exactly LangCell's softmax over all K labels whenever
  * those labels would indeed have scored 0, and the ranking of the scored labels is unchanged.
+ * Within the top m, a candidate is left unscored when `settledWinner` proves that no p_match it
+ * could have would change the answer (most confident cells need one CTM pair, not m).
  *
  * The reported confidence is one number in [0, 1]:
  *   confidence = α · zero-shot(winner) + (1 − α) · p_match(winner)
@@ -57,6 +59,46 @@ export function ctmDistribution(labelCount: number, scored: ReadonlyMap<number, 
   const pMatch = new Float64Array(labelCount);
   for (const [label, p] of scored) pMatch[label] = p;
   return softmax(pMatch);
+}
+
+/** Decisions closer than this are not called settled, so float rounding can never flip one. */
+const SETTLED_MARGIN = 1e-9;
+
+/**
+ * The label that wins whatever p_match the `pending` candidates turn out to have, or null when
+ * their CTM scores could still change the answer. Labels neither scored nor pending count as
+ * p_match = 0, as in `ctmDistribution`.
+ *
+ * Why this is exact: fused_k − fused_w = α(zs_k − zs_w) + (1 − α)(e^p_k − e^p_w) / Z, where
+ * Z = Σ e^p over all labels. Each pending p lies in [0, 1], so e^p ∈ [1, e]; the difference is
+ * increasing in e^p_k and monotone in Z (direction given by the sign of e^p_k − e^p_w), so its
+ * largest value over every pending assignment sits at the ends of those ranges. The candidate
+ * winner w must itself be scored (the confidence needs its p_match).
+ */
+export function settledWinner(zeroShot: Float64Array, alpha: number, scored: ReadonlyMap<number, number>, pending: ReadonlySet<number>): number | null {
+  const labelCount = zeroShot.length;
+  // The only label that can be settled is the winner with every pending p_match at 0.
+  const fused = fuse(zeroShot, ctmDistribution(labelCount, scored), alpha);
+  const winner = topIndices(fused, 1)[0]!;
+  const winnerMatch = scored.get(winner);
+  if (winnerMatch === undefined) return null;
+  const expWinner = Math.exp(winnerMatch);
+  let knownSum = 0;
+  for (let k = 0; k < labelCount; k += 1) if (!pending.has(k)) knownSum += Math.exp(scored.get(k) ?? 0);
+  const pendingCount = pending.size;
+  for (let k = 0; k < labelCount; k += 1) {
+    if (k === winner) continue;
+    const isPending = pending.has(k);
+    // A pending rival is at its strongest with p_match = 1.
+    const expRival = isPending ? Math.E : Math.exp(scored.get(k) ?? 0);
+    const others = isPending ? pendingCount - 1 : pendingCount;
+    const known = isPending ? knownSum + Math.E : knownSum;
+    // The CTM term helps the rival most with Z smallest (other pending at e^0) when its e^p is larger, else with Z largest.
+    const z = known + others * (expRival > expWinner ? 1 : Math.E);
+    const advantage = alpha * (zeroShot[k]! - zeroShot[winner]!) + ((1 - alpha) * (expRival - expWinner)) / z;
+    if (advantage > -SETTLED_MARGIN) return null;
+  }
+  return winner;
 }
 
 export function fuse(zeroShot: Float64Array, ctm: Float64Array, alpha: number): Float64Array {

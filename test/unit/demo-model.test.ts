@@ -66,6 +66,15 @@ describe('demo model end to end (held-out demo cells)', () => {
     expect(Math.abs(accuracy(zeroShot) - recorded.zeroShotAccuracy)).toBeLessThanOrEqual(2 / truth.length);
     expect(Math.abs(accuracy(fused) - recorded.fusedAccuracyTopM)).toBeLessThanOrEqual(2 / truth.length);
 
+    // CTM beyond each cell's favourite runs only where it could change the answer: the decisions are
+    // those of scoring the whole top 3, for fewer CTM pairs.
+    const everyTopM = await model.annotateCells(tokens, labels, { rerank: true, topM: 3, abstainBelow: 0, scoreEveryTopM: true });
+    expect(fused.map((d) => d.best)).toEqual(everyTopM.map((d) => d.best));
+    fused.forEach((d, i) => expect(d.confidence).toBeCloseTo(everyTopM[i]!.confidence, 5));
+    const pairs = (decisions: typeof fused) => decisions.reduce((n, d) => n + d.scores.filter((s) => s.pMatch !== null).length, 0);
+    expect(pairs(everyTopM)).toBe(3 * tokens.length);
+    expect(pairs(fused)).toBeLessThan(2 * tokens.length);
+
     // Cells encoded once by the caller (the service's path: the same encoding feeds the kNN vote) get
     // the same decisions; without hidden states only zero-shot is possible.
     const some = tokens.slice(0, 40);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctmDistribution, decideLabel, fuse, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
+import { ctmDistribution, decideLabel, fuse, settledWinner, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
 
 // Expected values computed by hand (exp() values from a calculator), not by the code under test.
 describe('scoring math', () => {
@@ -85,5 +85,65 @@ describe('scoring math', () => {
     expect(decision.label).toBe(1);
     expect(decision.confidence).toBeCloseTo(0.73105858, 7);
     expect(decision.scores[0]!.pMatch).toBeNull();
+  });
+
+  describe('settledWinner: when the other top-m candidates cannot change the answer', () => {
+    // K = 8, α = 0.1, zero-shot favourite label 0 scored, labels 1 and 2 pending (top 3).
+    const zeroShot = Float64Array.from([0.99, 0.004, 0.002, 0.001, 0.001, 0.001, 0.0005, 0.0005]);
+    const pending = new Set([1, 2]);
+
+    it('settles a strong match: no pending p_match can overturn it', () => {
+      // Worst rival: label 1 at p = 1, label 2 at p = 0, e^0.9 = 2.45960311:
+      // Z = 2.45960311 + 2.71828183 + 6 = 11.17788494;
+      // 0.1·(0.004 − 0.99) + 0.9·(2.71828183 − 2.45960311)/Z = −0.0986 + 0.02082797 < 0.
+      expect(settledWinner(zeroShot, 0.1, new Map([[0, 0.9]]), pending)).toBe(0);
+    });
+
+    it('leaves a weak match open: label 1 at p = 1 would win', () => {
+      // e^0.15 = 1.16183424; Z = 1.16183424 + 2.71828183 + 6 = 9.88011607;
+      // fused_0 = 0.099 + 0.9·1.16183424/Z = 0.20483294; fused_1 = 0.0004 + 0.9·2.71828183/Z = 0.24801389.
+      expect(settledWinner(zeroShot, 0.1, new Map([[0, 0.15]]), pending)).toBeNull();
+      const overturned = decideLabel({ similarities: zeroShot.map(Math.log), temperature: 1, alpha: 0.1, pMatch: new Map([[0, 0.15], [1, 1], [2, 0]]), abstainBelow: 0 });
+      expect(overturned.best).toBe(1);
+    });
+
+    it('is never settled on an unscored winner', () => {
+      expect(settledWinner(zeroShot, 0.1, new Map(), pending)).toBeNull();
+    });
+
+    it('agrees with scoring every candidate, for every pending p_match (random cases)', () => {
+      // A small LCG so the cases are fixed; corners (p = 0 or 1) and interior points of the pending p_match.
+      let state = 12345;
+      const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      let settled = 0;
+      let open = 0;
+      for (let trial = 0; trial < 400; trial += 1) {
+        const labelCount = 2 + Math.floor(random() * 11);
+        const alpha = [0.1, 0.5, 0.9][trial % 3]!;
+        const sims = Float64Array.from({ length: labelCount }, () => random() * 0.3);
+        const zs = softmax(sims, 0.05);
+        const top = topIndices(zs, Math.min(labelCount, 1 + Math.floor(random() * 4)));
+        const scored = new Map([[top[0]!, random()]]);
+        const rest = new Set(top.slice(1));
+        const winner = settledWinner(zs, alpha, scored, rest);
+        if (winner === null) {
+          open += 1;
+          continue;
+        }
+        settled += 1;
+        const restList = [...rest];
+        const assignments: number[][] = [];
+        for (let mask = 0; mask < 2 ** restList.length; mask += 1) assignments.push(restList.map((_, i) => (mask >> i) & 1));
+        for (let i = 0; i < 20; i += 1) assignments.push(restList.map(() => random()));
+        for (const values of assignments) {
+          const pMatch = new Map(scored);
+          restList.forEach((label, i) => pMatch.set(label, values[i]!));
+          expect(decideLabel({ similarities: sims, temperature: 0.05, alpha, pMatch, abstainBelow: 0 }).best).toBe(winner);
+        }
+      }
+      // Both outcomes occur, so the agreement above is not vacuous.
+      expect(settled).toBeGreaterThan(50);
+      expect(open).toBeGreaterThan(50);
+    });
   });
 });

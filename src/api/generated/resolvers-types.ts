@@ -361,7 +361,7 @@ export type LabelCandidate = {
   knnShare: Scalars['Float']['output'];
   /** The label. */
   label: Label;
-  /** CTM match probability of this cell and this label's text, from 0 to 1. Null when the candidate was not among the `topM` scored by the CTM head, or without rerank. */
+  /** CTM match probability of this cell and this label's text, from 0 to 1. Null without rerank, when the candidate was not among the `topM`, or when no pMatch it could have would change the answer (the CTM head then skips it: the zero-shot favourite is always scored, the other top-m candidates only when the favourite's score leaves the answer open). */
   pMatch?: Maybe<Scalars['Float']['output']>;
   /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
   zeroShot: Scalars['Float']['output'];
