@@ -111,6 +111,9 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
     schema: createSchema<ApiContext>({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'langcell-atlas', subscriptionsProtocol: 'SSE' },
+    // GraphiQL with its scripts inlined (yoga's default page loads them from unpkg.com, which a
+    // machine without internet cannot reach); the 9 MB page is imported on its first request only.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     // Files go through POST /uploads, never through a GraphQL body.
     multipart: false,

@@ -143,11 +143,15 @@ describe('GraphQL queries through HTTP', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('serves GraphiQL to a browser and redirects / to it', async () => {
+  it('serves GraphiQL to a browser, with nothing fetched from another host, and redirects / to it', async () => {
     const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('<title>langcell-atlas</title>');
+    const html = await page.text();
+    expect(html).toContain('<title>langcell-atlas</title>');
+    // Offline machines (and these ones) cannot reach a CDN: no script or stylesheet may come from one.
+    expect(html).not.toMatch(/(src|href)=["']?https?:|from\s*["']https?:|unpkg\.com/);
+    expect(html).toContain('"subscriptionsProtocol":"SSE"');
     const root = await fetch(`${api.url}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/graphql');
