@@ -27,6 +27,20 @@ sys.path.insert(0, REPO_ROOT)
 from tools.model.modeling import LangCellParts  # noqa: E402
 
 
+
+def loaded_blas() -> str:
+    """The BLAS library this process really runs on: Debian's torch is built against the generic
+    interface (torch.__config__ says "generic"), and the libblas.so.3 alternative picks the library
+    at run time (reference BLAS, or OpenBLAS when libopenblas0 is installed)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    names = sorted({os.path.realpath(p) for p in paths})
+    if any("openblas" in n for n in names):
+        return "OpenBLAS"
+    if any("mkl" in n for n in names):
+        return "MKL"
+    return "reference BLAS" if names else "unknown"
+
 def _read_json(path: str):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -99,7 +113,7 @@ def run_encoder(args) -> dict:
     return {
         "cells": done, "batches": len(batch_seconds), "seconds": sum(batch_seconds), "batchSeconds": batch_seconds,
         "tokens": tokens, "paddedTokens": padded, "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "blas": torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0],
+        "torch": torch.__version__, "blas": loaded_blas(),
         "weights": check,
     }
 
