@@ -93,6 +93,14 @@ export function publicError(error: unknown): GraphQLError | null {
  * without one is a request it could not coerce (variables of the wrong type): BAD_USER_INPUT.
  */
 function withCode(error: GraphQLError): GraphQLError {
+  // yoga copies a body parser's error into `extensions.originalError`, whose message quotes the
+  // body (a 4 MB body came back whole). Only its name is kept, in place: yoga recognises its request
+  // errors by instance, and answers 400 rather than 200 only while that extension is there.
+  const extensions = error.extensions as Record<string, unknown>;
+  const parserError = extensions['originalError'];
+  if (parserError && typeof parserError === 'object' && 'message' in parserError) {
+    extensions['originalError'] = { name: (parserError as { name?: unknown }).name ?? 'Error' };
+  }
   if (typeof error.extensions['code'] === 'string') return error;
   return new GraphQLError(error.message, {
     nodes: error.nodes,

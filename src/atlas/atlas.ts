@@ -9,7 +9,8 @@
 import { AtlasError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { cancelIngestion, IngestWorker, removeDataset, resumeUnfinished, startIngestion } from '../ingest/ingestion.ts';
-import type { LangCellModel } from '../model/langcell.ts';
+import type { LabelSet, LangCellModel } from '../model/langcell.ts';
+import type { TokenizedText } from '../model/text-tokenizer.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import { openIngestionContext, type OpenIngestionContext } from '../ingest/context.ts';
 import { topIndices } from '../model/scoring.ts';
@@ -34,6 +35,7 @@ import type {
   DatasetRecord,
   IngestionJobRecord,
   IngestRequest,
+  InputGenes,
   LabelCandidate,
   LabelImportResult,
   LabelInput,
@@ -52,8 +54,20 @@ export interface AtlasOptions {
   readonly log: (message: string) => void;
 }
 
+/** Every label in memory, with what annotation needs of it; `version` is `labelsVersion` when read. */
+interface LabelCatalogue {
+  readonly version: string;
+  readonly labels: readonly LabelRecord[];
+  /** Label name → index into `labels`. */
+  readonly byName: ReadonlyMap<string, number>;
+  /** labels.length × embeddingDim text embeddings under this model. */
+  readonly embeddings: Float32Array;
+  readonly prompts: readonly TokenizedText[];
+}
+
 export class Atlas implements AtlasApi {
   private readonly textCache: LruCache<string, Float32Array>;
+  private catalogue: LabelCatalogue | undefined;
   private worker: IngestWorker | undefined;
 
   private constructor(
@@ -176,16 +190,16 @@ export class Atlas implements AtlasApi {
    * The cell to answer about: its embedding (stored, or encoded from the expression) and, when
    * `keepHidden` (CTM rerank), the encoder's hidden states from one encoder run.
    */
-  private async inputCell(input: CellInput, keepHidden = false): Promise<{ encoding: CellEncoding; storedId: number | null }> {
+  private async inputCell(input: CellInput, keepHidden = false): Promise<{ encoding: CellEncoding; storedId: number | null; genes: InputGenes | null }> {
     if ('cellId' in input) {
       const stored = (await getCellVectors(this.db, [input.cellId])).get(input.cellId);
       if (!stored) throw new AtlasError('NOT_FOUND', `No visible cell with id ${input.cellId}.`, { field: 'cellId' });
       // CTM attends over the hidden states, which are not stored: re-encode from the stored tokens.
       const encoding = keepHidden ? await this.langcell.embedCells([stored.tokens], { keepHidden }) : { embeddings: stored.embedding };
-      return { encoding, storedId: input.cellId };
+      return { encoding, storedId: input.cellId, genes: null };
     }
-    const tokens = tokenizeExpression(this.langcell, input.expression);
-    return { encoding: await this.langcell.embedCells([tokens], { keepHidden }), storedId: null };
+    const { tokens, genes } = tokenizeExpression(this.langcell, input.expression);
+    return { encoding: await this.langcell.embedCells([tokens], { keepHidden }), storedId: null, genes };
   }
 
   private async neighbours(embedding: Float32Array, k: number, filter: CellFilter | undefined, exclude: number | null) {
@@ -202,39 +216,62 @@ export class Atlas implements AtlasApi {
 
   // --- annotation ---------------------------------------------------------------------------
 
-  /** Candidate labels with their text embeddings under this model (computed once, then stored). */
-  private async candidateLabels(names: readonly string[] | undefined): Promise<{ labels: LabelRecord[]; embeddings: Float32Array }> {
-    const labels = names ? await labelStore.getLabelsByName(this.db, [...new Set(names)]) : await labelStore.listLabels(this.db);
-    if (names) {
-      const known = new Set(labels.map((l) => l.name));
-      const unknown = names.filter((n) => !known.has(n));
-      if (unknown.length > 0) throw new AtlasError('NOT_FOUND', `Unknown labels: ${unknown.slice(0, 5).join(', ')}.`, { field: 'candidates' });
-    }
-    if (labels.length < 2) {
-      throw new AtlasError('INVALID_INPUT', 'Annotation needs at least two candidate labels; import labels first (`langcell-atlas labels import`).', {
-        field: 'candidates',
-      });
-    }
+  /**
+   * Every label with its text embedding under this model (computed once, then stored) and its
+   * tokenized prompt, kept in memory until a label changes (here or in another process).
+   */
+  private async labelCatalogue(): Promise<LabelCatalogue> {
+    const version = await labelStore.labelsVersion(this.db);
+    if (this.catalogue?.version === version) return this.catalogue;
+    const labels = await labelStore.listLabels(this.db);
     const stored = await labelStore.getLabelEmbeddings(this.db, this.langcell.id, labels);
     const missing = labels.filter((l) => !stored.has(l.id));
+    const dim = this.langcell.embeddingDim;
     if (missing.length > 0) {
-      const dim = this.langcell.embeddingDim;
       const computed = await this.langcell.embedTexts(missing.map((l) => l.promptText));
       const entries = missing.map((label, i) => ({ label, embedding: computed.slice(i * dim, (i + 1) * dim) }));
       await labelStore.saveLabelEmbeddings(this.db, this.langcell.id, entries);
       for (const entry of entries) stored.set(entry.label.id, entry.embedding);
     }
-    const dim = this.langcell.embeddingDim;
     const embeddings = new Float32Array(labels.length * dim);
     labels.forEach((label, i) => embeddings.set(stored.get(label.id)!, i * dim));
-    return { labels, embeddings };
+    this.catalogue = {
+      version,
+      labels,
+      byName: new Map(labels.map((l, i) => [l.name, i])),
+      embeddings,
+      prompts: labels.map((l) => this.langcell.textTokenizer.tokenize(l.promptText)),
+    };
+    return this.catalogue;
+  }
+
+  /** The candidate labels of an annotation (all labels by default) as a LabelSet for the model. */
+  private async candidateLabels(names: readonly string[] | undefined): Promise<{ labels: LabelRecord[]; labelSet: LabelSet }> {
+    const catalogue = await this.labelCatalogue();
+    let picked = catalogue.labels.map((_, i) => i);
+    if (names) {
+      const unique = [...new Set(names)];
+      const unknown = unique.filter((n) => !catalogue.byName.has(n));
+      if (unknown.length > 0) throw new AtlasError('NOT_FOUND', `Unknown labels: ${unknown.slice(0, 5).join(', ')}.`, { field: 'candidates' });
+      picked = unique.map((n) => catalogue.byName.get(n)!).sort((a, b) => a - b);
+      if (picked.length < 2) {
+        throw new AtlasError('INVALID_INPUT', `Annotation needs at least two different candidate labels; got ${picked.length}.`, { field: 'candidates' });
+      }
+    } else if (picked.length < 2) {
+      throw new AtlasError('INVALID_INPUT', 'Annotation needs at least two labels in the atlas; import labels first (`importLabels`, or `langcell-atlas labels import`).', {
+        field: 'candidates',
+      });
+    }
+    const dim = this.langcell.embeddingDim;
+    const embeddings = new Float32Array(picked.length * dim);
+    picked.forEach((index, i) => embeddings.set(catalogue.embeddings.subarray(index * dim, (index + 1) * dim), i * dim));
+    return { labels: picked.map((i) => catalogue.labels[i]!), labelSet: { prompts: picked.map((i) => catalogue.prompts[i]!), embeddings } };
   }
 
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
     this.checkK(options.k);
-    const { labels, embeddings } = await this.candidateLabels(options.candidates);
+    const { labels, labelSet } = await this.candidateLabels(options.candidates);
     const cell = await this.inputCell(input, options.rerank);
-    const labelSet = { prompts: labels.map((l) => this.langcell.textTokenizer.tokenize(l.promptText)), embeddings };
     const [decision] = await this.langcell.annotateEncoded(cell.encoding, labelSet, {
       rerank: options.rerank,
       topM: Math.max(1, Math.min(options.topM, labels.length)),
@@ -254,7 +291,10 @@ export class Atlas implements AtlasApi {
     const { alpha } = this.langcell.bundle.manifest.scoring;
     const candidates: LabelCandidate[] = decision!.scores.map((score) => {
       const label = labels[score.label]!;
-      const share = totalVote > 0 ? (votes.get(label.name.toLowerCase()) ?? 0) / totalVote : 0;
+      // Reference datasets name cell types their own way: a label's synonyms count as its name.
+      const names = new Set([label.name, ...label.synonyms].map((n) => n.toLowerCase()));
+      const vote = [...names].reduce((sum, n) => sum + (votes.get(n) ?? 0), 0);
+      const share = totalVote > 0 ? vote / totalVote : 0;
       const reranked = options.rerank && alpha < 1;
       return {
         label,
@@ -278,6 +318,7 @@ export class Atlas implements AtlasApi {
         runnerUpShare: shares[1] ?? 0,
         minDistance: neighbours.length > 0 ? 1 - neighbours[0]!.similarity : null,
       },
+      inputGenes: cell.genes,
     };
   }
 

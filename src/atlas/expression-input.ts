@@ -4,11 +4,11 @@
  */
 import { AtlasError } from '../errors.ts';
 import type { CellChunk } from '../ingest/readers/types.ts';
-import { detectValueKind, summarizeValues } from '../model/expression-values.ts';
+import { detectValueKind, LOG1P_MAX, summarizeValues } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
-import type { ExpressionInput } from './types.ts';
+import type { ExpressionInput, InputGenes } from './types.ts';
 
 /** A single cell may express few genes; the file-level coverage rule does not apply to it. */
 const SINGLE_CELL_POLICY = { minMatchedGenes: 1, minCoverage: 0 };
@@ -38,7 +38,35 @@ function inApiTerms<T>(check: () => T): T {
   }
 }
 
-export function tokenizeExpression(model: LangCellModel, input: ExpressionInput): Int32Array {
+/** Largest finite float32: values are ranked in float32, as a file's would be. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Refusals a file's checks cannot make for one cell given by value. */
+function checkValueRange(input: ExpressionInput, where: string): void {
+  input.values.forEach((value, i) => {
+    if (Math.abs(value) > FLOAT32_MAX) {
+      throw new AtlasError('INVALID_INPUT', `${where}: the value ${value} of gene ${input.genes[i]} is beyond float32's range (±3.4e38); give counts or log1p values.`, {
+        field: 'values',
+      });
+    }
+    // expm1 of anything above this overflows or means more than a million counts for one gene.
+    if (input.valueType === 'log1p' && value > LOG1P_MAX) {
+      throw new AtlasError(
+        'INVALID_INPUT',
+        `${where}: valueType is LOG1P but gene ${input.genes[i]} has ${value}; log1p-normalized values are at most log1p(1e6) ≈ ${LOG1P_MAX.toFixed(1)}. ` +
+          'Give these values with valueType: COUNTS (raw or normalized counts) instead.',
+        { field: 'values' },
+      );
+    }
+  });
+}
+
+export interface TokenizedExpression {
+  readonly tokens: Int32Array;
+  readonly genes: InputGenes;
+}
+
+export function tokenizeExpression(model: LangCellModel, input: ExpressionInput): TokenizedExpression {
   const where = 'expression input';
   if (input.genes.length !== input.values.length) {
     throw new AtlasError('INVALID_INPUT', `${where}: ${input.genes.length} genes but ${input.values.length} values; give one value per gene.`, {
@@ -51,6 +79,7 @@ export function tokenizeExpression(model: LangCellModel, input: ExpressionInput)
     if (seen.has(gene)) throw new AtlasError('INVALID_INPUT', `${where}: gene ${gene} is given twice.`, { field: 'genes' });
     seen.add(gene);
   }
+  checkValueRange(input, where);
   const nonZero = input.values.map((v, i) => [i, v] as const).filter(([, v]) => v !== 0);
   const values = Float32Array.from(nonZero, ([, v]) => v);
   if (values.length === 0) throw new AtlasError('EMPTY_MATRIX', `${where}: every value is 0; there is nothing to rank.`, { field: 'values' });
@@ -69,5 +98,9 @@ export function tokenizeExpression(model: LangCellModel, input: ExpressionInput)
     values,
     obs: {},
   };
-  return model.cellTokenizer.tokenizeChunk(chunk, mapping, input.valueType === 'log1p' ? 'log1p' : 'counts', 'float64')[0]!;
+  return {
+    tokens: model.cellTokenizer.tokenizeChunk(chunk, mapping, input.valueType === 'log1p' ? 'log1p' : 'counts', 'float64')[0]!,
+    // The mapping names file places (var index, columns); an API caller gave one list.
+    genes: { given: mapping.total, matched: mapping.matched, source: mapping.source.includes('(Ensembl)') ? 'Ensembl ids' : 'gene symbols' },
+  };
 }

@@ -86,6 +86,14 @@ export interface KnnSummary {
   readonly minDistance: number | null;
 }
 
+/** How many genes of an expression input the model knows (the others cannot be ranked and are ignored). */
+export interface InputGenes {
+  readonly given: number;
+  readonly matched: number;
+  /** How the ids were read, e.g. `var index (Ensembl)` or `var index (symbols)`. */
+  readonly source: string;
+}
+
 export interface Annotation {
   /** null when the confidence is below the abstain threshold (UNASSIGNED). */
   readonly label: LabelRecord | null;
@@ -96,6 +104,8 @@ export interface Annotation {
   readonly candidates: readonly LabelCandidate[];
   readonly neighbors: readonly CellHit[];
   readonly knn: KnnSummary;
+  /** For an expression input: its genes as the model read them; null for a stored cell. */
+  readonly inputGenes: InputGenes | null;
 }
 
 export type DatasetState = 'INGESTING' | 'READY' | 'FAILED' | 'CANCELLED';

@@ -137,7 +137,7 @@ export async function startIngestion(ctx: IngestionContext, request: IngestReque
       throw new AtlasError(
         'DATASET_EXISTS',
         `A dataset named "${name}" already exists from another file (sha256 ${existing.sourceSha256.slice(0, 12)}…). ` +
-          'Choose another name, or delete it first (`langcell-atlas datasets delete NAME`).',
+          'Choose another name, or delete it first (API deleteDataset, CLI `langcell-atlas datasets delete NAME`).',
         { field: 'name' },
       );
     }

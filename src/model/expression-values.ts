@@ -12,7 +12,7 @@ import { AtlasError } from '../errors.ts';
 export type ValueKind = 'counts' | 'log1p' | 'normalized';
 
 /** log1p(1e6): a log1p-normalized value above this would mean a cell with more than a million counts per gene. */
-const LOG1P_MAX = Math.log1p(1e6);
+export const LOG1P_MAX = Math.log1p(1e6);
 
 export interface ValueSummary {
   readonly min: number;
@@ -44,7 +44,7 @@ export function detectValueKind(summary: ValueSummary, where: string): ValueKind
     throw new AtlasError(
       'SCALED_VALUES',
       `${where} holds scaled values (min ${summary.min.toFixed(2)}): gene ranks cannot be recovered from a centered matrix. ` +
-        'Use the raw counts instead: layers/counts or raw/X in an h5ad (--layer counts or --layer raw).',
+        'Use the raw counts instead: layers/counts or raw/X in an h5ad (CLI --layer counts or --layer raw; API layer: COUNTS or RAW).',
       { where, min: summary.min },
     );
   }

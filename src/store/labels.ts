@@ -120,6 +120,17 @@ export async function listLabels(db: Database, search?: string): Promise<LabelRe
   return rows.map(toRecord);
 }
 
+/**
+ * Changes whenever a label is created, edited or deleted (count, newest id and newest edit), so a
+ * process can keep labels in memory and re-read them only when another process changed them.
+ */
+export async function labelsVersion(db: Database): Promise<string> {
+  const { rows } = await db.pool.query<{ version: string }>(
+    `SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(extract(epoch FROM max(updated_at))::text, '') AS version FROM label`,
+  );
+  return rows[0]!.version;
+}
+
 export async function getLabelsByName(db: Database, names: readonly string[]): Promise<LabelRecord[]> {
   if (names.length === 0) return [];
   const rows = await db.prisma.label.findMany({ where: { name: { in: [...names] } }, orderBy: { name: 'asc' } });

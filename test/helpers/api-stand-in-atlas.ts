@@ -95,6 +95,7 @@ export function standInAnnotation(assigned: boolean): Annotation {
     ],
     neighbors: [standInHit(11), standInHit(12)],
     knn: { hits: 2, topShare: 0.8, runnerUpShare: 0.2, minDistance: 0.1 },
+    inputGenes: null,
   };
 }
 

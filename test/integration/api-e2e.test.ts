@@ -73,9 +73,18 @@ describe('queries on the demo atlas', () => {
         values.push(atlasCells.counts.values[k]!);
       }
       const variables = { input: { expression: { genes, values, valueType: 'COUNTS' } } };
-      const response = await gql(api.url, 'query($input: CellInput!) { annotateCell(input: $input) { bestLabel { name } } similarCells(input: $input, k: 1) { similarity cell { externalId } } }', { variables });
+      const response = await gql(
+        api.url,
+        'query($input: CellInput!) { annotateCell(input: $input) { bestLabel { name } inputGenes { given matched source } } similarCells(input: $input, k: 1) { similarity cell { externalId } } }',
+        { variables },
+      );
       expect(response.body.errors).toBeUndefined();
-      const data = response.body.data as { annotateCell: { bestLabel: { name: string } }; similarCells: { similarity: number; cell: { externalId: string } }[] };
+      const data = response.body.data as {
+        annotateCell: { bestLabel: { name: string }; inputGenes: { given: number; matched: number; source: string } };
+        similarCells: { similarity: number; cell: { externalId: string } }[];
+      };
+      // Every demo gene is in the demo vocabulary, by Ensembl id and by symbol.
+      expect(data.annotateCell.inputGenes).toEqual({ given: genes.length, matched: genes.length, source: n % 2 === 0 ? 'Ensembl ids' : 'gene symbols' });
       expect(data.similarCells[0]!.cell.externalId).toBe(cell.id);
       expect(data.similarCells[0]!.similarity).toBeGreaterThan(0.9999);
       if (data.annotateCell.bestLabel.name === cell.label) annotatedRight += 1;
@@ -88,6 +97,9 @@ describe('queries on the demo atlas', () => {
       { expression: { genes: ['CD3E', 'CD19'], values: [-1.2, 3.4], valueType: 'LOG1P' }, code: 'SCALED_VALUES', says: 'valueType: COUNTS' },
       { expression: { genes: ['NOT_A_GENE', 'ALSO_NOT'], values: [1, 2], valueType: 'COUNTS' }, code: 'NO_VOCABULARY_GENES', says: 'HGNC symbols' },
       { expression: { genes: ['CD3E'], values: [0], valueType: 'COUNTS' }, code: 'EMPTY_MATRIX', says: 'every value is 0' },
+      // expm1(89) overflows float32: such values are counts, not log1p, and once changed the answer silently.
+      { expression: { genes: ['NKG7', 'GNLY', 'CD3E'], values: [89, 3, 2], valueType: 'LOG1P' }, code: 'INVALID_INPUT', says: 'valueType: COUNTS' },
+      { expression: { genes: ['NKG7', 'GNLY'], values: [1e300, 3], valueType: 'COUNTS' }, code: 'INVALID_INPUT', says: 'float32' },
     ];
     for (const { expression, code, says } of cases) {
       const response = await gql(api.url, 'query($input: CellInput!) { annotateCell(input: $input) { confidence } }', { variables: { input: { expression } } });
@@ -115,11 +127,18 @@ describe('admin mutations', () => {
     expect((await atlas.labels('mast cell')).length).toBe(0);
   });
 
-  it('creates, updates, imports and deletes labels', async () => {
+  it('creates, updates, imports and deletes labels; annotation sees every change', async () => {
+    const candidateNames = async () => {
+      const response = await gql(api.url, '{ annotateCell(input: { cellId: "1" }, k: 5, rerank: false) { candidates { label { name description } } } }');
+      return (response.body.data!.annotateCell as { candidates: { label: { name: string; description: string | null } }[] }).candidates.map((c) => c.label);
+    };
+    expect((await candidateNames()).map((l) => l.name)).not.toContain('mast cell');
     const created = await gql(api.url, 'mutation { createLabel(input: { name: "mast cell", ontologyId: "CL:0000097" }) { label { id name } errors { code } } }', { token: ADMIN_TOKEN });
     const id = (created.body.data!.createLabel as { label: { id: string } }).label.id;
     const updated = await gql(api.url, `mutation { updateLabel(id: "${id}", patch: { description: "A cell that is found in almost all tissues containing numerous basophilic granules." }) { label { description } } }`, { token: ADMIN_TOKEN });
     expect(updated.body.errors).toBeUndefined();
+    // The atlas keeps labels in memory: a new label and a new description must reach annotation.
+    expect((await candidateNames()).find((l) => l.name === 'mast cell')?.description).toMatch(/^A cell that is found/);
     const duplicate = await gql(api.url, 'mutation { createLabel(input: { name: "mast cell" }) { label { id } errors { field code } } }', { token: ADMIN_TOKEN });
     expect((duplicate.body.data!.createLabel as { errors: unknown[] }).errors.length).toBe(1);
     const tsv = join(dir, 'labels.tsv');
@@ -128,6 +147,21 @@ describe('admin mutations', () => {
     expect(imported.body.data!.importLabels).toMatchObject({ result: { created: 1, updated: 1 }, errors: [] });
     const deleted = await gql(api.url, `mutation { deleteLabel(id: "${id}") { label { name } } }`, { token: ADMIN_TOKEN });
     expect(deleted.body.data!.deleteLabel).toMatchObject({ label: { name: 'mast cell' } });
+    const after = (await candidateNames()).map((l) => l.name);
+    expect(after).not.toContain('mast cell');
+    expect(after).toContain('eosinophil');
+  });
+
+  it('the kNN vote counts reference cells labelled with a synonym of a candidate', async () => {
+    const created = await gql(api.url, 'mutation { createLabel(input: { name: "B lymphocyte (test)", synonyms: ["B cell"] }) { label { id } errors { code } } }', { token: ADMIN_TOKEN });
+    const id = (created.body.data!.createLabel as { label: { id: string } }).label.id;
+    const bCell = await gql(api.url, '{ searchCells(text: "cell type: B cell. ", k: 1) { cell { id label } } }');
+    const cellId = (bCell.body.data!.searchCells as { cell: { id: string; label: string } }[])[0]!.cell.id;
+    const response = await gql(api.url, `{ annotateCell(input: { cellId: "${cellId}" }, candidates: ["B cell", "B lymphocyte (test)", "natural killer cell"], k: 10, rerank: false) { candidates { label { name } knnShare } } }`);
+    const shares = Object.fromEntries((response.body.data!.annotateCell as { candidates: { label: { name: string }; knnShare: number }[] }).candidates.map((c) => [c.label.name, c.knnShare]));
+    expect(shares['B cell']).toBeGreaterThan(0.5);
+    expect(shares['B lymphocyte (test)']).toBe(shares['B cell']);
+    await gql(api.url, `mutation { deleteLabel(id: "${id}") { label { name } } }`, { token: ADMIN_TOKEN });
   });
 
   it('upload → ingestReference → progress events → dataset searchable → deleteDataset', async () => {

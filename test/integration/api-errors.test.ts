@@ -115,4 +115,13 @@ describe('errors', () => {
     const notJson = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(notJson.status).toBe(400);
   });
+
+  it('a body that is not JSON is not quoted back (the parser\'s message holds the body)', async () => {
+    const body = `{"query": "${'a'.repeat(100_000)}`;
+    const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(1_000);
+    expect(JSON.parse(text)).toEqual({ errors: [{ message: expect.stringContaining('invalid JSON'), extensions: { code: 'BAD_REQUEST', originalError: { name: 'SyntaxError' } } }] });
+  });
 });

@@ -220,7 +220,7 @@ describe('h5ad reader: matrix choice', () => {
 
   it('a missing explicit matrix is MATRIX_NOT_FOUND listing what exists', async () => {
     const path = await writeSpec();
-    await expectRefusal(openExpressionFile(path, { matrix: 'counts' }), 'MATRIX_NOT_FOUND', 'layers/counts', 'X (--matrix X)');
+    await expectRefusal(openExpressionFile(path, { matrix: 'counts' }), 'MATRIX_NOT_FOUND', 'layers/counts', 'X (layer X)');
     await expectRefusal(openExpressionFile(path, { matrix: 'raw' }), 'MATRIX_NOT_FOUND', 'raw/X');
   });
 });

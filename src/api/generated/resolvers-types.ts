@@ -44,6 +44,8 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
+  /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
+  inputGenes?: Maybe<InputGenes>;
   /** Summary of the nearest-neighbour vote. */
   knn: KnnSummary;
   /** The assigned label, or null when the service abstains (`status` UNASSIGNED). */
@@ -305,6 +307,17 @@ export type InputError = {
   message: Scalars['String']['output'];
 };
 
+/** The genes of an expression input as the model read them. */
+export type InputGenes = {
+  __typename?: 'InputGenes';
+  /** Genes given. */
+  given: Scalars['Int']['output'];
+  /** Genes found in the model's vocabulary; the others are ignored. Symbols match fewer genes than Ensembl ids (renamed genes, and symbols shared by several ids), so give Ensembl ids when you have them. */
+  matched: Scalars['Int']['output'];
+  /** How the ids were read: Ensembl ids or gene symbols. */
+  source: Scalars['String']['output'];
+};
+
 /** Where an ingestion job is. */
 export type JobState =
   /** Stopped by `cancelIngestion`. */
@@ -357,7 +370,7 @@ export type LabelCandidate = {
   ctm?: Maybe<Scalars['Float']['output']>;
   /** α · zeroShot + (1 − α) · ctm (zeroShot alone without rerank); the winner has the highest fused score. */
   fused: Scalars['Float']['output'];
-  /** Share of the distance-weighted vote of the nearest reference cells that carry this label, from 0 to 1. */
+  /** Share of the distance-weighted vote of the nearest reference cells whose label is this label's name or one of its synonyms (case-insensitive), from 0 to 1. */
   knnShare: Scalars['Float']['output'];
   /** The label. */
   label: Label;
@@ -753,6 +766,7 @@ export type ResolversTypes = {
   IngestionJob: ResolverTypeWrapper<IngestionJobRecord>;
   IngestionJobPayload: ResolverTypeWrapper<Omit<IngestionJobPayload, 'job'> & { job?: Maybe<ResolversTypes['IngestionJob']> }>;
   InputError: ResolverTypeWrapper<InputError>;
+  InputGenes: ResolverTypeWrapper<InputGenes>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   JobState: JobState;
@@ -792,6 +806,7 @@ export type ResolversParentTypes = {
   IngestionJob: IngestionJobRecord;
   IngestionJobPayload: Omit<IngestionJobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['IngestionJob']> };
   InputError: InputError;
+  InputGenes: InputGenes;
   Int: Scalars['Int']['output'];
   JSONObject: Scalars['JSONObject']['output'];
   KnnSummary: AtlasKnnSummary;
@@ -813,6 +828,7 @@ export type AnnotationResolvers<ContextType = ApiContext, ParentType extends Res
   bestLabel?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
   candidates?: Resolver<Array<ResolversTypes['LabelCandidate']>, ParentType, ContextType>;
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  inputGenes?: Resolver<Maybe<ResolversTypes['InputGenes']>, ParentType, ContextType>;
   knn?: Resolver<ResolversTypes['KnnSummary'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
   neighbors?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType>;
@@ -902,6 +918,12 @@ export type InputErrorResolvers<ContextType = ApiContext, ParentType extends Res
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type InputGenesResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['InputGenes'] = ResolversParentTypes['InputGenes']> = {
+  given?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
   name: 'JSONObject';
 }
@@ -989,6 +1011,7 @@ export type Resolvers<ContextType = ApiContext> = {
   IngestionJob?: IngestionJobResolvers<ContextType>;
   IngestionJobPayload?: IngestionJobPayloadResolvers<ContextType>;
   InputError?: InputErrorResolvers<ContextType>;
+  InputGenes?: InputGenesResolvers<ContextType>;
   JSONObject?: GraphQLScalarType;
   KnnSummary?: KnnSummaryResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;

@@ -87,11 +87,11 @@ function chooseMatrix(found: readonly MatrixCandidate[], choice: MatrixChoice, f
   const picked = choice === 'auto' ? found[0] : found.find((candidate) => candidate.choice === choice);
   if (picked) return picked;
   const wanted = choice === 'auto' ? 'any of layers/counts, raw/X, X' : { counts: 'layers/counts', raw: 'raw/X', X: 'X' }[choice];
-  const present = found.map((candidate) => `${candidate.location} (--matrix ${candidate.choice})`).join(', ');
+  const present = found.map((candidate) => `${candidate.location} (layer ${candidate.choice})`).join(', ');
   throw new AtlasError(
     'MATRIX_NOT_FOUND',
     `${filePath} has no matrix ${wanted}. ` +
-      (present ? `Matrices present: ${present}; choose one of them.` : 'The file holds no expression matrix at all.'),
+      (present ? `Matrices present: ${present}; choose one of them (CLI --layer, API layer).` : 'The file holds no expression matrix at all.'),
     { path: filePath, field: wanted, present: found.map((candidate) => candidate.location) },
   );
 }
