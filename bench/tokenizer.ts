@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import h5wasm from 'h5wasm/node';
 import { Rng } from '../seed/random.ts';
 import { openExpressionFile } from '../src/ingest/readers/index.ts';
-import type { CellChunk } from '../src/ingest/readers/types.ts';
 import { tokenizeSource } from '../src/ingest/tokenize-source.ts';
 import { CellTokenizer } from '../src/model/cell-tokenizer.ts';
 import { detectValueKind, summarizeValues } from '../src/model/expression-values.ts';
@@ -21,6 +20,7 @@ import { resolveGenes } from '../src/model/genes.ts';
 import { fixed, markdownTable, median, now, peakRssMiB, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
 import { SHARED_DATA_DIR, requireFile } from './lib/workloads.ts';
+import type { CellChunk } from '../src/model/cells.ts';
 
 const VOCAB_DIR = `${SHARED_DATA_DIR}geneformer-vocab`;
 const PBMC_DIR = `${SHARED_DATA_DIR}pbmc68k-reduced/derived/`;

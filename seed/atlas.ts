@@ -14,7 +14,7 @@
 import { CELL_TYPES, type CellTypeKey, type CellTypeSpec, type ExpressionProgram } from './cell-types.ts';
 import { GENES, type GeneEntry, type GeneRole } from './genes.ts';
 import { Rng, mixSeed } from './random.ts';
-import type { CellChunk } from '../src/ingest/readers/types.ts';
+import type { CellChunk } from '../src/model/cells.ts';
 
 export { CELL_TYPES, GENES };
 export type { CellTypeKey, CellTypeSpec, GeneEntry };

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { LabelInput } from '../src/atlas/types.ts';
 import { loadConfig } from '../src/config.ts';
-import type { ObsValue } from '../src/ingest/readers/types.ts';
 import { bundleVocabulary } from '../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../src/model/genes.ts';
 import { LangCellModel } from '../src/model/langcell.ts';
@@ -24,6 +23,7 @@ import { registerModel } from '../src/store/models.ts';
 import { DEFAULT_CELL_COUNT, DEFAULT_SEED, demoChunk, iterateDemoAtlasCells, type DemoCellRow } from './atlas.ts';
 import { GENES } from './genes.ts';
 import { CELL_TYPE_LABELS } from './labels.ts';
+import type { ObsValue } from '../src/model/cells.ts';
 
 export const DEMO_DATASET_NAME = 'demo-atlas';
 const DEMO_SOURCE = 'seed:demo-atlas';

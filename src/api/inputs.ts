@@ -8,8 +8,7 @@ import type {
   CellFilter,
   CellInput,
   ExpressionValueType,
-  IngestFormat,
-  IngestLayer,
+  IngestRequest,
   LabelInput,
   MetadataValue,
 } from '../atlas/types.ts';
@@ -185,6 +184,9 @@ export function checkFileSource(input: { uploadId?: string | null; path?: string
   }
   return hasUpload ? { uploadId: input.uploadId! } : { path: input.path! };
 }
+
+type IngestFormat = NonNullable<IngestRequest['format']>;
+type IngestLayer = NonNullable<IngestRequest['layer']>;
 
 const FORMATS: Record<gql.IngestFormat, IngestFormat> = { H5AD: 'h5ad', TENX_MTX: '10x-mtx', TENX_H5: '10x-h5', CSV: 'csv', TSV: 'tsv' };
 const LAYERS: Record<gql.IngestLayer, IngestLayer> = { AUTO: 'auto', COUNTS: 'counts', RAW: 'raw', X: 'X' };

@@ -2,13 +2,13 @@
  * A cell given by value through the API (`genes`, `values`, `valueType`) turned into LangCell
  * tokens: the same gene resolution, value handling and ranking as a file, applied to one cell.
  */
-import { AtlasError } from '../errors.ts';
-import type { CellChunk } from '../ingest/readers/types.ts';
+import { AtlasError, hasErrorCode } from '../errors.ts';
 import { detectValueKind, LOG1P_MAX, summarizeValues } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { ExpressionInput, InputGenes } from './types.ts';
+import type { CellChunk } from '../model/cells.ts';
 
 /** A single cell may express few genes; the file-level coverage rule does not apply to it. */
 const SINGLE_CELL_POLICY = { minMatchedGenes: 1, minCoverage: 0 };
@@ -18,20 +18,21 @@ function inApiTerms<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (!(error instanceof AtlasError)) throw error;
-    if (error.code === 'SCALED_VALUES') {
+    if (hasErrorCode(error, 'SCALED_VALUES')) {
+      const { min } = error.details;
       throw new AtlasError(
         'SCALED_VALUES',
-        `expression input holds negative values (min ${Number(error.details.min).toFixed(2)}): gene ranks cannot be recovered from scaled (centered) data. ` +
+        `expression input holds negative values (min ${min.toFixed(2)}): gene ranks cannot be recovered from scaled (centered) data. ` +
           'Give raw counts (valueType: COUNTS) or log1p-normalized values (valueType: LOG1P).',
-        { field: 'values' },
+        { field: 'values', min },
       );
     }
-    if (error.code === 'NO_VOCABULARY_GENES') {
+    if (hasErrorCode(error, 'NO_VOCABULARY_GENES')) {
+      const { total } = error.details;
       throw new AtlasError(
         'NO_VOCABULARY_GENES',
-        `expression input: none of its ${Number(error.details.total)} genes is in the model's vocabulary. Give human genes as Ensembl ids (ENSG…) or HGNC symbols.`,
-        { field: 'genes' },
+        `expression input: none of its ${total} genes is in the model's vocabulary. Give human genes as Ensembl ids (ENSG…) or HGNC symbols.`,
+        { field: 'genes', total },
       );
     }
     throw error;

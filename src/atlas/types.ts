@@ -1,8 +1,13 @@
 /**
- * The atlas's domain: what the API, the CLI and the ingestion pipeline exchange. These are plain
- * records (no Prisma types, no GraphQL types) so every layer above the store can use them.
+ * The atlas's questions and answers: what the API and the CLI ask (`AtlasApi`) and get back. Plain
+ * data (no Prisma, no GraphQL types). The persisted records live in the store (`store/records.ts`)
+ * and the ingestion request in `ingest/request.ts`; they are re-exported here for the API and CLI.
  */
-import type { ObsValue } from '../ingest/readers/types.ts';
+import type { IngestRequest } from '../ingest/request.ts';
+import type { CellRecord, DatasetRecord, IngestionJobRecord, LabelInput, LabelRecord } from '../store/records.ts';
+
+export type { IngestRequest } from '../ingest/request.ts';
+export type { CellRecord, DatasetRecord, DatasetState, IngestionJobRecord, JobState, LabelInput, LabelRecord } from '../store/records.ts';
 
 export type MetadataValue = string | number | boolean;
 
@@ -13,17 +18,6 @@ export interface CellFilter {
   readonly labels?: readonly string[];
   /** Every key must equal the value in the cell's metadata. */
   readonly metadata?: Readonly<Record<string, MetadataValue>>;
-}
-
-export interface CellRecord {
-  readonly id: number;
-  readonly externalId: string;
-  readonly datasetId: number;
-  readonly datasetName: string;
-  readonly label: string | null;
-  readonly metadata: Readonly<Record<string, ObsValue>>;
-  /** Genes of this cell that are in the model's vocabulary (= token count without <cls>). */
-  readonly geneCount: number;
 }
 
 export interface CellHit {
@@ -44,25 +38,6 @@ export interface ExpressionInput {
 }
 
 export type CellInput = { readonly cellId: number } | { readonly expression: ExpressionInput };
-
-export interface LabelRecord {
-  readonly id: number;
-  readonly name: string;
-  readonly ontologyId: string | null;
-  readonly description: string | null;
-  readonly synonyms: readonly string[];
-  readonly parents: readonly string[];
-  /** LangCell's prompt form: "cell type: NAME. DEFINITION; " */
-  readonly promptText: string;
-}
-
-export interface LabelInput {
-  readonly name: string;
-  readonly ontologyId?: string | null;
-  readonly description?: string | null;
-  readonly synonyms?: readonly string[];
-  readonly parents?: readonly string[];
-}
 
 export interface LabelCandidate {
   readonly label: LabelRecord;
@@ -106,59 +81,6 @@ export interface Annotation {
   readonly knn: KnnSummary;
   /** For an expression input: its genes as the model read them; null for a stored cell. */
   readonly inputGenes: InputGenes | null;
-}
-
-export type DatasetState = 'INGESTING' | 'READY' | 'FAILED' | 'CANCELLED';
-
-export interface DatasetRecord {
-  readonly id: number;
-  readonly name: string;
-  readonly state: DatasetState;
-  readonly sourcePath: string;
-  readonly sourceSha256: string;
-  readonly format: string;
-  readonly species: string;
-  readonly modelId: string;
-  /** Cells stored so far / cells in the source. */
-  readonly cellCount: number;
-  readonly totalCells: number;
-  readonly genesMatched: number;
-  readonly genesTotal: number;
-  readonly labelColumn: string | null;
-  readonly metadataColumns: readonly string[];
-  readonly createdAt: Date;
-  readonly completedAt: Date | null;
-}
-
-export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export interface IngestionJobRecord {
-  readonly id: number;
-  readonly datasetId: number;
-  readonly datasetName: string;
-  readonly state: JobState;
-  readonly processedCells: number;
-  readonly totalCells: number;
-  readonly cellsPerSecond: number | null;
-  readonly etaSeconds: number | null;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly createdAt: Date;
-  readonly startedAt: Date | null;
-  readonly finishedAt: Date | null;
-}
-
-export type IngestFormat = 'h5ad' | '10x-mtx' | '10x-h5' | 'csv' | 'tsv';
-export type IngestLayer = 'auto' | 'counts' | 'raw' | 'X';
-
-export interface IngestRequest {
-  readonly path: string;
-  readonly name: string;
-  readonly format?: IngestFormat;
-  readonly layer?: IngestLayer;
-  readonly labelColumn?: string;
-  readonly genesAsRows?: boolean;
-  readonly species?: string;
 }
 
 export interface ModelInfo {

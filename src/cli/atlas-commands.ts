@@ -7,7 +7,8 @@ import type { Command} from 'commander';
 import { Option } from 'commander';
 import { Atlas } from '../atlas/atlas.ts';
 import { AtlasIndex, configuredIndexOptions } from '../atlas/atlas-index.ts';
-import type { Annotation, CellHit, IngestFormat, IngestLayer } from '../atlas/types.ts';
+import type { Annotation, CellHit } from '../atlas/types.ts';
+import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixChoice } from '../ingest/readers/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openIngestionContext } from '../ingest/context.ts';
@@ -61,14 +62,14 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .command('ingest <path>')
     .description('ingest a reference file (h5ad, 10x MTX folder, Cell Ranger .h5, CSV/TSV) as a named dataset')
     .requiredOption('--name <name>', 'dataset name (the same file under the same name again is a no-op; after a crash it resumes)')
-    .addOption(new Option('--format <format>', 'file format (default: detected)').choices(['h5ad', '10x-mtx', '10x-h5', 'csv', 'tsv']))
-    .addOption(new Option('--layer <layer>', 'matrix to read from an h5ad').choices(['auto', 'counts', 'raw', 'X']).default('auto'))
+    .addOption(new Option('--format <format>', 'file format (default: detected)').choices(EXPRESSION_FORMATS))
+    .addOption(new Option('--layer <layer>', 'matrix to read from an h5ad').choices(MATRIX_CHOICES).default('auto'))
     .option('--label-column <column>', 'cell-type column (default: detected, e.g. cell_type)')
     .option('--genes-as-rows', 'CSV/TSV: genes are rows, cells are columns')
     .option('--cells-as-rows', 'CSV/TSV: cells are rows, genes are columns')
     .option('--species <species>', 'species of the reference', 'human')
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
-    .action(async (path: string, options: { name: string; format?: IngestFormat; layer: IngestLayer; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
+    .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
       const ctx = await openIngestionContext(config, log);
       const worker = new IngestWorker(ctx);
@@ -101,7 +102,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           progress.update(current.processedCells, current.totalCells);
           if (current.state === 'FAILED' || current.state === 'CANCELLED') {
             progress.stop();
-            throw new AtlasError((current.errorCode ?? 'INVALID_INPUT') as never, current.errorMessage ?? `job ${current.state}`);
+            throw new AtlasError(current.errorCode ?? 'INTERNAL', current.errorMessage ?? `job ${current.state}`);
           }
           if (current.state === 'SUCCEEDED') {
             progress.stop();

@@ -8,7 +8,7 @@ import { readLabelFile } from '../atlas/label-file.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openExpressionFile } from '../ingest/readers/index.ts';
-import type { ExpressionFormat, ExpressionSource, MatrixChoice } from '../ingest/readers/types.ts';
+import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type ExpressionSource, type MatrixChoice } from '../ingest/readers/types.ts';
 import { tokenizeSource, type SourceTokenization, type TokenizedChunk } from '../ingest/tokenize-source.ts';
 import { DEMO_BUNDLE_DIR, loadBundle } from '../model/bundle.ts';
 import { CellTokenizer } from '../model/cell-tokenizer.ts';
@@ -27,8 +27,8 @@ interface InputOptions {
 
 function addInputOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <format>', 'input format (detected when omitted)').choices(['h5ad', '10x-mtx', '10x-h5', 'csv', 'tsv']))
-    .addOption(new Option('--layer <layer>', 'matrix to read: counts = layers/counts, raw = raw/X, X, or auto (counts first)').choices(['auto', 'counts', 'raw', 'X']).default('auto'))
+    .addOption(new Option('--format <format>', 'input format (detected when omitted)').choices(EXPRESSION_FORMATS))
+    .addOption(new Option('--layer <layer>', 'matrix to read: counts = layers/counts, raw = raw/X, X, or auto (counts first)').choices(MATRIX_CHOICES).default('auto'))
     .option('--chunk-size <cells>', 'cells read and encoded at a time', (v) => Number.parseInt(v, 10), 512);
 }
 

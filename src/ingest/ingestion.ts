@@ -10,18 +10,19 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AtlasError, isAtlasError } from '../errors.ts';
-import type { IngestRequest } from '../atlas/types.ts';
+import type { IngestRequest } from './request.ts';
 import { checkValuesAgainst, detectValueKind, summarizeValues, type ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes, type GeneMapping } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { NewCell } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
-import type { DatasetRecord } from '../atlas/types.ts';
+import type { DatasetRecord } from '../store/records.ts';
 import { deleteDataset, getDataset } from '../store/datasets.ts';
 import { commitChunk, createIngestion, endJob, getJob, latestJobOfDataset, markJobStarted, notify, pendingChunks, unfinishedJobs, type IngestionJobDetail } from '../store/jobs.ts';
 import type { ChunkMessage, IngestQueue } from './queue.ts';
-import { openExpressionFile, type CellChunk, type ExpressionSource, type ObsValue, type OpenOptions } from './readers/index.ts';
+import { openExpressionFile, type ExpressionSource, type OpenOptions } from './readers/index.ts';
+import type { CellChunk, ObsValue } from '../model/cells.ts';
 
 export interface IngestionContext {
   readonly db: Database;

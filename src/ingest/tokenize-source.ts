@@ -2,7 +2,8 @@ import type { CellTokenizer } from '../model/cell-tokenizer.ts';
 import { checkValuesAgainst, detectValueKind, summarizeValues, type ValueKind } from '../model/expression-values.ts';
 import type { GeneVocabulary } from '../model/gene-vocabulary.ts';
 import { DEFAULT_GENE_MATCH_POLICY, resolveGenes, type GeneMapping, type GeneMatchPolicy } from '../model/genes.ts';
-import type { ExpressionSource, ObsValue } from './readers/types.ts';
+import type { ExpressionSource } from './readers/types.ts';
+import type { ObsValue } from '../model/cells.ts';
 
 export interface TokenizedChunk {
   readonly start: number;

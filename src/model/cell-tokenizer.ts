@@ -1,7 +1,7 @@
-import type { CellChunk, ValuePrecision } from '../ingest/readers/types.ts';
 import type { ValueKind } from './expression-values.ts';
 import { toCountScale } from './expression-values.ts';
 import type { GeneMapping } from './genes.ts';
+import type { CellChunk, ValuePrecision } from './cells.ts';
 
 /**
  * Geneformer's rank-value encoding as LangCell applies it (langcell-model.md §1):

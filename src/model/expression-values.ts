@@ -9,7 +9,8 @@ import { AtlasError } from '../errors.ts';
  * - `normalized`: non-negative non-integers too large to be log1p (CP10k, CPM) — used as is.
  * Negative values mean a scaled/centered matrix whose ranks carry no expression order: refused.
  */
-export type ValueKind = 'counts' | 'log1p' | 'normalized';
+export const VALUE_KINDS = ['counts', 'log1p', 'normalized'] as const;
+export type ValueKind = (typeof VALUE_KINDS)[number];
 
 /** log1p(1e6): a log1p-normalized value above this would mean a cell with more than a million counts per gene. */
 export const LOG1P_MAX = Math.log1p(1e6);

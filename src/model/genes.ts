@@ -1,6 +1,6 @@
 import { AtlasError } from '../errors.ts';
-import type { GeneTable } from '../ingest/readers/types.ts';
 import type { GeneVocabulary } from './gene-vocabulary.ts';
+import type { GeneTable } from './cells.ts';
 
 /** How a file's gene columns map onto the cell vocabulary; the cell tokenizer's only view of genes. */
 export interface GeneMapping {

@@ -4,10 +4,10 @@
  * reads cells of datasets still ingesting too (they are filtered out of results until complete).
  */
 import type pg from 'pg';
-import type { ObsValue } from '../ingest/readers/types.ts';
-import type { CellRecord } from '../atlas/types.ts';
+import type { CellRecord } from './records.ts';
 import { decodeEmbedding, decodeTokens, encodeEmbedding, encodeTokens } from './codec.ts';
 import type { Database } from './database.ts';
+import type { ObsValue } from '../model/cells.ts';
 
 export interface NewCell {
   readonly rowIndex: number;

@@ -1,4 +1,5 @@
-import type { DatasetRecord, DatasetState } from '../atlas/types.ts';
+import type { DatasetRecord, DatasetState } from './records.ts';
+import { VALUE_KINDS, type ValueKind } from '../model/expression-values.ts';
 import type { Database } from './database.ts';
 import { Prisma, type Dataset } from './generated/client.ts';
 
@@ -10,6 +11,8 @@ const RECORD_COLUMNS = {
   sourcePath: true,
   sourceSha256: true,
   format: true,
+  matrixLocation: true,
+  valueKind: true,
   species: true,
   modelId: true,
   cellCount: true,
@@ -24,6 +27,12 @@ const RECORD_COLUMNS = {
 
 type DatasetRow = Pick<Dataset, keyof typeof RECORD_COLUMNS>;
 
+/** The column is text; every writer stores a `ValueKind`, and a row that does not is refused loudly. */
+function toValueKind(value: string): ValueKind {
+  if ((VALUE_KINDS as readonly string[]).includes(value)) return value as ValueKind;
+  throw new Error(`dataset.value_kind holds ${JSON.stringify(value)}, not one of ${VALUE_KINDS.join(', ')}`);
+}
+
 function toRecord(row: DatasetRow): DatasetRecord {
   return {
     id: row.id,
@@ -32,6 +41,8 @@ function toRecord(row: DatasetRow): DatasetRecord {
     sourcePath: row.sourcePath,
     sourceSha256: row.sourceSha256,
     format: row.format,
+    matrixLocation: row.matrixLocation,
+    valueKind: toValueKind(row.valueKind),
     species: row.species,
     modelId: row.modelId,
     cellCount: row.cellCount,

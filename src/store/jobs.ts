@@ -6,7 +6,8 @@
  * announced on the `langcell_atlas` channel (LISTEN/NOTIFY) for the index and for subscribers.
  */
 import type pg from 'pg';
-import type { IngestionJobRecord, JobState } from '../atlas/types.ts';
+import { toErrorCode } from '../errors.ts';
+import type { IngestionJobRecord, JobState } from './records.ts';
 import { insertCells, type NewCell } from './cells.ts';
 import type { Database } from './database.ts';
 
@@ -127,7 +128,7 @@ function toRecord(row: JobRow, now = Date.now()): IngestionJobDetail {
     totalCells: row.total_cells,
     cellsPerSecond: rate,
     etaSeconds: row.state === 'RUNNING' || row.state === 'QUEUED' ? (rate ? remaining / rate : null) : row.state === 'SUCCEEDED' ? 0 : null,
-    errorCode: row.error_code,
+    errorCode: row.error_code === null ? null : toErrorCode(row.error_code),
     errorMessage: row.error_message,
     createdAt: row.created_at,
     startedAt: row.started_at,

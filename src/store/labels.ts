@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AtlasError } from '../errors.ts';
-import type { LabelInput, LabelRecord } from '../atlas/types.ts';
+import type { LabelInput, LabelRecord } from './records.ts';
 import { labelPrompt } from '../model/prompt.ts';
 import { decodeEmbedding, encodeEmbedding } from './codec.ts';
 import type { Database } from './database.ts';

@@ -51,6 +51,8 @@ export function standInDataset(id: number): DatasetRecord {
     sourcePath: `/srv/atlas/uploads/${id}/pbmc.h5ad`,
     sourceSha256: 'ab'.repeat(32),
     format: 'h5ad',
+    matrixLocation: 'layers/counts',
+    valueKind: 'counts',
     species: 'human',
     modelId: standInModel.bundleId,
     cellCount: 10,

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { AtlasError } from '../../src/errors.ts';
-import type { CellRange, ExpressionSource, ObsValue } from '../../src/ingest/readers/types.ts';
+import type { CellRange, ExpressionSource } from '../../src/ingest/readers/types.ts';
 import type { Matrix } from './h5ad-writer.ts';
+import type { ObsValue } from '../../src/model/cells.ts';
 
 /** 7 cells × 5 genes. Cell 1 has no counts; gene 3 is expressed in one cell only. */
 export const COUNTS: Matrix = [

@@ -21,7 +21,7 @@ describe('errors', () => {
           throw new Error(SECRET_DETAIL);
         },
         searchCells: async () => {
-          throw new AtlasError('NO_VOCABULARY_GENES', 'None of the 3 genes is in the model vocabulary; give Ensembl ids or symbols the bundle maps.');
+          throw new AtlasError('NO_VOCABULARY_GENES', 'None of the 3 genes is in the model vocabulary; give Ensembl ids or symbols the bundle maps.', { total: 3 });
         },
         labels: async () => {
           throw new TypeError("Cannot read properties of undefined (reading 'rows')");

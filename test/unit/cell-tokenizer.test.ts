@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CellTokenizer } from '../../src/model/cell-tokenizer.ts';
 import { resolveGenes } from '../../src/model/genes.ts';
-import type { CellChunk } from '../../src/ingest/readers/types.ts';
+import type { CellChunk } from '../../src/model/cells.ts';
 
 // A five-gene vocabulary: token ids 2..6, <cls> = 7, as LangCell appends <cls> after the genes.
 const CLS = 7;

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoAtlas } from '../../seed/atlas.ts';
-import type { CellChunk } from '../../src/ingest/readers/types.ts';
 import { CellVectorIndex, DEFAULT_HNSW_PARAMS, exactSearch, recallAtK, strictRecallAtK } from '../../src/index/index.ts';
 import { bundleVocabulary } from '../../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../../src/model/genes.ts';
 import { LangCellModel } from '../../src/model/langcell.ts';
+import type { CellChunk } from '../../src/model/cells.ts';
 
 /**
  * The default HNSW parameters on real model output: the whole demo atlas (6,000 cells) embedded by

@@ -24,12 +24,13 @@
 import { basename } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, CellRange, ExpressionSource, OpenOptions } from './types.ts';
+import type { CellRange, ExpressionSource, OpenOptions } from './types.ts';
 import type { CsrRows } from './csr.ts';
 import { TripletBuffer } from './csr.ts';
 import { CellBucketSpool, sliceRows } from './cell-spool.ts';
 import { checkChunkRequest } from './chunk-request.ts';
 import { LineSplitter, readTextBytes } from './text-stream.ts';
+import type { CellChunk } from '../../model/cells.ts';
 
 export type DelimitedFormat = 'csv' | 'tsv';
 

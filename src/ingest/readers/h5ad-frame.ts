@@ -13,7 +13,6 @@
  * Rows are read by slices, so reading obs for a chunk costs the chunk, not the file.
  */
 import { AtlasError } from '../../errors.ts';
-import type { ObsValue } from './types.ts';
 import type { Dataset, Group, H5File, Metadata, NumericArray, OutputData } from './hdf5.ts';
 import {
   H5T,
@@ -30,6 +29,7 @@ import {
   stringAttribute,
   stringListAttribute,
 } from './hdf5.ts';
+import type { ObsValue } from '../../model/cells.ts';
 
 export type ColumnKind = 'string' | 'number' | 'boolean';
 

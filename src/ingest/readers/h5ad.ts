@@ -15,7 +15,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, CellRange, ExpressionSource, GeneTable, MatrixChoice, OpenOptions, ValuePrecision } from './types.ts';
+import type { CellRange, ExpressionSource, MatrixChoice, OpenOptions } from './types.ts';
 import type { Dataset, Entity, H5File } from './hdf5.ts';
 import {
   H5T,
@@ -38,6 +38,7 @@ import { CellBucketSpool, sliceRows } from './cell-spool.ts';
 import { checkChunkRequest, chunkBounds } from './chunk-request.ts';
 import type { DataFrameReader } from './h5ad-frame.ts';
 import { openFrame } from './h5ad-frame.ts';
+import type { CellChunk, GeneTable, ValuePrecision } from '../../model/cells.ts';
 
 const DENSE_READ_VALUES = 4 * 1024 * 1024;
 const CSC_READ_ENTRIES = 1024 * 1024;

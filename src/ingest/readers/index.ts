@@ -16,16 +16,7 @@ import { openTenxMtx } from './tenx-mtx.ts';
 import { openTenxH5 } from './tenx-h5.ts';
 import { openDelimited } from './delimited.ts';
 
-export type {
-  CellChunk,
-  CellRange,
-  ExpressionFormat,
-  ExpressionSource,
-  GeneTable,
-  MatrixChoice,
-  ObsValue,
-  OpenOptions,
-} from './types.ts';
+export { EXPRESSION_FORMATS, MATRIX_CHOICES, type CellRange, type ExpressionFormat, type ExpressionSource, type MatrixChoice, type OpenOptions } from './types.ts';
 
 const MTX_FILE = /^matrix\.mtx(\.gz)?$/i;
 

@@ -6,8 +6,9 @@
  * counts of low-cardinality ones).
  */
 import { isAtlasError } from '../../errors.ts';
-import type { MatrixChoice, ObsValue, OpenOptions } from './types.ts';
+import type { MatrixChoice, OpenOptions } from './types.ts';
 import { openExpressionFile } from './index.ts';
+import type { ObsValue } from '../../model/cells.ts';
 
 const MATRIX_CHOICES: readonly MatrixChoice[] = ['auto', 'X', 'raw', 'counts'];
 const MAX_LISTED_LABELS = 12;

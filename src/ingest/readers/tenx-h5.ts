@@ -14,7 +14,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, CellRange, ExpressionSource, GeneTable } from './types.ts';
+import type { CellRange, ExpressionSource } from './types.ts';
 import type { Dataset, Group, H5File } from './hdf5.ts';
 import {
   assertFiltersSupported,
@@ -33,6 +33,7 @@ import { normalizeRows, remapColumns } from './csr.ts';
 import type { CompressedArrays, CompressedLayout } from './hdf5-sparse.ts';
 import { checkCompressedArrays, dimensionMismatch, readCompressedRows } from './hdf5-sparse.ts';
 import { checkChunkRequest, chunkBounds } from './chunk-request.ts';
+import type { CellChunk, GeneTable } from '../../model/cells.ts';
 
 const GENE_EXPRESSION = 'Gene Expression';
 const REMEDY = 'export it again with Cell Ranger, or read the matrix folder it wrote next to it';

@@ -27,12 +27,13 @@ import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AtlasError } from '../../errors.ts';
-import type { CellChunk, CellRange, ExpressionSource, GeneTable } from './types.ts';
+import type { CellRange, ExpressionSource } from './types.ts';
 import type { CsrRows } from './csr.ts';
 import { TripletBuffer } from './csr.ts';
 import { CellBucketSpool, sliceRows } from './cell-spool.ts';
 import { checkChunkRequest } from './chunk-request.ts';
 import { LineSplitter, readTextBytes, readTextLines } from './text-stream.ts';
+import type { CellChunk, GeneTable } from '../../model/cells.ts';
 
 export interface TenxMtxFiles {
   readonly directory: string;

@@ -1,34 +1,8 @@
 /**
- * What every expression-file reader yields. Readers stream cells in chunks so memory is bounded by
- * the chunk size, not the file size; everything downstream (tokenizer, encoder, store) consumes
- * these types and never sees the file format.
+ * What an expression-file reader is: a source that streams cells in chunks (the model's `CellChunk`),
+ * so memory is bounded by the chunk size, not the file size.
  */
-
-/** The file's genes (columns of the cell × gene matrix), in file order. */
-export interface GeneTable {
-  /** The var index (h5ad) or the first column of features.tsv (10x): ids or symbols. */
-  readonly index: readonly string[];
-  /** Other string-valued per-gene columns, e.g. `gene_ids`, `feature_id`, `gene_symbols`. */
-  readonly columns: Readonly<Record<string, readonly string[]>>;
-}
-
-export type ObsValue = string | number | boolean | null;
-
-export type ValuePrecision = 'float32' | 'float64';
-
-/** A block of consecutive cells as CSR rows over the file's genes. */
-export interface CellChunk {
-  /** Row number (0-based, file order) of the first cell in this chunk. */
-  readonly start: number;
-  readonly cellIds: readonly string[];
-  /** CSR row pointers, length cellIds.length + 1, starting at 0. */
-  readonly indptr: Uint32Array;
-  /** Gene column of each stored value; ascending within a row. */
-  readonly indices: Uint32Array;
-  readonly values: Float32Array;
-  /** Per-cell metadata columns (categoricals decoded to their labels). */
-  readonly obs: Readonly<Record<string, readonly ObsValue[]>>;
-}
+import type { CellChunk, GeneTable, ValuePrecision } from '../../model/cells.ts';
 
 /** Cells [start, end) in file order (0-based, end exclusive). */
 export interface CellRange {
@@ -36,10 +10,12 @@ export interface CellRange {
   readonly end: number;
 }
 
-export type ExpressionFormat = 'h5ad' | '10x-mtx' | '10x-h5' | 'csv' | 'tsv';
+export const EXPRESSION_FORMATS = ['h5ad', '10x-mtx', '10x-h5', 'csv', 'tsv'] as const;
+export type ExpressionFormat = (typeof EXPRESSION_FORMATS)[number];
 
 /** Which matrix of the file to read; `auto` prefers raw counts (layers/counts, then raw/X, then X). */
-export type MatrixChoice = 'auto' | 'X' | 'raw' | 'counts';
+export const MATRIX_CHOICES = ['auto', 'counts', 'raw', 'X'] as const;
+export type MatrixChoice = (typeof MATRIX_CHOICES)[number];
 
 export interface ExpressionSource {
   readonly path: string;
