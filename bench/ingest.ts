@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { AtlasIndex, configuredIndexOptions } from '../src/atlas/atlas-index.ts';
 import { parseConfig } from '../src/config.ts';
-import { openIngestionContext } from '../src/ingest/context.ts';
+import { openVectorIndex } from '../src/index/index.ts';
+import { indexOptions, openRuntime } from '../src/runtime.ts';
 import { IngestWorker, startIngestion } from '../src/ingest/ingestion.ts';
 import { getJob, type IngestionJobDetail } from '../src/store/jobs.ts';
 import { generateDemoAtlas } from '../seed/atlas.ts';
@@ -109,7 +109,7 @@ async function runWorkload(workload: Workload, scratch: string): Promise<Workloa
     ...(workload.bundle ? { LANGCELL_BUNDLE: workload.bundle } : {}),
     ...(options['chunk-cells'] ? { LANGCELL_INGEST_CHUNK_CELLS: options['chunk-cells'] } : {}),
   });
-  const ctx = await openIngestionContext(config, log);
+  const ctx = await openRuntime(config, log);
   const worker = new IngestWorker(ctx);
   try {
     await worker.start();
@@ -119,9 +119,9 @@ async function runWorkload(workload: Workload, scratch: string): Promise<Workloa
     const done = await waitForJob(() => getJob(ctx.db, job.id));
     const seconds = (performance.now() - started) / 1000;
     const indexStarted = performance.now();
-    const index = await AtlasIndex.open(ctx.db, configuredIndexOptions(config, ctx.model, { persist: false, rebuild: true, log }));
+    const index = await openVectorIndex(ctx.db, indexOptions(config, ctx.model, { persist: false, follow: false, rebuild: true, log }));
     const indexSeconds = (performance.now() - indexStarted) / 1000;
-    const indexed = index.visibleCount;
+    const indexed = index.count();
     await index.close();
     if (indexed !== done.processedCells) throw new Error(`index holds ${indexed} cells, the job stored ${done.processedCells}`);
     const stages = Object.fromEntries(['read', 'tokenize', 'encode', 'store'].map((stage) => [stage, done.timings[stage] ?? 0]));

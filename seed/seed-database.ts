@@ -11,29 +11,25 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { LabelInput } from '../src/atlas/types.ts';
 import { loadConfig } from '../src/config.ts';
+import { stageTimer, storeChunk, type ChunkTarget } from '../src/ingest/store-chunk.ts';
+import type { IngestionContext } from '../src/ingest/ingestion.ts';
+import type { CellChunk, ObsValue } from '../src/model/cells.ts';
+import { ValueKindGuard } from '../src/model/expression-values.ts';
 import { bundleVocabulary } from '../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../src/model/genes.ts';
-import { LangCellModel } from '../src/model/langcell.ts';
-import type { NewCell } from '../src/store/cells.ts';
-import { Database } from '../src/store/database.ts';
-import { getDataset } from '../src/store/datasets.ts';
-import { commitChunk, createIngestion, endJob } from '../src/store/jobs.ts';
+import { openRuntime } from '../src/runtime.ts';
+import { countDatasets, deleteDataset, getDataset } from '../src/store/datasets.ts';
+import { createIngestion, endJob } from '../src/store/jobs.ts';
 import { upsertLabels } from '../src/store/labels.ts';
-import { registerModel } from '../src/store/models.ts';
 import { DEFAULT_CELL_COUNT, DEFAULT_SEED, demoChunk, iterateDemoAtlasCells, type DemoCellRow } from './atlas.ts';
 import { GENES } from './genes.ts';
 import { CELL_TYPE_LABELS } from './labels.ts';
-import type { ObsValue } from '../src/model/cells.ts';
 
 export const DEMO_DATASET_NAME = 'demo-atlas';
 const DEMO_SOURCE = 'seed:demo-atlas';
 
-export interface SeedContext {
-  readonly db: Database;
-  readonly model: LangCellModel;
-  readonly chunkSize: number;
-  readonly log: (message: string) => void;
-}
+/** What seeding needs: the database and model of a runtime (its queue is not used: seeding runs in process). */
+export type SeedContext = Pick<IngestionContext, 'db' | 'model' | 'chunkSize' | 'log'>;
 
 export function demoLabelInputs(): LabelInput[] {
   return CELL_TYPE_LABELS.map((label) => ({
@@ -45,9 +41,19 @@ export function demoLabelInputs(): LabelInput[] {
   }));
 }
 
-function metadataOf(row: DemoCellRow): Record<string, ObsValue> {
+const METADATA_COLUMNS = ['split', 'donor', 'batch', 'n_counts', 'n_genes', 'cell_type_ontology_term_id'] as const;
+type MetadataColumn = (typeof METADATA_COLUMNS)[number];
+
+function metadataOf(row: DemoCellRow): Record<MetadataColumn, ObsValue> {
   const { cell } = row;
   return { split: cell.split, donor: cell.donor, batch: cell.batch, n_counts: cell.nCounts, n_genes: cell.nGenes, cell_type_ontology_term_id: cell.ontologyId };
+}
+
+/** Demo rows as a reader would yield them: counts as CSR, the label and metadata as obs columns. */
+function demoCellChunk(rows: readonly DemoCellRow[], start: number): CellChunk {
+  const obs: Record<string, ObsValue[]> = { cell_type: rows.map((row) => row.cell.label) };
+  for (const column of METADATA_COLUMNS) obs[column] = rows.map((row) => metadataOf(row)[column]);
+  return { ...demoChunk(rows, start), obs };
 }
 
 /** Labels (upserted) and the demo dataset (skipped when already there). Returns the dataset id. */
@@ -56,7 +62,7 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
   ctx.log(`demo labels: ${labels.created} created, ${labels.updated} updated`);
   const existing = await getDataset(ctx.db, { name: DEMO_DATASET_NAME });
   if (existing?.state === 'READY') return existing.id;
-  if (existing) await ctx.db.pool.query('DELETE FROM dataset WHERE id = $1', [existing.id]);
+  if (existing) await deleteDataset(ctx.db, existing.id);
 
   const mapping = resolveGenes({ index: GENES.map((g) => g.ensemblId), columns: {} }, bundleVocabulary(ctx.model.bundle), DEMO_SOURCE);
   const digest = createHash('sha256').update(`demo-atlas seed=${DEFAULT_SEED} cells=${cells} model=${ctx.model.id}`).digest('hex');
@@ -75,29 +81,25 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
       genesMatched: mapping.matched,
       genesTotal: mapping.total,
       labelColumn: 'cell_type',
-      metadataColumns: ['split', 'donor', 'batch', 'n_counts', 'n_genes', 'cell_type_ontology_term_id'],
+      metadataColumns: [...METADATA_COLUMNS],
     },
     options: { source: DEMO_SOURCE, seed: DEFAULT_SEED, cells },
     chunkSize: ctx.chunkSize,
   });
   const started = performance.now();
+  const target: ChunkTarget = {
+    jobId,
+    datasetId,
+    mapping,
+    values: new ValueKindGuard(DEMO_SOURCE, 'counts'),
+    valuePrecision: 'float64',
+    labelColumn: 'cell_type',
+  };
   let batch: DemoCellRow[] = [];
   let index = 0;
   let start = 0;
   const flush = async () => {
-    const chunk = demoChunk(batch, start);
-    const tokens = ctx.model.cellTokenizer.tokenizeChunk(chunk, mapping, 'counts');
-    const { embeddings } = await ctx.model.embedCells(tokens);
-    const dim = ctx.model.embeddingDim;
-    const rows: NewCell[] = batch.map((row, i) => ({
-      rowIndex: start + i,
-      externalId: row.cell.id,
-      label: row.cell.label,
-      metadata: metadataOf(row),
-      tokens: tokens[i]!,
-      embedding: embeddings.subarray(i * dim, (i + 1) * dim),
-    }));
-    await commitChunk(ctx.db, { jobId, index, datasetId, cells: rows, timings: {} });
+    await storeChunk(ctx, target, index, [demoCellChunk(batch, start)], stageTimer());
     index += 1;
     start += batch.length;
     batch = [];
@@ -110,7 +112,7 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
     }
     if (batch.length > 0) await flush();
   } catch (error) {
-    await endJob(ctx.db, jobId, 'FAILED', { code: 'SEED_FAILED', message: error instanceof Error ? error.message : String(error) });
+    await endJob(ctx.db, jobId, 'FAILED', { code: 'INTERNAL', message: `seeding failed: ${error instanceof Error ? error.message : String(error)}` });
     throw error;
   }
   ctx.log(`demo atlas: ${cells} cells stored in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -122,26 +124,21 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
  * demo atlas (a first start that was interrupted).
  */
 export async function seedIfEmpty(ctx: SeedContext): Promise<boolean> {
-  const others = await ctx.db.pool.query<{ count: string }>(
-    `SELECT count(*)::text AS count FROM dataset WHERE NOT (name = $1 AND state <> 'READY')`,
-    [DEMO_DATASET_NAME],
-  );
-  if (Number(others.rows[0]!.count) > 0) return false;
+  if ((await countDatasets(ctx.db, { ignoreUnfinished: DEMO_DATASET_NAME })) > 0) return false;
   ctx.log('empty database: seeding the demo atlas and its labels');
   await seedDemo(ctx);
   return true;
 }
 
+/** `npm run db:seed`: the configured database and model (provider, threads, token budget), as the service opens them. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = (message: string) => process.stderr.write(`${message}\n`);
-  const db = await Database.open({ url: config.DATABASE_URL, dataDir: resolve(config.LANGCELL_DATA_DIR), embeddedPort: config.LANGCELL_EMBEDDED_PG_PORT, log });
+  const runtime = await openRuntime(config, log);
   try {
-    const model = await LangCellModel.open({ bundleDir: config.LANGCELL_BUNDLE });
-    await registerModel(db, model.bundle);
-    await seedDemo({ db, model, chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS, log });
+    await seedDemo(runtime);
   } finally {
-    await db.close();
+    await runtime.close();
   }
 }
 

@@ -1,22 +1,19 @@
 /**
- * CLI over the atlas store: ingest, worker, datasets, labels, index, and the terminal forms of the
- * API's questions (search, annotate-cell). Output goes to stdout as plain tables (or JSON with
- * --json); logs and progress go to stderr.
+ * CLI over the atlas: ingest, worker, datasets, labels, index, and the terminal forms of the API's
+ * questions (search, annotate-cell). Every command goes through the same `Atlas` the API serves
+ * from. Output goes to stdout as plain tables (or JSON with --json); logs and progress to stderr.
  */
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { Option } from 'commander';
-import { Atlas } from '../atlas/atlas.ts';
-import { AtlasIndex, configuredIndexOptions } from '../atlas/atlas-index.ts';
+import type { Atlas } from '../atlas/atlas.ts';
 import type { Annotation, CellHit } from '../atlas/types.ts';
-import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixChoice } from '../ingest/readers/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
-import { openIngestionContext } from '../ingest/context.ts';
-import { IngestWorker, removeDataset, startIngestion } from '../ingest/ingestion.ts';
-import { getJob } from '../store/jobs.ts';
-import * as datasetStore from '../store/datasets.ts';
-import { upsertLabels } from '../store/labels.ts';
-import { readLabelFile } from '../atlas/label-file.ts';
+import { IngestWorker } from '../ingest/ingestion.ts';
+import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixChoice } from '../ingest/readers/types.ts';
+import { openVectorIndex } from '../index/index.ts';
+import { indexOptions, openRuntime } from '../runtime.ts';
+import { openConfiguredAtlas } from './open-atlas.ts';
 import { startProgress } from './progress.ts';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -26,14 +23,29 @@ function table(rows: readonly (readonly (string | number)[])[]): string {
   return rows.map((r) => r.map((v, c) => String(v).padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-/** Runs `work` with an atlas opened for reading (no worker, no seeding, index not written). */
+/** Runs `work` with the atlas as a CLI uses it: no worker of its own, index opened only if needed and never written. */
 async function withAtlas<T>(config: Config, work: (atlas: Atlas) => Promise<T>): Promise<T> {
-  const atlas = await Atlas.open(config, { worker: false, seedWhenEmpty: false, persistIndex: false, log });
+  const atlas = await openConfiguredAtlas(config, { serving: false, log });
   try {
     return await work(atlas);
   } finally {
     await atlas.close();
   }
+}
+
+/** Stops when the user interrupts (Ctrl-C, SIGTERM): the signal aborts, the handlers are removed on `release`. */
+function interruption(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
 }
 
 function printHits(hits: readonly CellHit[]): void {
@@ -71,16 +83,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
     .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
-      const ctx = await openIngestionContext(config, log);
-      const worker = new IngestWorker(ctx);
-      let interrupted = false;
-      const stop = () => {
-        interrupted = true;
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const { job, created } = await startIngestion(ctx, {
+      await withAtlas(config, async (atlas) => {
+        const job = await atlas.ingestReference({
           path,
           name: options.name,
           layer: options.layer,
@@ -89,56 +93,55 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
         });
-        if (!created && job.state === 'SUCCEEDED') {
+        if (job.state === 'SUCCEEDED') {
           log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
           return;
         }
-        log(`${created ? 'started' : 'resuming'} ingestion job ${job.id}: ${job.totalCells} cells in ${job.chunkCount} chunks`);
+        const resuming = job.state === 'RUNNING' || job.processedCells > 0;
+        log(`${resuming ? 'resuming' : 'started'} ingestion job ${job.id}: ${job.processedCells}/${job.totalCells} cells stored`);
         if (options.detach) return;
-        await worker.start();
+        await atlas.startWorker();
         const progress = startProgress(`ingest ${options.name}`, job.totalCells);
-        for (;;) {
-          const current = (await getJob(ctx.db, job.id))!;
-          progress.update(current.processedCells, current.totalCells);
-          if (current.state === 'FAILED' || current.state === 'CANCELLED') {
-            progress.stop();
-            throw new AtlasError(current.errorCode ?? 'INTERNAL', current.errorMessage ?? `job ${current.state}`);
+        const interrupt = interruption();
+        // Rates are of this run: cells stored before a resume do not count as done in no time.
+        const resumedAt = job.processedCells;
+        const started = Date.now();
+        try {
+          let last = job;
+          for await (const current of atlas.watchIngestion(job.id, interrupt.signal)) {
+            last = current;
+            progress.update(current.processedCells, current.totalCells);
           }
-          if (current.state === 'SUCCEEDED') {
-            progress.stop();
-            const seconds = current.startedAt && current.finishedAt ? (current.finishedAt.getTime() - current.startedAt.getTime()) / 1000 : 0;
-            const timings = Object.entries(current.timings).map(([stage, s]) => `${stage} ${s.toFixed(1)}s`).join(', ');
-            log(`done: ${current.processedCells} cells in ${seconds.toFixed(1)} s (${(current.processedCells / Math.max(seconds, 1e-3)).toFixed(1)} cells/s; ${timings})`);
+          progress.stop();
+          if (last.state === 'FAILED' || last.state === 'CANCELLED') throw new AtlasError(last.errorCode ?? 'INTERNAL', last.errorMessage ?? `job ${last.state}`);
+          if (last.state !== 'SUCCEEDED') {
+            log(`interrupted: ${last.processedCells}/${last.totalCells} cells stored; run the same command again to resume`);
             return;
           }
-          if (interrupted) {
-            progress.stop();
-            log(`interrupted: ${current.processedCells}/${current.totalCells} cells stored; run the same command again to resume`);
-            return;
-          }
-          await new Promise((done) => setTimeout(done, 500));
+          const seconds = (Date.now() - started) / 1000;
+          const timings = Object.entries(last.timings)
+            .map(([stage, s]) => `${stage} ${s.toFixed(1)}s`)
+            .join(', ');
+          log(`done: ${last.processedCells - resumedAt} cells in ${seconds.toFixed(1)} s (${((last.processedCells - resumedAt) / Math.max(seconds, 1e-3)).toFixed(1)} cells/s; ${timings})`);
+        } finally {
+          interrupt.release();
         }
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        await ctx.close();
-        await worker.close();
-      }
+      });
     });
 
   program
     .command('worker')
     .description('take ingestion chunks from the queue until interrupted (run several, on several machines, against one DATABASE_URL)')
     .action(async () => {
-      const ctx = await openIngestionContext(config, log);
-      const worker = new IngestWorker(ctx);
+      const runtime = await openRuntime(config, log);
+      const worker = new IngestWorker(runtime);
       await worker.start();
       log('worker: waiting for ingestion chunks (Ctrl-C to stop)');
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
       });
-      await ctx.close();
+      await runtime.close();
       await worker.close();
     });
 
@@ -147,33 +150,29 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .command('list')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const ctx = await openIngestionContext(config, log);
-      try {
-        const list = await datasetStore.listDatasets(ctx.db);
+      await withAtlas(config, async (atlas) => {
+        const list = await atlas.datasets();
         if (options.json) {
           process.stdout.write(JSON.stringify(list, null, 2) + '\n');
           return;
         }
-        const rows: (string | number)[][] = [['id', 'name', 'state', 'cells', 'genes matched', 'label column', 'format', 'source']];
-        for (const d of list) rows.push([d.id, d.name, d.state, `${d.cellCount}/${d.totalCells}`, `${d.genesMatched}/${d.genesTotal}`, d.labelColumn ?? '', d.format, d.sourcePath]);
+        const rows: (string | number)[][] = [['id', 'name', 'state', 'cells', 'genes matched', 'values', 'label column', 'format', 'source']];
+        for (const d of list) {
+          rows.push([d.id, d.name, d.state, `${d.cellCount}/${d.totalCells}`, `${d.genesMatched}/${d.genesTotal}`, d.valueKind, d.labelColumn ?? '', d.format, d.sourcePath]);
+        }
         process.stdout.write(table(rows));
-      } finally {
-        await ctx.close();
-      }
+      });
     });
   datasets
     .command('delete <name>')
     .description('delete a dataset, its cells and jobs (a running server drops them from results at once)')
     .action(async (name: string) => {
-      const ctx = await openIngestionContext(config, log);
-      try {
-        const dataset = await datasetStore.getDataset(ctx.db, { name });
+      await withAtlas(config, async (atlas) => {
+        const dataset = await atlas.dataset(name);
         if (!dataset) throw new AtlasError('NOT_FOUND', `No dataset named "${name}".`);
-        await removeDataset(ctx.db, dataset.id);
+        await atlas.deleteDataset(dataset.id);
         log(`deleted dataset "${name}" (${dataset.cellCount} cells)`);
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   program
@@ -182,16 +181,10 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .command('import <file>')
     .description('import labels from a Cell Ontology OBO file or a TSV (id, label, definition, synonyms, parents)')
     .action(async (file: string) => {
-      const ctx = await openIngestionContext(config, log);
-      try {
-        const parsed = await readLabelFile(file);
-        const result = await upsertLabels(ctx.db, parsed.labels);
-        if (parsed.skippedDuplicates.length > 0) log(`skipped ${parsed.skippedDuplicates.length} repeated names, e.g. ${parsed.skippedDuplicates.slice(0, 3).join('; ')}`);
-        if (parsed.skippedUnnamed.length > 0) log(`skipped ${parsed.skippedUnnamed.length} terms without a name, e.g. ${parsed.skippedUnnamed.slice(0, 3).join('; ')}`);
-        log(`labels: ${result.created} created, ${result.updated} updated (${parsed.labels.length} in ${file}); text embeddings are computed when first used`);
-      } finally {
-        await ctx.close();
-      }
+      await withAtlas(config, async (atlas) => {
+        const result = await atlas.importLabels(file);
+        log(`labels: ${result.created} created, ${result.updated} updated (${result.total} in ${file}); text embeddings are computed when first used`);
+      });
     });
 
   program
@@ -200,13 +193,13 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .command('rebuild')
     .description('rebuild the index file from the database (stop the server first, or it overwrites the file on exit)')
     .action(async () => {
-      const ctx = await openIngestionContext(config, log);
+      const runtime = await openRuntime(config, log);
       try {
-        const index = await AtlasIndex.open(ctx.db, configuredIndexOptions(config, ctx.model, { persist: true, rebuild: true, log }));
+        const index = await openVectorIndex(runtime.db, indexOptions(config, runtime.model, { persist: true, follow: false, rebuild: true, log }));
         await index.close();
-        log(`index rebuilt: ${index.size} cells`);
+        log(`index rebuilt: ${index.count()} cells`);
       } finally {
-        await ctx.close();
+        await runtime.close();
       }
     });
 

@@ -8,14 +8,16 @@ import { readLabelFile } from '../atlas/label-file.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { openExpressionFile } from '../ingest/readers/index.ts';
+import { inspectExpressionFile } from '../ingest/readers/inspect.ts';
 import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type ExpressionSource, type MatrixChoice } from '../ingest/readers/types.ts';
 import { tokenizeSource, type SourceTokenization, type TokenizedChunk } from '../ingest/tokenize-source.ts';
 import { DEMO_BUNDLE_DIR, loadBundle } from '../model/bundle.ts';
 import { CellTokenizer } from '../model/cell-tokenizer.ts';
 import type { ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from '../model/gene-vocabulary.ts';
-import { LangCellModel } from '../model/langcell.ts';
+import type { LangCellModel } from '../model/langcell.ts';
 import { labelPrompt } from '../model/prompt.ts';
+import { openModel } from '../runtime.ts';
 import { openNpyWriter } from './npy.ts';
 import { startProgress } from './progress.ts';
 
@@ -94,12 +96,9 @@ async function writeOutput<T>(path: string, write: (temporaryPath: string) => Pr
   }
 }
 
-async function openModel(config: Config, bundle?: string): Promise<LangCellModel> {
-  return LangCellModel.open({
-    ...(bundle ?? config.LANGCELL_BUNDLE ? { bundleDir: bundle ?? config.LANGCELL_BUNDLE } : {}),
-    session: { provider: config.LANGCELL_EXECUTION_PROVIDER, cpuThreads: config.LANGCELL_CPU_THREADS, log: (m) => process.stderr.write(`${m}\n`) },
-    batching: { tokenBudget: config.LANGCELL_TOKEN_BUDGET, maxBatchSize: 64 },
-  });
+/** The configured model, or the bundle named by --bundle. */
+function openBundleModel(config: Config, bundle?: string): Promise<LangCellModel> {
+  return openModel(bundle ? { ...config, LANGCELL_BUNDLE: bundle } : config, (message) => process.stderr.write(`${message}\n`));
 }
 
 async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<void> {
@@ -158,7 +157,7 @@ export function registerModelCommands(program: Command, config: Config): void {
       .option('--bundle <dir>', 'model bundle (default: LANGCELL_BUNDLE or the demo bundle)')
       .requiredOption('--out <emb.npy>', 'output file'),
   ).action(async (file: string, options: InputOptions & { bundle?: string; out: string }) => {
-    const model = await openModel(config, options.bundle);
+    const model = await openBundleModel(config, options.bundle);
     const run = await writeOutput(options.out, async (path) => {
       let writer: Awaited<ReturnType<typeof openNpyWriter>> | undefined;
       const run = await forEachTokenizedChunk(file, options, bundleVocabulary(model.bundle), model.cellTokenizer, 'embed', async (chunk, source) => {
@@ -188,7 +187,7 @@ export function registerModelCommands(program: Command, config: Config): void {
       options: InputOptions & { labels: string; truthColumn?: string; out?: string; bundle?: string; rerank: boolean; topM: number; abstainBelow: number },
     ) => {
       const { labels } = await readLabelFile(options.labels);
-      const model = await openModel(config, options.bundle);
+      const model = await openBundleModel(config, options.bundle);
       const labelSet = await model.labelSet(labels.map((l) => labelPrompt(l.name, l.description)));
       const checkTruthColumn = (source: ExpressionSource) => {
         if (options.truthColumn && !source.obsColumns.includes(options.truthColumn)) {
@@ -238,4 +237,19 @@ export function registerModelCommands(program: Command, config: Config): void {
       }
     },
   );
+
+  program
+    .command('inspect <path>')
+    .description('what a reader finds in an expression file: format, matrix, shape, value range, gene and cell columns')
+    .addOption(new Option('--layer <layer>', 'matrix to read (auto: counts first)').choices(MATRIX_CHOICES).default('auto'))
+    .option('--chunk-size <cells>', 'cells read at a time', (v) => Number.parseInt(v, 10), 256)
+    .option('--genes-as-rows', 'CSV/TSV: genes are rows, cells are columns')
+    .option('--cells-as-rows', 'CSV/TSV: cells are rows, genes are columns')
+    .action(async (path: string, options: { layer: MatrixChoice; chunkSize: number; genesAsRows?: boolean; cellsAsRows?: boolean }) => {
+      if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      const genesAsRows = options.genesAsRows ? true : options.cellsAsRows ? false : undefined;
+      await inspectExpressionFile(path, { matrix: options.layer, ...(genesAsRows === undefined ? {} : { genesAsRows }) }, options.chunkSize, (line) =>
+        process.stdout.write(`${line}\n`),
+      );
+    });
 }

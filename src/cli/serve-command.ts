@@ -1,25 +1,30 @@
 import type { Command } from 'commander';
-import { Atlas } from '../atlas/atlas.ts';
+import type { AtlasOptions } from '../atlas/atlas.ts';
 import { createLogger } from '../api/logger.ts';
 import { serve } from '../api/serve.ts';
 import type { Config } from '../config.ts';
+import { openConfiguredAtlas } from './open-atlas.ts';
+
+export interface ServeHooks {
+  /** Seeds an empty database before the index opens (the CLI entry passes the demo atlas's seed). */
+  readonly seedWhenEmpty?: AtlasOptions['prepare'];
+}
 
 /**
  * `langcell-atlas serve` (what `npm start` runs): database (embedded unless DATABASE_URL),
  * migrations, demo atlas on an empty database, index verified or built, then the GraphQL service.
  */
-export function registerServeCommand(program: Command, config: Config): void {
+export function registerServeCommand(program: Command, config: Config, hooks: ServeHooks): void {
   program
     .command('serve')
     .description('the GraphQL service on PORT (GraphiQL at /graphql, health at /healthz)')
     .action(async () => {
       const logger = createLogger(config);
       const started = Date.now();
-      const atlas = await Atlas.open(config, {
-        worker: config.LANGCELL_INGEST_WORKER === 'on',
-        seedWhenEmpty: true,
-        persistIndex: true,
-        log: (message) => logger.info(message),
+      const atlas = await openConfiguredAtlas(config, {
+        serving: true,
+        log: (message: string) => logger.info(message),
+        ...(hooks.seedWhenEmpty ? { prepare: hooks.seedWhenEmpty } : {}),
       });
       const { url } = await serve({
         atlas,

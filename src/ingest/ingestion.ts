@@ -8,21 +8,31 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { AtlasError, isAtlasError } from '../errors.ts';
-import type { IngestRequest } from './request.ts';
-import { checkValuesAgainst, detectValueKind, summarizeValues, type ValueKind } from '../model/expression-values.ts';
+import type { CellChunk } from '../model/cells.ts';
+import { ValueKindGuard, type ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
-import { resolveGenes, type GeneMapping } from '../model/genes.ts';
+import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
-import type { NewCell } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
-import type { DatasetRecord } from '../store/records.ts';
 import { deleteDataset, getDataset } from '../store/datasets.ts';
-import { commitChunk, createIngestion, endJob, getJob, latestJobOfDataset, markJobStarted, notify, pendingChunks, unfinishedJobs, type IngestionJobDetail } from '../store/jobs.ts';
+import {
+  activeJobsOfDataset,
+  createIngestion,
+  endJob,
+  getJob,
+  latestJobOfDataset,
+  markJobStarted,
+  notify,
+  pendingChunks,
+  unfinishedJobs,
+  type IngestionJobDetail,
+} from '../store/jobs.ts';
+import type { DatasetRecord } from '../store/records.ts';
 import type { ChunkMessage, IngestQueue } from './queue.ts';
 import { openExpressionFile, type ExpressionSource, type OpenOptions } from './readers/index.ts';
-import type { CellChunk, ObsValue } from '../model/cells.ts';
+import { ingestRequestSchema, type IngestRequest } from './request.ts';
+import { stageTimer, storeChunk, type ChunkTarget } from './store-chunk.ts';
 
 export interface IngestionContext {
   readonly db: Database;
@@ -99,10 +109,12 @@ function checkDuplicateIds(path: string, ids: readonly string[]): void {
   }
 }
 
-/** Reads chunks from the start until one holds values, and decides the value kind from it. */
+/** Reads chunks from the start until one holds values, and decides from it how the values are read. */
 async function firstValueKind(source: ExpressionSource, where: string): Promise<ValueKind> {
+  const values = new ValueKindGuard(where);
   for await (const chunk of source.chunks(256)) {
-    if (chunk.values.length > 0) return detectValueKind(summarizeValues(chunk.values, where), where);
+    const kind = values.read(chunk.values);
+    if (kind !== undefined) return kind;
   }
   throw new AtlasError('EMPTY_MATRIX', `${where} holds no non-zero values; there is nothing to rank.`, { path: source.path });
 }
@@ -117,9 +129,15 @@ export interface StartedIngestion {
  * Validates the request and the file, then creates the dataset and its job and queues every chunk.
  * The same file under the same name again returns the existing job (resuming it if unfinished).
  */
-export async function startIngestion(ctx: IngestionContext, request: IngestRequest): Promise<StartedIngestion> {
-  const name = request.name.trim();
-  if (!name) throw new AtlasError('INVALID_INPUT', 'A dataset needs a name (--name).', { field: 'name' });
+export async function startIngestion(ctx: IngestionContext, given: IngestRequest): Promise<StartedIngestion> {
+  const parsed = ingestRequestSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new AtlasError('INVALID_INPUT', `Ingestion request: ${field}: ${issue.message}`, { field });
+  }
+  const request = parsed.data;
+  const { name } = request;
   const path = resolve(request.path);
   try {
     await stat(path);
@@ -221,21 +239,17 @@ export async function cancelIngestion(ctx: IngestionContext, jobId: number): Pro
  * workers stop. Every index listening drops the cells at once. Returns null for an unknown id.
  */
 export async function removeDataset(db: Database, id: number): Promise<DatasetRecord | null> {
-  const active = await db.pool.query<{ id: number }>(`SELECT id FROM ingestion_job WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [id]);
-  for (const job of active.rows) await endJob(db, job.id, 'CANCELLED');
+  for (const jobId of await activeJobsOfDataset(db, id)) await endJob(db, jobId, 'CANCELLED');
   const deleted = await deleteDataset(db, id);
   if (deleted) await notify(db.pool, { kind: 'job', jobId: 0, datasetId: id });
   return deleted;
 }
 
-/** What a worker keeps open per job: the file, its gene mapping and value kind. */
+/** What a worker keeps open per job: the file and how its cells are stored. */
 interface OpenJob {
   readonly jobId: number;
-  readonly datasetId: number;
   readonly source: ExpressionSource;
-  readonly mapping: GeneMapping;
-  readonly valueKind: ValueKind;
-  readonly labelColumn: string | null;
+  readonly target: ChunkTarget;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -263,66 +277,35 @@ export class IngestWorker {
     await this.close();
     const dataset = await getDataset(this.ctx.db, { id: job.datasetId });
     if (!dataset) throw new AtlasError('NOT_FOUND', `Dataset ${job.datasetId} of job ${job.id} is gone.`);
-    const request = job.options as unknown as IngestRequest;
+    const request = ingestRequestSchema.parse(job.options);
     const source = await openExpressionFile(dataset.sourcePath, openOptions(request));
-    const row = await this.ctx.db.pool.query<{ value_kind: ValueKind }>('SELECT value_kind FROM dataset WHERE id = $1', [dataset.id]);
     this.open = {
       jobId: job.id,
-      datasetId: dataset.id,
       source,
-      mapping: resolveGenes(source.genes, bundleVocabulary(this.ctx.model.bundle), dataset.sourcePath),
-      valueKind: row.rows[0]!.value_kind,
-      labelColumn: dataset.labelColumn,
+      target: {
+        jobId: job.id,
+        datasetId: dataset.id,
+        mapping: resolveGenes(source.genes, bundleVocabulary(this.ctx.model.bundle), dataset.sourcePath),
+        values: new ValueKindGuard(`${source.path} (${source.matrixLocation})`, dataset.valueKind),
+        valuePrecision: source.valuePrecision,
+        labelColumn: dataset.labelColumn,
+      },
     };
     return this.open;
   }
 
-  /** Processes one chunk; exposed for tests and for the in-process CLI path. */
+  /** Processes one chunk message (the queue calls it; the ingest CLI runs the same worker in process). */
   async handle(message: ChunkMessage, attempt = 0): Promise<void> {
     const job = await getJob(this.ctx.db, message.jobId);
     if (!job || (job.state !== 'QUEUED' && job.state !== 'RUNNING')) return;
     try {
       await markJobStarted(this.ctx.db, job.id);
       const open = await this.openJob(job);
-      const timings: Record<string, number> = {};
-      let mark = performance.now();
-      const lap = (stage: string) => {
-        const now = performance.now();
-        timings[stage] = (timings[stage] ?? 0) + (now - mark) / 1000;
-        mark = now;
-      };
+      const timer = stageTimer();
       const chunks: CellChunk[] = [];
       for await (const chunk of open.source.chunks(message.end - message.start, { start: message.start, end: message.end })) chunks.push(chunk);
-      lap('read');
-      const where = `${open.source.path} (${open.source.matrixLocation})`;
-      const cells: { chunk: CellChunk; row: number; tokens: Int32Array }[] = [];
-      for (const chunk of chunks) {
-        checkValuesAgainst(open.valueKind, chunk.values, where);
-        const tokens = this.ctx.model.cellTokenizer.tokenizeChunk(chunk, open.mapping, open.valueKind, open.source.valuePrecision);
-        tokens.forEach((t, row) => cells.push({ chunk, row, tokens: t }));
-      }
-      lap('tokenize');
-      const encoding = await this.ctx.model.embedCells(cells.map((c) => c.tokens));
-      lap('encode');
-      const dim = this.ctx.model.embeddingDim;
-      const rows: NewCell[] = cells.map(({ chunk, row, tokens }, i) => {
-        const metadata: Record<string, ObsValue> = {};
-        let label: string | null = null;
-        for (const [column, values] of Object.entries(chunk.obs)) {
-          const value = values[row] ?? null;
-          if (column === open.labelColumn) label = value === null ? null : String(value);
-          else metadata[column] = typeof value === 'number' && !Number.isFinite(value) ? null : value;
-        }
-        return {
-          rowIndex: chunk.start + row,
-          externalId: chunk.cellIds[row]!,
-          label,
-          metadata,
-          tokens,
-          embedding: encoding.embeddings.subarray(i * dim, (i + 1) * dim),
-        };
-      });
-      const result = await commitChunk(this.ctx.db, { jobId: job.id, index: message.index, datasetId: open.datasetId, cells: rows, timings });
+      timer.lap('read');
+      const result = await storeChunk(this.ctx, open.target, message.index, chunks, timer);
       if (result.finished) {
         this.ctx.log(`ingestion job ${job.id} ("${job.datasetName}") finished`);
         await this.close();
@@ -330,9 +313,9 @@ export class IngestWorker {
     } catch (error) {
       if (isAtlasError(error) || attempt + 1 >= MAX_ATTEMPTS) {
         const code = isAtlasError(error) ? error.code : 'INTERNAL';
-        const message_ = error instanceof Error ? error.message : String(error);
-        this.ctx.log(`ingestion job ${job.id} failed: ${code}: ${message_}`);
-        await endJob(this.ctx.db, job.id, 'FAILED', { code, message: message_ });
+        const text = error instanceof Error ? error.message : String(error);
+        this.ctx.log(`ingestion job ${job.id} failed: ${code}: ${text}`);
+        await endJob(this.ctx.db, job.id, 'FAILED', { code, message: text });
         await this.close();
         return;
       }

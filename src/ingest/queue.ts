@@ -4,15 +4,21 @@
  * large atlas's chunks. Delivery is at-least-once; `commitChunk` makes storing exactly-once.
  */
 import PgBoss from 'pg-boss';
+import { z } from 'zod';
 
 export const CHUNK_QUEUE = 'ingest-chunk';
 
-export interface ChunkMessage {
-  readonly jobId: number;
-  readonly index: number;
-  readonly start: number;
-  readonly end: number;
-}
+/** A queue payload: parsed when queued and again when taken (another version of a worker may have queued it). */
+const chunkMessageSchema = z
+  .object({
+    jobId: z.number().int().positive(),
+    index: z.number().int().min(0),
+    start: z.number().int().min(0),
+    end: z.number().int().min(0),
+  })
+  .refine((chunk) => chunk.end > chunk.start, { message: 'a chunk holds at least one cell (end > start)' });
+
+export type ChunkMessage = Readonly<z.infer<typeof chunkMessageSchema>>;
 
 export interface QueueOptions {
   /** A chunk not finished within this time is handed to another worker (crash recovery). */
@@ -21,33 +27,45 @@ export interface QueueOptions {
 }
 
 export class IngestQueue {
-  private constructor(private readonly boss: PgBoss, private readonly options: QueueOptions) {}
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly options: QueueOptions,
+    private readonly log: (message: string) => void,
+  ) {}
 
   static async start(connectionString: string, options: QueueOptions, log: (message: string) => void): Promise<IngestQueue> {
     const boss = new PgBoss({ connectionString, max: 4, application_name: 'langcell-atlas-queue' });
     boss.on('error', (error: Error) => log(`queue: ${error.message}`));
     await boss.start();
     await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, retryLimit: 3, retryDelay: 2, expireInSeconds: options.chunkTimeoutSeconds });
-    return new IngestQueue(boss, options);
+    return new IngestQueue(boss, options, log);
   }
 
   async enqueue(chunks: readonly ChunkMessage[]): Promise<void> {
     if (chunks.length === 0) return;
     await this.boss.insert(
-      chunks.map((data) => ({ name: CHUNK_QUEUE, data, expireInSeconds: this.options.chunkTimeoutSeconds, retryLimit: 3, retryDelay: 2 })),
+      chunks.map((chunk) => ({ name: CHUNK_QUEUE, data: chunkMessageSchema.parse(chunk), expireInSeconds: this.options.chunkTimeoutSeconds, retryLimit: 3, retryDelay: 2 })),
     );
   }
 
   /**
    * Processes chunks one at a time until `stop`. The handler's `attempt` counts from 0; a thrown
-   * error is retried by pg-boss up to its retry limit.
+   * error is retried by pg-boss up to its retry limit; a payload that is not a chunk is dropped
+   * (logged), since no retry could make it one.
    */
   async work(handler: (chunk: ChunkMessage, attempt: number) => Promise<void>): Promise<void> {
-    await this.boss.work<ChunkMessage>(
+    await this.boss.work<unknown>(
       CHUNK_QUEUE,
       { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5 },
       async (jobs) => {
-        for (const job of jobs) await handler(job.data, job.retryCount);
+        for (const job of jobs) {
+          const chunk = chunkMessageSchema.safeParse(job.data);
+          if (!chunk.success) {
+            this.log(`queue: dropped message ${job.id}, not a chunk: ${chunk.error.issues.map((issue) => issue.message).join('; ')}`);
+            continue;
+          }
+          await handler(chunk.data, job.retryCount);
+        }
       },
     );
   }

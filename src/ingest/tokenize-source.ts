@@ -1,9 +1,9 @@
 import type { CellTokenizer } from '../model/cell-tokenizer.ts';
-import { checkValuesAgainst, detectValueKind, summarizeValues, type ValueKind } from '../model/expression-values.ts';
+import type { ObsValue } from '../model/cells.ts';
+import { ValueKindGuard, type ValueKind } from '../model/expression-values.ts';
 import type { GeneVocabulary } from '../model/gene-vocabulary.ts';
 import { DEFAULT_GENE_MATCH_POLICY, resolveGenes, type GeneMapping, type GeneMatchPolicy } from '../model/genes.ts';
 import type { ExpressionSource } from './readers/types.ts';
-import type { ObsValue } from '../model/cells.ts';
 
 export interface TokenizedChunk {
   readonly start: number;
@@ -21,8 +21,8 @@ export interface SourceTokenization {
 
 /**
  * Tokenizes an expression source chunk by chunk: resolves its genes once (refusing files where too
- * few match), decides the value kind on the first chunk that holds values (refusing scaled or
- * non-finite matrices) and checks every later chunk against it.
+ * few match) and reads the values through one `ValueKindGuard` (decided on the first chunk that
+ * holds values, refusing scaled or non-finite matrices, every later chunk checked against it).
  */
 export function tokenizeSource(
   source: ExpressionSource,
@@ -31,22 +31,17 @@ export function tokenizeSource(
   policy: GeneMatchPolicy = DEFAULT_GENE_MATCH_POLICY,
 ): SourceTokenization {
   const mapping = resolveGenes(source.genes, vocabulary, source.path, policy);
-  const where = `${source.path} (${source.matrixLocation})`;
-  let kind: ValueKind | undefined;
+  const values = new ValueKindGuard(`${source.path} (${source.matrixLocation})`);
   return {
     mapping,
-    valueKind: () => kind,
+    valueKind: () => values.decided,
     async *chunks(cellsPerChunk: number) {
       for await (const chunk of source.chunks(cellsPerChunk)) {
-        if (kind === undefined) {
-          if (chunk.values.length > 0) kind = detectValueKind(summarizeValues(chunk.values, where), where);
-        } else {
-          checkValuesAgainst(kind, chunk.values, where);
-        }
+        const kind = values.read(chunk.values) ?? 'counts';
         yield {
           start: chunk.start,
           cellIds: chunk.cellIds,
-          tokens: tokenizer.tokenizeChunk(chunk, mapping, kind ?? 'counts', source.valuePrecision),
+          tokens: tokenizer.tokenizeChunk(chunk, mapping, kind, source.valuePrecision),
           obs: chunk.obs,
         };
       }

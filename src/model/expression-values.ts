@@ -64,6 +64,36 @@ export function checkValuesAgainst(kind: ValueKind, values: Float32Array, where:
   }
 }
 
+/**
+ * The one place that decides how a matrix's values are read: the kind is decided on the first values
+ * seen (a file's first non-empty chunk, or one cell given by value) and every later chunk is held to
+ * it, since a matrix does not change kind half-way. Files, the ingestion worker and API input all
+ * read values through this.
+ */
+export class ValueKindGuard {
+  private kind: ValueKind | undefined;
+
+  /** `decided`: a kind decided earlier (a worker resuming a validated file), to hold chunks to. */
+  constructor(
+    private readonly where: string,
+    decided?: ValueKind,
+  ) {
+    this.kind = decided;
+  }
+
+  get decided(): ValueKind | undefined {
+    return this.kind;
+  }
+
+  /** Checks a chunk's stored (non-zero) values; decides the kind on the first chunk that has any. */
+  read(values: Float32Array): ValueKind | undefined {
+    if (values.length === 0) return this.kind;
+    if (this.kind === undefined) this.kind = detectValueKind(summarizeValues(values, this.where), this.where);
+    else checkValuesAgainst(this.kind, values, this.where);
+    return this.kind;
+  }
+}
+
 /** Undoes log1p in place (expm1) so values are proportional to counts again. */
 export function toCountScale(kind: ValueKind, values: Float32Array): Float32Array {
   if (kind !== 'log1p') return values;

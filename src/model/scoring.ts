@@ -114,6 +114,8 @@ export interface LabelScore {
   readonly zeroShot: number;
   /** CTM match probability; null when the label was not reranked. */
   readonly pMatch: number | null;
+  /** LangCell's CTM term, softmax of p_match over the candidates (unscored ones at 0); null without rerank. */
+  readonly ctm: number | null;
   /** LangCell's fused score (equals zeroShot when nothing was reranked). */
   readonly fused: number;
 }
@@ -141,7 +143,8 @@ export interface DecisionInputs {
 export function decideLabel(inputs: DecisionInputs): LabelDecision {
   const zeroShot = softmax(inputs.similarities, inputs.temperature);
   const reranked = inputs.pMatch.size > 0;
-  const fused = reranked ? fuse(zeroShot, ctmDistribution(zeroShot.length, inputs.pMatch), inputs.alpha) : zeroShot;
+  const ctm = reranked ? ctmDistribution(zeroShot.length, inputs.pMatch) : null;
+  const fused = ctm ? fuse(zeroShot, ctm, inputs.alpha) : zeroShot;
   const order = topIndices(fused, fused.length);
   const best = order[0]!;
   const bestMatch = inputs.pMatch.get(best);
@@ -155,7 +158,61 @@ export function decideLabel(inputs: DecisionInputs): LabelDecision {
       similarity: inputs.similarities[label]!,
       zeroShot: zeroShot[label]!,
       pMatch: inputs.pMatch.get(label) ?? null,
+      ctm: ctm ? ctm[label]! : null,
       fused: fused[label]!,
     })),
+  };
+}
+
+/** A labelled reference cell near the query: its label as the reference wrote it, and its similarity. */
+export interface KnnNeighbour {
+  readonly label: string | null;
+  readonly similarity: number;
+}
+
+export interface KnnVote {
+  /** Per candidate (same order as the candidates): its share of the total vote weight, in [0, 1]. */
+  readonly shares: Float64Array;
+  readonly hits: number;
+  /** The best and second-best candidate shares. */
+  readonly topShare: number;
+  readonly runnerUpShare: number;
+  /** 1 − similarity of the nearest neighbour; null without neighbours. */
+  readonly minDistance: number | null;
+}
+
+/** How a reference label string is compared with a candidate's names: case- and surrounding-space-insensitive. */
+export function labelKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * The distance-weighted kNN vote of reference cells over candidate labels (SCimilarity-style): each
+ * neighbour votes with weight max(0, similarity) for the first candidate one of whose names (its
+ * name and synonyms) equals the neighbour's label under `labelKey`. Shares are of the total weight
+ * of all neighbours, so votes for labels that are no candidate, and unlabelled neighbours, dilute
+ * every share instead of vanishing. `neighbours` are best first.
+ */
+export function knnVote(neighbours: readonly KnnNeighbour[], candidateNames: readonly (readonly string[])[]): KnnVote {
+  const candidateOf = new Map<string, number>();
+  candidateNames.forEach((names, candidate) => {
+    for (const name of names) if (!candidateOf.has(labelKey(name))) candidateOf.set(labelKey(name), candidate);
+  });
+  const votes = new Float64Array(candidateNames.length);
+  let total = 0;
+  for (const neighbour of neighbours) {
+    const weight = Math.max(0, neighbour.similarity);
+    total += weight;
+    const candidate = neighbour.label === null ? undefined : candidateOf.get(labelKey(neighbour.label));
+    if (candidate !== undefined) votes[candidate]! += weight;
+  }
+  const shares = votes.map((vote) => (total > 0 ? vote / total : 0));
+  const [top, runnerUp] = topIndices(shares, 2);
+  return {
+    shares,
+    hits: neighbours.length,
+    topShare: top === undefined ? 0 : shares[top]!,
+    runnerUpShare: runnerUp === undefined ? 0 : shares[runnerUp]!,
+    minDistance: neighbours.length > 0 ? 1 - neighbours[0]!.similarity : null,
   };
 }

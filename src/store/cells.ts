@@ -141,3 +141,21 @@ export async function* streamCellEmbeddings(
     if (result.rows.length < pageSize) return;
   }
 }
+
+/** Dataset and label of indexed cells by id (the index file holds vectors only). */
+export async function cellAttributes(db: Database, ids: readonly number[]): Promise<{ id: number; datasetId: number; label: string | null }[]> {
+  if (ids.length === 0) return [];
+  const result = await db.pool.query<{ id: number; dataset_id: number; label: string | null }>('SELECT id, dataset_id, label FROM cell WHERE id = ANY($1::int[])', [ids]);
+  return result.rows.map((row) => ({ id: row.id, datasetId: row.dataset_id, label: row.label }));
+}
+
+/** How many cells the given row ranges of datasets hold, and the highest cell id among them (0 when none). */
+export async function countCellsInRows(db: Database, ranges: readonly { datasetId: number; start: number; end: number }[]): Promise<{ count: number; maxId: number }> {
+  const result = await db.pool.query<{ count: string; max: number | null }>(
+    `SELECT count(*)::text AS count, max(c.id) AS max FROM cell c
+       JOIN unnest($1::int[], $2::int[], $3::int[]) AS k(dataset_id, row_start, row_end)
+         ON c.dataset_id = k.dataset_id AND c.row_index >= k.row_start AND c.row_index < k.row_end`,
+    [ranges.map((r) => r.datasetId), ranges.map((r) => r.start), ranges.map((r) => r.end)],
+  );
+  return { count: Number(result.rows[0]!.count), maxId: result.rows[0]!.max ?? 0 };
+}

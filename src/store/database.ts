@@ -45,6 +45,34 @@ export class Database {
     return new Database(url, pool, prisma, cluster);
   }
 
+  /** Where this database is, for logs: the embedded cluster's port, or DATABASE_URL's host and name (never its password). */
+  describe(): string {
+    const url = new URL(this.url);
+    const where = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+    return this.cluster ? `embedded PostgreSQL at ${where}` : `PostgreSQL at ${where} (DATABASE_URL)`;
+  }
+
+  /** Cheap liveness check for health probes: throws when the database cannot answer. */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  /**
+   * Calls `onEvent` on every notification on `channel` (from any process on this database) until
+   * the returned function is called. The listening connection is held out of the pool.
+   */
+  async listen(channel: string, onEvent: () => void): Promise<() => Promise<void>> {
+    const client = await this.pool.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) onEvent();
+    });
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      client.release();
+    };
+  }
+
   /** Runs `work` in one transaction on one pooled connection. */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();

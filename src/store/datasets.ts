@@ -84,3 +84,10 @@ export async function indexableDatasets(db: Database): Promise<{ id: number; sta
     orderBy: { id: 'asc' },
   });
 }
+
+/** How many datasets there are, not counting an unfinished dataset of the given name (an interrupted first seeding). */
+export async function countDatasets(db: Database, options: { ignoreUnfinished?: string } = {}): Promise<number> {
+  const ignored = options.ignoreUnfinished;
+  if (ignored === undefined) return db.prisma.dataset.count();
+  return db.prisma.dataset.count({ where: { NOT: { name: ignored, state: { not: 'READY' } } } });
+}

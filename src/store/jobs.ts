@@ -111,7 +111,6 @@ export interface IngestionJobDetail extends IngestionJobRecord {
   readonly chunkSize: number;
   readonly chunkCount: number;
   readonly chunksDone: number;
-  readonly timings: Readonly<Record<string, number>>;
 }
 
 function toRecord(row: JobRow, now = Date.now()): IngestionJobDetail {
@@ -158,6 +157,12 @@ export async function unfinishedJobs(db: Database): Promise<IngestionJobDetail[]
   // Seeding runs in the process that seeds, not on the queue (its source is the generator, not a file).
   const result = await db.pool.query<JobRow>(`${JOB_SELECT} WHERE j.state IN ('QUEUED', 'RUNNING') AND d.source_path NOT LIKE 'seed:%' ORDER BY j.id`);
   return result.rows.map((row) => toRecord(row));
+}
+
+/** Ids of a dataset's jobs that are still queued or running. */
+export async function activeJobsOfDataset(db: Database, datasetId: number): Promise<number[]> {
+  const result = await db.pool.query<{ id: number }>(`SELECT id FROM ingestion_job WHERE dataset_id = $1 AND state IN ('QUEUED', 'RUNNING')`, [datasetId]);
+  return result.rows.map((row) => row.id);
 }
 
 export async function pendingChunks(db: Database, jobId: number): Promise<ChunkRange[]> {

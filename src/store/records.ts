@@ -79,5 +79,7 @@ export interface IngestionJobRecord {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** Seconds spent per stage so far (read, tokenize, encode, store), summed over chunks. */
+  readonly timings: Readonly<Record<string, number>>;
 }
 

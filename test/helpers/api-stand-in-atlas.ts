@@ -81,6 +81,7 @@ export function standInJob(id: number, state: IngestionJobRecord['state'] = 'QUE
     createdAt: new Date('2025-01-31T09:30:00Z'),
     startedAt: null,
     finishedAt: null,
+    timings: {},
   };
 }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Atlas } from '../../src/atlas/atlas.ts';
+import type { Atlas } from '../../src/atlas/atlas.ts';
+import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
 import { generateDemoAtlas } from '../../seed/atlas.ts';
 import { DEMO_DATASET_NAME, seedDemo } from '../../seed/seed-database.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
@@ -21,9 +22,11 @@ let dir: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   dir = tempDir('e2e');
-  atlas = await Atlas.open(testConfig(database.url, join(dir, 'data')), { worker: true, seedWhenEmpty: false, persistIndex: true, log: () => undefined });
-  await seedDemo({ db: atlas.db, model: atlas.langcell, chunkSize: 300, log: () => undefined }, 1200);
-  await atlas.index.sync();
+  atlas = await openConfiguredAtlas(testConfig(database.url, join(dir, 'data')), {
+    serving: true,
+    log: () => undefined,
+    prepare: (runtime) => seedDemo({ ...runtime, chunkSize: 300 }, 1200),
+  });
   api = await startApi(atlas, { LANGCELL_INGEST_ROOT: dir });
 });
 
@@ -47,7 +50,7 @@ describe('queries on the demo atlas', () => {
   });
 
   it('annotateCell gives stored test cells their true label', async () => {
-    const cells = await atlas.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE metadata->>'split' = 'test' ORDER BY id LIMIT 20`);
+    const cells = await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE metadata->>'split' = 'test' ORDER BY id LIMIT 20`);
     let correct = 0;
     for (const cell of cells.rows) {
       const response = await gql(api.url, `{ annotateCell(input: { cellId: "${cell.id}" }, k: 10) { status confidence label { name } bestLabel { name } candidates { label { name } zeroShot pMatch fused knnShare } neighbors { cell { id } } } }`);
@@ -192,7 +195,7 @@ describe('admin mutations', () => {
     const stream = await events.text();
     const states = [...stream.matchAll(/"state":"(\w+)"/g)].map((m) => m[1]);
     expect(states.at(-1)).toBe('SUCCEEDED');
-    await atlas.index.sync();
+    await (await atlas.index()).sync();
 
     const after = await gql(api.url, `{ searchCells(text: "B cell", k: 5, filter: { datasetIds: ["${job.datasetId}"] }) { cell { datasetName externalId } } }`);
     const hits = after.body.data!.searchCells as { cell: { datasetName: string; externalId: string } }[];

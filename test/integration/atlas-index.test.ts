@@ -6,8 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AtlasIndex, type AtlasIndexOptions } from '../../src/atlas/atlas-index.ts';
-import { DEFAULT_HNSW_PARAMS, INDEX_FILE } from '../../src/index/index.ts';
+import { DEFAULT_HNSW_PARAMS, INDEX_FILE, SyncedHnswIndex, type SyncedIndexOptions } from '../../src/index/index.ts';
 import { LangCellModel } from '../../src/model/langcell.ts';
 import { Database } from '../../src/store/database.ts';
 import { deleteDataset, getDataset } from '../../src/store/datasets.ts';
@@ -20,7 +19,7 @@ const CELLS = 1200;
 let database: TestDatabase;
 let db: Database;
 let model: LangCellModel;
-let options: AtlasIndexOptions;
+let scratch: string;
 const messages: string[] = [];
 
 async function labelCounts(): Promise<Map<string, number>> {
@@ -30,45 +29,49 @@ async function labelCounts(): Promise<Map<string, number>> {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const dir = tempDir('index');
-  db = await Database.open({ url: database.url, dataDir: dir, embeddedPort: 1 });
+  scratch = tempDir('index');
+  db = await Database.open({ url: database.url, dataDir: scratch, embeddedPort: 1 });
   model = await LangCellModel.open();
   await registerModel(db, model.bundle);
   await seedDemo({ db, model, chunkSize: 256, log: () => undefined }, CELLS);
-  options = { modelId: model.id, dim: model.embeddingDim, dir: join(dir, 'index'), params: DEFAULT_HNSW_PARAMS, persist: true, log: (m) => messages.push(m) };
 });
+
+/** Options for an index of its own: no case reads a file another case saved. */
+function freshOptions(name: string): SyncedIndexOptions {
+  return { modelId: model.id, dim: model.embeddingDim, dir: join(scratch, name), params: DEFAULT_HNSW_PARAMS, persist: true, log: (m) => messages.push(m) };
+}
 
 afterAll(async () => {
   await db?.close();
   await database?.drop();
 });
 
-describe('AtlasIndex', () => {
+describe('SyncedHnswIndex', () => {
   it('builds from the database and filters inside the search', async () => {
-    const index = await AtlasIndex.open(db, options);
+    const index = await SyncedHnswIndex.open(db, freshOptions('filters'));
     expect(index.size).toBe(CELLS);
-    expect(index.visibleCount).toBe(CELLS);
+    expect(index.count()).toBe(CELLS);
     const counts = await labelCounts();
     const [rare, rareCount] = [...counts.entries()].sort((a, b) => a[1] - b[1])[0]!;
     const query = await model.embedTexts(['cell type: B cell. ']);
     // A selective filter still returns k hits when k matching cells exist.
     const k = Math.min(20, rareCount);
-    const hits = index.search(query, k, { labels: new Set([rare]) });
+    const hits = await index.search(query, k, { labels: new Set([rare]) });
     expect(hits).toHaveLength(k);
     const labels = await db.pool.query<{ label: string }>('SELECT label FROM cell WHERE id = ANY($1::int[])', [hits.map((h) => h.cellId)]);
     expect(new Set(labels.rows.map((r) => r.label))).toEqual(new Set([rare]));
     // Metadata filters arrive as a set of cell ids.
     const donorCells = await db.pool.query<{ id: number }>(`SELECT id FROM cell WHERE metadata->>'donor' = (SELECT metadata->>'donor' FROM cell LIMIT 1)`);
     const allowed = new Set(donorCells.rows.map((r) => r.id));
-    const byDonor = index.search(query, 15, { cellIds: allowed });
+    const byDonor = await index.search(query, 15, { cellIds: allowed });
     expect(byDonor).toHaveLength(15);
     expect(byDonor.every((h) => allowed.has(h.cellId))).toBe(true);
     await index.close();
   });
 
   it('indexes a dataset while it is ingested but returns it only when READY', async () => {
-    const index = await AtlasIndex.open(db, options);
-    expect(messages.at(-1)).toMatch(/loaded 1200 cells/);
+    const index = await SyncedHnswIndex.open(db, freshOptions('visibility'));
+    expect(index.count()).toBe(CELLS);
     const source = await db.pool.query<{ row_index: number; external_id: string; token_ids: Buffer; embedding: Buffer; label: string }>(
       'SELECT row_index, external_id, token_ids, embedding, label FROM cell ORDER BY id LIMIT 100',
     );
@@ -88,30 +91,35 @@ describe('AtlasIndex', () => {
     await index.sync();
     expect(index.size).toBe(CELLS + 50);
     const query = decode(source.rows[0]!.embedding);
-    expect(index.search(query, 10, { datasetIds: new Set([datasetId]) })).toHaveLength(0);
+    expect(await index.search(query, 10, { datasetIds: new Set([datasetId]) })).toHaveLength(0);
     await commitChunk(db, { jobId, index: 1, datasetId, cells: cells.slice(50), timings: {} });
     await index.sync();
-    const hits = index.search(query, 10, { datasetIds: new Set([datasetId]) });
+    const hits = await index.search(query, 10, { datasetIds: new Set([datasetId]) });
     expect(hits).toHaveLength(10);
-    expect(index.visibleCount).toBe(CELLS + 100);
+    expect(index.count()).toBe(CELLS + 100);
 
     // Deleting the dataset removes its cells from results at once.
     await deleteDataset(db, datasetId);
     await index.sync();
-    expect(index.search(query, 10, { datasetIds: new Set([datasetId]) })).toHaveLength(0);
+    expect(await index.search(query, 10, { datasetIds: new Set([datasetId]) })).toHaveLength(0);
     expect(index.size).toBe(CELLS);
     await index.close();
   });
 
   it('reuses the saved index when it agrees with the database and rebuilds it when not', async () => {
-    const reopened = await AtlasIndex.open(db, options);
+    const options = freshOptions('reuse');
+    const built = await SyncedHnswIndex.open(db, options);
+    expect(await built.verifyAgainst(db)).toBeNull();
+    await built.close();
+    const reopened = await SyncedHnswIndex.open(db, options);
     expect(messages.at(-1)).toMatch(/loaded 1200 cells/);
     await reopened.close();
 
     // The database changed while no index was open: the saved one no longer agrees.
     const demo = (await getDataset(db, { name: DEMO_DATASET_NAME }))!;
     await db.pool.query('DELETE FROM cell WHERE id = (SELECT max(id) FROM cell WHERE dataset_id = $1)', [demo.id]);
-    const rebuilt = await AtlasIndex.open(db, options);
+    expect(await reopened.verifyAgainst(db)).toMatch(/the index holds 1200 cells .* but the database has 1199/);
+    const rebuilt = await SyncedHnswIndex.open(db, options);
     expect(messages.some((m) => /rebuilding it from the database/.test(m))).toBe(true);
     expect(rebuilt.size).toBe(CELLS - 1);
     await rebuilt.close();
@@ -122,7 +130,7 @@ describe('AtlasIndex', () => {
     bytes.fill(0x5a, 1000, 3000);
     writeFileSync(file, bytes);
     messages.length = 0;
-    const repaired = await AtlasIndex.open(db, options);
+    const repaired = await SyncedHnswIndex.open(db, options);
     expect(messages[0]).toMatch(/building it from the database|rebuilding/);
     expect(repaired.size).toBe(CELLS - 1);
     await repaired.close();

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestRequest } from '../../src/atlas/types.ts';
 import { AtlasError } from '../../src/errors.ts';
-import { openIngestionContext } from '../../src/ingest/context.ts';
-import { IngestWorker, startIngestion, type IngestionContext } from '../../src/ingest/ingestion.ts';
+import { IngestWorker, startIngestion } from '../../src/ingest/ingestion.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { getDataset, listDatasets } from '../../src/store/datasets.ts';
 import { getJob } from '../../src/store/jobs.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
@@ -19,7 +19,7 @@ import { writeMtxDir } from '../helpers/mtx-writer.ts';
 
 const CELLS = 300;
 let database: TestDatabase;
-let ctx: IngestionContext & { close(): Promise<void> };
+let ctx: Runtime;
 let worker: IngestWorker;
 let dir: string;
 const reference = referenceCells(CELLS);
@@ -65,7 +65,7 @@ async function refusal(request: IngestRequest): Promise<string> {
 beforeAll(async () => {
   database = await createTestDatabase();
   dir = tempDir('ingest');
-  ctx = await openIngestionContext(testConfig(database.url, join(dir, 'data')), () => undefined);
+  ctx = await openRuntime(testConfig(database.url, join(dir, 'data')), () => undefined);
   worker = new IngestWorker(ctx);
   await worker.start();
 });

@@ -1,26 +1,16 @@
 /**
- * Debugging CLI: `npx tsx src/ingest/readers/inspect.ts <path> [--matrix auto|X|raw|counts] [--chunk N]
- * [--genes-as-rows | --cells-as-rows]`.
- * Streams the whole file through the reader and prints what it found: format, matrix location,
- * shape, stored entries, value range, first ids, gene columns and obs columns (with the label
- * counts of low-cardinality ones).
+ * What a reader finds in a file (`langcell-atlas inspect`): streams the whole file and reports
+ * format, matrix location, shape, stored entries, value range, first ids, gene columns and obs
+ * columns (with the label counts of low-cardinality ones).
  */
-import { isAtlasError } from '../../errors.ts';
-import type { MatrixChoice, OpenOptions } from './types.ts';
-import { openExpressionFile } from './index.ts';
 import type { ObsValue } from '../../model/cells.ts';
+import { openExpressionFile } from './index.ts';
+import type { OpenOptions } from './types.ts';
 
-const MATRIX_CHOICES: readonly MatrixChoice[] = ['auto', 'X', 'raw', 'counts'];
 const MAX_LISTED_LABELS = 12;
-/** Options that take no value (so the path may follow them). */
-const FLAGS = new Set(['--genes-as-rows', '--cells-as-rows']);
 
-function option(args: readonly string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
-
-async function inspect(path: string, options: OpenOptions, cellsPerChunk: number): Promise<void> {
+export async function inspectExpressionFile(path: string, options: OpenOptions, cellsPerChunk: number, print: (line: string) => void): Promise<void> {
+  const console = { log: print };
   const started = performance.now();
   const source = await openExpressionFile(path, options);
   const opened = performance.now();
@@ -99,28 +89,3 @@ function countLabels(
     column.set(key, (column.get(key) ?? 0) + 1);
   }
 }
-
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const takesValue = (arg: string | undefined): boolean => arg !== undefined && arg.startsWith('--') && !FLAGS.has(arg);
-  const path = args.find((arg, position) => !arg.startsWith('--') && !takesValue(args[position - 1]));
-  const matrix = (option(args, '--matrix') ?? 'auto') as MatrixChoice;
-  const cellsPerChunk = Number(option(args, '--chunk') ?? 256);
-  if (!path || !MATRIX_CHOICES.includes(matrix)) {
-    console.error(
-      'usage: tsx src/ingest/readers/inspect.ts <path> [--matrix auto|X|raw|counts] [--chunk N] [--genes-as-rows | --cells-as-rows]',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  try {
-    const genesAsRows = args.includes('--genes-as-rows') ? true : args.includes('--cells-as-rows') ? false : undefined;
-    await inspect(path, { matrix, ...(genesAsRows === undefined ? {} : { genesAsRows }) }, cellsPerChunk);
-  } catch (error) {
-    if (!isAtlasError(error)) throw error;
-    console.error(`${error.code}: ${error.message}`);
-    process.exitCode = 1;
-  }
-}
-
-await main();

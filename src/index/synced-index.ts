@@ -10,16 +10,14 @@
  * the database (streamed). After that, `sync` adds chunks stored since and removes deleted
  * datasets; it runs on every database notification (LISTEN/NOTIFY) and on demand.
  */
-import type pg from 'pg';
-import { join, resolve } from 'node:path';
-import type { Config } from '../config.ts';
-import { CellVectorIndex, DEFAULT_HNSW_PARAMS, type HnswParams } from '../index/index.ts';
-import { streamCellEmbeddings } from '../store/cells.ts';
+import { CellVectorIndex, type HnswParams } from './cell-index.ts';
+import type { IndexFilter, IndexHit, VectorIndex } from './vector-index.ts';
+import { cellAttributes, countCellsInRows, streamCellEmbeddings, type IndexedCellBatch } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
 import { indexableDatasets } from '../store/datasets.ts';
 import { ATLAS_CHANNEL, doneChunks } from '../store/jobs.ts';
 
-export interface AtlasIndexOptions {
+export interface SyncedIndexOptions {
   readonly modelId: string;
   readonly dim: number;
   /** Directory of the index file and its sidecar. */
@@ -32,41 +30,16 @@ export interface AtlasIndexOptions {
   readonly log: (message: string) => void;
 }
 
-/** Index options as configured: `<LANGCELL_DATA_DIR>/index/<model id>`, HNSW parameters with tuned defaults. */
-export function configuredIndexOptions(
-  config: Config,
-  model: { readonly id: string; readonly embeddingDim: number },
-  use: Pick<AtlasIndexOptions, 'persist' | 'rebuild' | 'log'>,
-): AtlasIndexOptions {
-  return {
-    modelId: model.id,
-    dim: model.embeddingDim,
-    dir: join(resolve(config.LANGCELL_DATA_DIR), 'index', model.id),
-    params: {
-      M: config.LANGCELL_HNSW_M ?? DEFAULT_HNSW_PARAMS.M,
-      efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
-      efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
-    },
-    ...use,
-  };
-}
-
 interface SidecarExtra {
   /** `datasetId:start:end` of every chunk in the index. */
   readonly chunks: string[];
 }
 
 type ChunkKey = string;
+const RETRY_SECONDS = 5;
 const chunkKey = (datasetId: number, start: number, end: number): ChunkKey => `${datasetId}:${start}:${end}`;
 
-export interface IndexFilter {
-  readonly datasetIds?: ReadonlySet<number>;
-  readonly labels?: ReadonlySet<string>;
-  /** Only these cells (from a metadata query). */
-  readonly cellIds?: ReadonlySet<number>;
-}
-
-export class AtlasIndex {
+export class SyncedHnswIndex implements VectorIndex {
   private index: CellVectorIndex;
   /** Per cell id: its dataset (0 = not in the index) and its label code (−1 = none). */
   private datasetOf = new Int32Array(1024);
@@ -75,21 +48,24 @@ export class AtlasIndex {
   private readonly chunks = new Set<ChunkKey>();
   private readonly cellsPerDataset = new Map<number, number>();
   private ready = new Set<number>();
-  private listener: pg.PoolClient | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
   private dirty = false;
+  /** The last sync's failure while it is not repaired: health reports it instead of claiming ok. */
+  private failure: string | null = null;
+  private retry: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly db: Database,
-    private readonly options: AtlasIndexOptions,
+    private readonly options: SyncedIndexOptions,
   ) {
     this.index = CellVectorIndex.create({ dim: options.dim, params: options.params, initialCapacity: 1024 });
   }
 
   /** Loads the persisted index if it agrees with the database, else rebuilds it; then syncs. */
-  static async open(db: Database, options: AtlasIndexOptions): Promise<AtlasIndex> {
-    const atlasIndex = new AtlasIndex(db, options);
+  static async open(db: Database, options: SyncedIndexOptions): Promise<SyncedHnswIndex> {
+    const atlasIndex = new SyncedHnswIndex(db, options);
     const loaded = options.rebuild
       ? { problem: 'rebuild requested' }
       : await CellVectorIndex.load(options.dir, { modelId: options.modelId, dim: options.dim });
@@ -97,7 +73,7 @@ export class AtlasIndex {
       options.log(`index: ${loaded.problem}; building it from the database`);
     } else {
       const extra = loaded.sidecar.extra as unknown as SidecarExtra | undefined;
-      const problem = await atlasIndex.disagreement(extra?.chunks ?? [], loaded.sidecar.elementCount, loaded.sidecar.maxCellId);
+      const problem = await SyncedHnswIndex.disagreement(db, extra?.chunks ?? [], loaded.sidecar.elementCount, loaded.sidecar.maxCellId);
       if (problem) {
         options.log(`index: ${problem}; rebuilding it from the database`);
       } else {
@@ -117,30 +93,32 @@ export class AtlasIndex {
   }
 
   /** Cells queries can return: those of READY datasets. */
-  get visibleCount(): number {
+  count(): number {
     let count = 0;
     for (const [dataset, cells] of this.cellsPerDataset) if (this.ready.has(dataset)) count += cells;
     return count;
   }
 
   /** Why the saved index cannot be used as it is, or null when it agrees with the database. */
-  private async disagreement(chunks: readonly string[], elementCount: number, maxCellId: number): Promise<string | null> {
-    const stored = new Set((await doneChunks(this.db)).map((c) => chunkKey(c.datasetId, c.start, c.end)));
+  private static async disagreement(db: Database, chunks: readonly string[], elementCount: number, maxCellId: number): Promise<string | null> {
+    const stored = new Set((await doneChunks(db)).map((c) => chunkKey(c.datasetId, c.start, c.end)));
     const missing = chunks.filter((key) => !stored.has(key));
     if (missing.length > 0) return `${missing.length} chunks in the index are no longer stored (deleted or failed datasets)`;
-    const parts = chunks.map((key) => key.split(':').map(Number));
-    const result = await this.db.pool.query<{ count: string; max: number | null }>(
-      `SELECT count(*)::text AS count, max(c.id) AS max FROM cell c
-         JOIN unnest($1::int[], $2::int[], $3::int[]) AS k(dataset_id, row_start, row_end)
-           ON c.dataset_id = k.dataset_id AND c.row_index >= k.row_start AND c.row_index < k.row_end`,
-      [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
-    );
-    const count = Number(result.rows[0]!.count);
-    const max = result.rows[0]!.max ?? 0;
-    if (count !== elementCount || max !== maxCellId) {
-      return `the index holds ${elementCount} cells (highest id ${maxCellId}) but the database has ${count} (highest id ${max}) in those chunks`;
+    const ranges = chunks.map((key) => {
+      const [datasetId, start, end] = key.split(':').map(Number) as [number, number, number];
+      return { datasetId, start, end };
+    });
+    const { count, maxId } = await countCellsInRows(db, ranges);
+    if (count !== elementCount || maxId !== maxCellId) {
+      return `the index holds ${elementCount} cells (highest id ${maxCellId}) but the database has ${count} (highest id ${maxId}) in those chunks`;
     }
     return null;
+  }
+
+  async verifyAgainst(store: Database): Promise<string | null> {
+    const ids = this.index.ids();
+    const maxCellId = ids.reduce((max, id) => Math.max(max, id), 0);
+    return SyncedHnswIndex.disagreement(store, [...this.chunks], ids.length, maxCellId);
   }
 
   private ensureCapacity(maxId: number): void {
@@ -178,17 +156,32 @@ export class AtlasIndex {
   private async loadAttributes(): Promise<void> {
     const ids = this.index.ids();
     for (let start = 0; start < ids.length; start += 50_000) {
-      const slice = ids.slice(start, start + 50_000);
-      const result = await this.db.pool.query<{ id: number; dataset_id: number; label: string | null }>(
-        'SELECT id, dataset_id, label FROM cell WHERE id = ANY($1::int[])',
-        [slice],
-      );
+      const rows = await cellAttributes(this.db, ids.slice(start, start + 50_000));
       this.remember(
-        Int32Array.from(result.rows, (r) => r.id),
-        Int32Array.from(result.rows, (r) => r.dataset_id),
-        result.rows.map((r) => r.label),
+        Int32Array.from(rows, (r) => r.id),
+        Int32Array.from(rows, (r) => r.datasetId),
+        rows.map((r) => r.label),
       );
     }
+  }
+
+  async add(cells: IndexedCellBatch): Promise<void> {
+    this.remember(cells.ids, cells.datasetIds, cells.labels);
+    this.index.add(cells.ids, cells.embeddings);
+    this.dirty = true;
+  }
+
+  async remove(cellIds: readonly number[]): Promise<void> {
+    if (cellIds.length === 0) return;
+    this.index.remove(cellIds);
+    for (const id of cellIds) {
+      const dataset = this.datasetOf[id] ?? 0;
+      const left = (this.cellsPerDataset.get(dataset) ?? 0) - 1;
+      if (left > 0) this.cellsPerDataset.set(dataset, left);
+      else this.cellsPerDataset.delete(dataset);
+      this.datasetOf[id] = 0;
+    }
+    this.dirty = true;
   }
 
   /** Brings the index up to date with the database; concurrent calls coalesce. */
@@ -203,6 +196,10 @@ export class AtlasIndex {
           this.syncAgain = false;
           await this.syncOnce();
         } while (this.syncAgain);
+        this.failure = null;
+      } catch (error) {
+        this.failure = `index sync failed: ${(error as Error).message}`;
+        throw error;
       } finally {
         this.syncing = undefined;
       }
@@ -222,21 +219,15 @@ export class AtlasIndex {
       if (!alive.has(dataset)) gone.push(id);
     }
     if (gone.length > 0) {
-      this.index.remove(gone);
-      for (const id of gone) {
-        this.cellsPerDataset.delete(this.datasetOf[id]!);
-        this.datasetOf[id] = 0;
-      }
+      await this.remove(gone);
       for (const key of [...this.chunks]) if (!alive.has(Number(key.split(':')[0]))) this.chunks.delete(key);
-      this.dirty = true;
     }
 
     for (const chunk of await doneChunks(this.db)) {
       const key = chunkKey(chunk.datasetId, chunk.start, chunk.end);
       if (this.chunks.has(key)) continue;
       for await (const batch of streamCellEmbeddings(this.db, { datasetId: chunk.datasetId, rowStart: chunk.start, rowEnd: chunk.end }, this.options.dim)) {
-        this.remember(batch.ids, batch.datasetIds, batch.labels);
-        this.index.add(batch.ids, batch.embeddings);
+        await this.add(batch);
       }
       this.chunks.add(key);
       this.dirty = true;
@@ -245,20 +236,28 @@ export class AtlasIndex {
 
   /** Re-syncs whenever a chunk, job or dataset changes anywhere (any process on this database). */
   async listen(): Promise<void> {
-    if (this.listener) return;
-    const client = await this.db.pool.connect();
-    client.on('notification', () => {
-      this.sync().catch((error: Error) => this.options.log(`index sync failed: ${error.message}`));
+    if (this.unlisten) return;
+    this.unlisten = await this.db.listen(ATLAS_CHANNEL, () => this.syncInBackground());
+  }
+
+  /** A sync nobody awaits: a failure is logged, reported by `problem()` and retried until it succeeds. */
+  private syncInBackground(): void {
+    this.sync().catch((error: Error) => {
+      this.options.log(`index sync failed (retrying in ${RETRY_SECONDS} s): ${error.message}`);
+      if (this.retry || !this.unlisten) return;
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.syncInBackground();
+      }, RETRY_SECONDS * 1000);
+      this.retry.unref();
     });
-    await client.query(`LISTEN ${ATLAS_CHANNEL}`);
-    this.listener = client;
   }
 
-  isVisible(cellId: number): boolean {
-    return this.ready.has(this.datasetOf[cellId] ?? 0);
+  problem(): string | null {
+    return this.failure;
   }
 
-  search(query: Float32Array, k: number, filter: IndexFilter = {}): { cellId: number; similarity: number }[] {
+  async search(query: Float32Array, k: number, filter: IndexFilter = {}): Promise<IndexHit[]> {
     const labelCodes = filter.labels ? new Set([...filter.labels].map((l) => this.labelCodes.get(l) ?? -2)) : undefined;
     const accept = (cellId: number): boolean => {
       const dataset = this.datasetOf[cellId] ?? 0;
@@ -271,8 +270,8 @@ export class AtlasIndex {
     return this.index.search(query, k, accept);
   }
 
-  /** Writes the index if it changed since the last save (atomic; see src/index). */
-  async persist(): Promise<void> {
+  /** Writes the index file if it changed since the last save (atomic; see cell-index.ts). */
+  async checkpoint(): Promise<void> {
     if (!this.dirty || !this.options.persist) return;
     const extra: SidecarExtra = { chunks: [...this.chunks].sort() };
     await this.index.save(this.options.dir, { modelId: this.options.modelId, extra });
@@ -280,12 +279,10 @@ export class AtlasIndex {
   }
 
   async close(): Promise<void> {
-    if (this.listener) {
-      await this.listener.query(`UNLISTEN ${ATLAS_CHANNEL}`).catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
-    }
+    await this.unlisten?.();
+    this.unlisten = undefined;
+    clearTimeout(this.retry);
     await this.syncing?.catch(() => undefined);
-    await this.persist();
+    await this.checkpoint();
   }
 }

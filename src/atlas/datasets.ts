@@ -1,0 +1,61 @@
+/** Reference datasets and their ingestion jobs: list, ingest, follow, cancel, delete. */
+import { AtlasError } from '../errors.ts';
+import { cancelIngestion, removeDataset, startIngestion, type IngestionContext } from '../ingest/ingestion.ts';
+import * as datasetStore from '../store/datasets.ts';
+import { getJob } from '../store/jobs.ts';
+import type { DatasetRecord, IngestionJobRecord, IngestRequest } from './types.ts';
+
+/** How often a watched job is re-read (its progress changes once per stored chunk). */
+const WATCH_INTERVAL_MS = 250;
+
+export class Datasets {
+  constructor(
+    private readonly ingestion: IngestionContext,
+    /** Called after a dataset is deleted, so that the index drops its cells at once. */
+    private readonly afterDelete: () => Promise<void>,
+  ) {}
+
+  list(): Promise<DatasetRecord[]> {
+    return datasetStore.listDatasets(this.ingestion.db);
+  }
+
+  byName(name: string): Promise<DatasetRecord | null> {
+    return datasetStore.getDataset(this.ingestion.db, { name });
+  }
+
+  async delete(id: number): Promise<DatasetRecord> {
+    const deleted = await removeDataset(this.ingestion.db, id);
+    if (!deleted) throw new AtlasError('NOT_FOUND', `No dataset with id ${id}.`, { field: 'id' });
+    await this.afterDelete();
+    return deleted;
+  }
+
+  async ingest(request: IngestRequest): Promise<IngestionJobRecord> {
+    return (await startIngestion(this.ingestion, request)).job;
+  }
+
+  job(id: number): Promise<IngestionJobRecord | null> {
+    return getJob(this.ingestion.db, id);
+  }
+
+  cancel(id: number): Promise<IngestionJobRecord> {
+    return cancelIngestion(this.ingestion, id);
+  }
+
+  /** Yields the job on every change of state or progress until it has ended, or `signal` aborts. */
+  async *watch(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
+    let last = '';
+    for (;;) {
+      const job = await getJob(this.ingestion.db, id);
+      if (!job) throw new AtlasError('NOT_FOUND', `No ingestion job with id ${id}.`, { field: 'jobId' });
+      const key = `${job.state}:${job.processedCells}`;
+      if (key !== last) {
+        last = key;
+        yield job;
+      }
+      if (job.state !== 'QUEUED' && job.state !== 'RUNNING') return;
+      if (signal?.aborted) return;
+      await new Promise((done) => setTimeout(done, WATCH_INTERVAL_MS));
+    }
+  }
+}
