@@ -5,18 +5,21 @@
 import type { Logger } from 'pino';
 import type { AtlasApi } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
+import type { MapLayoutsApi } from './layout-route.ts';
 import { createServer } from './server.ts';
 
 export interface ServeOptions {
   readonly atlas: AtlasApi;
   readonly config: Config;
   readonly logger: Logger;
+  /** The explorer's map (`Atlas.layouts`). */
+  readonly layouts?: MapLayoutsApi;
   /** Runs after the HTTP server has closed (close the atlas, the database). */
   readonly onClosed?: () => Promise<void>;
 }
 
-export async function serve({ atlas, config, logger, onClosed }: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer({ atlas, config, logger });
+export async function serve({ atlas, config, logger, layouts, onClosed }: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer({ atlas, config, logger, ...(layouts ? { layouts } : {}) });
   const { url } = await server.listen();
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -3,10 +3,11 @@
  * the streaming upload route POST /uploads. Auth, limits, error masking and request ids are set
  * up here once; resolvers only translate between GraphQL and the atlas.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createSchema, createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -19,15 +20,20 @@ import { checkHealth } from './health.ts';
 import { apiLimits, operationLimitPlugins } from './limits.ts';
 import { yogaLogger } from './logger.ts';
 import { requestStateOf, trackRequests } from './request-state.ts';
+import { layoutRoutes, type MapLayoutsApi } from './layout-route.ts';
 import { resolvers } from './resolvers/index.ts';
 import { UploadStore, uploadRoute } from './uploads.ts';
 
 export const SCHEMA_PATH = new URL('../../schema.graphql', import.meta.url);
+/** The explorer, built from web/ by `npm ci` (postinstall) or `npm run build:web`. */
+export const WEB_DIST = new URL('../../web/dist/', import.meta.url);
 
 export interface CreateServerOptions {
   readonly atlas: AtlasApi;
   readonly config: Config;
   readonly logger: Logger;
+  /** The explorer's map (`Atlas.layouts`); without it the /layout routes answer 404. */
+  readonly layouts?: MapLayoutsApi;
 }
 
 export interface ApiServer {
@@ -98,7 +104,7 @@ class ConnectionTracker {
   }
 }
 
-export function createServer({ atlas, config, logger }: CreateServerOptions): ApiServer {
+export function createServer({ atlas, config, logger, layouts }: CreateServerOptions): ApiServer {
   const verifier = new TokenVerifier(config.LANGCELL_ADMIN_TOKENS, config.LANGCELL_READ_TOKEN);
   const uploads = new UploadStore(resolve(config.LANGCELL_UPLOAD_DIR), config.LANGCELL_MAX_UPLOAD_BYTES);
   const ingestRoot = config.LANGCELL_INGEST_ROOT === undefined ? undefined : resolve(config.LANGCELL_INGEST_ROOT);
@@ -162,12 +168,25 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
     const report = await checkHealth(atlas, requestStateOf(req)!.log, closing !== null);
     res.status(report.ok ? 200 : 503).json(report);
   });
-  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.post('/uploads', authenticate(verifier), uploadRoute(uploads, verifier));
+  if (layouts) app.use(layoutRoutes(layouts, [authenticate(verifier), requireReadAccess(verifier)]));
+  const webDist = fileURLToPath(WEB_DIST);
+  if (existsSync(join(webDist, 'index.html'))) {
+    // Hashed asset names change with every build, so they can be cached for good; index.html cannot.
+    app.use('/assets', express.static(join(webDist, 'assets'), { immutable: true, maxAge: '1y', index: false }));
+    app.get('/', (_req, res) => res.setHeader('Cache-Control', 'no-cache').sendFile(join(webDist, 'index.html')));
+  } else {
+    app.get('/', (_req, res) =>
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The explorer has not been built (web/dist is missing): run `npm run build:web`, then reload. GraphQL is at /graphql.\n'),
+    );
+  }
   const graphql: RequestHandler = (req, res) => void yoga(req, res);
   app.use('/graphql', authenticate(verifier), requireReadAccess(verifier), graphql);
   app.use((req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the API is at /graphql, uploads at POST /uploads.`));
+    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the explorer is at /, the API at /graphql, uploads at POST /uploads, the map at GET /layout.`));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     (requestStateOf(req)?.log ?? logger).error({ err: error }, 'unexpected error (masked for the client)');

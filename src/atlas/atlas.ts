@@ -10,6 +10,8 @@
  */
 import { IngestWorker, resumeUnfinished } from '../ingest/ingestion.ts';
 import { openVectorIndex, type VectorIndex, type VectorIndexOptions } from '../index/index.ts';
+import { DEFAULT_LAYOUT_POLICY, keepLayoutCurrent, type LayoutPolicy } from '../layout/layout-job.ts';
+import { MapLayouts } from '../layout/map-layouts.ts';
 import type { Runtime } from '../runtime.ts';
 import { getCells } from '../store/cells.ts';
 import { annotateCell, type AnnotationSettings } from './annotate.ts';
@@ -46,12 +48,17 @@ export interface AtlasOptions extends SearchSettings, AnnotationSettings {
   readonly openIndexAtStart: boolean;
   /** Runs before the index opens, e.g. seeding an empty database (`serve` passes the demo seed). */
   readonly prepare?: (runtime: Runtime) => Promise<unknown>;
+  /** How the explorer's map is computed (workers only); default DEFAULT_LAYOUT_POLICY. */
+  readonly layout?: LayoutPolicy;
 }
 
 export class Atlas implements AtlasApi {
   private indexPromise: Promise<VectorIndex> | undefined;
   private searchPromise: Promise<CellSearch> | undefined;
   private worker: IngestWorker | undefined;
+  private stopLayouts: (() => Promise<void>) | undefined;
+  /** The explorer's map: layout versions, coordinates, colour codes. */
+  readonly layouts: MapLayouts;
   private readonly labelCatalogue: LabelCatalogue;
   private readonly datasetService: Datasets;
 
@@ -60,6 +67,7 @@ export class Atlas implements AtlasApi {
     private readonly options: AtlasOptions,
   ) {
     this.labelCatalogue = new LabelCatalogue(runtime.db, runtime.model, runtime.log);
+    this.layouts = new MapLayouts(runtime.db, runtime.model.id);
     this.datasetService = new Datasets(runtime, async () => {
       if (!this.indexPromise) return;
       const index = await this.indexPromise;
@@ -100,10 +108,13 @@ export class Atlas implements AtlasApi {
     if (this.worker) return;
     this.worker = new IngestWorker(this.runtime);
     await this.worker.start();
+    const { db, model, queue, log } = this.runtime;
+    this.stopLayouts = await keepLayoutCurrent({ db, modelId: model.id, embeddingDim: model.embeddingDim, log }, queue, this.options.layout ?? DEFAULT_LAYOUT_POLICY);
   }
 
   /** Stops taking chunks (the one in hand finishes), saves the index, closes the runtime. */
   async close(): Promise<void> {
+    await this.stopLayouts?.();
     await this.runtime.queue.stop();
     await this.worker?.close();
     if (this.indexPromise) await (await this.indexPromise).close();

@@ -17,7 +17,7 @@ export interface ServeHooks {
 export function registerServeCommand(program: Command, config: Config, hooks: ServeHooks): void {
   program
     .command('serve')
-    .description('the GraphQL service on PORT (GraphiQL at /graphql, health at /healthz)')
+    .description('the service on PORT: the explorer at /, GraphQL (GraphiQL) at /graphql, health at /healthz')
     .action(async () => {
       const logger = createLogger(config);
       const started = Date.now();
@@ -30,6 +30,7 @@ export function registerServeCommand(program: Command, config: Config, hooks: Se
         atlas,
         config,
         logger,
+        layouts: atlas.layouts,
         onClosed: async () => {
           await atlas.close();
           logger.info('index saved, database closed');
@@ -37,7 +38,7 @@ export function registerServeCommand(program: Command, config: Config, hooks: Se
       });
       logger.info(
         { model: atlas.model().bundleId, cells: (await atlas.health()).indexedCells, seconds: (Date.now() - started) / 1000 },
-        `langcell-atlas ready: GraphQL at ${url}/graphql`,
+        `langcell-atlas ready: the explorer at ${url}/, GraphQL at ${url}/graphql`,
       );
     });
 }

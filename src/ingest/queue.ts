@@ -7,6 +7,13 @@ import PgBoss from 'pg-boss';
 import { z } from 'zod';
 
 export const CHUNK_QUEUE = 'ingest-chunk';
+/** The explorer's map: one queued and one running layout at most (pg-boss 'stately' policy). */
+export const LAYOUT_QUEUE = 'cell-layout';
+/** A layout of a million cells reads a gigabyte of embeddings; a run this long has died. */
+const LAYOUT_TIMEOUT_SECONDS = 4 * 3600;
+
+const layoutMessageSchema = z.object({ reason: z.string().max(200) });
+export type LayoutMessage = Readonly<z.infer<typeof layoutMessageSchema>>;
 
 /** A queue payload: parsed when queued and again when taken (another version of a worker may have queued it). */
 const chunkMessageSchema = z
@@ -38,6 +45,7 @@ export class IngestQueue {
     boss.on('error', (error: Error) => log(`queue: ${error.message}`));
     await boss.start();
     await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, retryLimit: 3, retryDelay: 2, expireInSeconds: options.chunkTimeoutSeconds });
+    await boss.createQueue(LAYOUT_QUEUE, { name: LAYOUT_QUEUE, policy: 'stately', retryLimit: 1, retryDelay: 30, expireInSeconds: LAYOUT_TIMEOUT_SECONDS });
     return new IngestQueue(boss, options, log);
   }
 
@@ -68,6 +76,25 @@ export class IngestQueue {
         }
       },
     );
+  }
+
+  /** Asks for the map to be brought up to date; while one is queued, another request adds nothing. */
+  async enqueueLayout(message: LayoutMessage): Promise<void> {
+    await this.boss.send(LAYOUT_QUEUE, layoutMessageSchema.parse(message), { singletonKey: 'layout', expireInSeconds: LAYOUT_TIMEOUT_SECONDS });
+  }
+
+  /** Computes layouts one at a time until `stop`; a payload that is not a layout request is dropped (logged). */
+  async workLayouts(handler: (message: LayoutMessage) => Promise<void>): Promise<void> {
+    await this.boss.work<unknown>(LAYOUT_QUEUE, { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+      for (const job of jobs) {
+        const message = layoutMessageSchema.safeParse(job.data);
+        if (!message.success) {
+          this.log(`queue: dropped message ${job.id}, not a layout request`);
+          continue;
+        }
+        await handler(message.data);
+      }
+    });
   }
 
   /** Stops fetching; waits (bounded) for the chunk in hand so its transaction is not cut short. */
