@@ -1,7 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * Resolver types from schema.graphql (`npm run codegen`). The output is committed; a test
+ * Resolver types from schema.graphql, and the explorer's typed operations (web/src/gql/, from the
+ * `graphql(...)` documents in web/src) (`npm run codegen`). The output is committed; a test
  * (test/integration/api-codegen.test.ts) regenerates it in memory and fails when it is stale.
  * GraphQL object types map to the atlas's domain records, so resolvers return those records and
  * only the fields that differ need a resolver. Records whose names equal a GraphQL type's are
@@ -37,6 +38,18 @@ const config: CodegenConfig = {
           JSONObject: { input: 'Record<string, unknown>', output: 'Readonly<Record<string, unknown>>' },
         },
       },
+    },
+    'web/src/gql/': {
+      documents: ['web/src/**/*.ts', '!web/src/gql/**'],
+      preset: 'client',
+      // Plain strings, not parsed ASTs: the page ships no GraphQL parser.
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
+      },
+      presetConfig: { fragmentMasking: false },
     },
   },
 };

@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'tmp/', '.langcell/', 'seed/bundle/', 'bench/results/', 'bench/bundles/', 'tools/', 'src/store/generated/', 'src/api/generated/'] },
+  { ignores: ['node_modules/', 'dist/', 'tmp/', '.langcell/', 'seed/bundle/', 'bench/results/', 'bench/bundles/', 'tools/', 'src/store/generated/', 'src/api/generated/', 'web/dist/', 'web/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,4 +15,6 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // The explorer runs in the browser.
+  { files: ['web/**/*.ts'], languageOptions: { globals: globals.browser } },
 );

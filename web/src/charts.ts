@@ -1,0 +1,70 @@
+/**
+ * Small declarative charts with Observable Plot (bars, a histogram, a heatmap), rendered to SVG
+ * in the page; no chart is drawn by hand.
+ */
+import * as Plot from '@observablehq/plot';
+
+const EVIDENCE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#000000'];
+
+export interface EvidenceRow {
+  readonly label: string;
+  readonly source: string;
+  readonly value: number;
+}
+
+/** One group of bars per candidate label: each evidence source's score in [0, 1]. */
+export function evidenceChart(rows: readonly EvidenceRow[], sources: readonly string[]): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: 340,
+    marginLeft: 110,
+    marginRight: 10,
+    x: { domain: [0, 1], label: 'score →', grid: true },
+    y: { domain: [...sources], label: null, axis: null },
+    fy: { label: null },
+    color: { domain: [...sources], range: EVIDENCE_COLOURS, legend: true },
+    marks: [Plot.barX(rows, { x: 'value', y: 'source', fy: 'label', fill: 'source', title: (d: EvidenceRow) => `${d.source}: ${d.value.toFixed(3)}` }), Plot.ruleX([0])],
+  });
+}
+
+/** Horizontal bars: count per category, most first. */
+export function countBars(rows: readonly { name: string; cells: number }[], label: string): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: 340,
+    marginLeft: 140,
+    x: { label, grid: true },
+    y: { label: null },
+    marks: [Plot.barX(rows, { x: 'cells', y: 'name', sort: { y: 'x', reverse: true }, fill: '#0072B2' }), Plot.ruleX([0])],
+  });
+}
+
+/** Histogram of values in [0, 1] (e.g. confidence), with an optional threshold line. */
+export function histogram(values: readonly number[], label: string, threshold?: number): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: 340,
+    height: 180,
+    x: { domain: [0, 1], label },
+    y: { label: 'cells', grid: true },
+    marks: [Plot.rectY(values, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 20 }), fill: '#56B4E9' }), ...(threshold === undefined ? [] : [Plot.ruleX([threshold], { stroke: '#D55E00', strokeDasharray: '4 3' })]), Plot.ruleY([0])],
+  });
+}
+
+/** Confusion matrix as a heatmap: truth down, predicted across, cell = count (share of the truth row by colour). */
+export function confusionHeatmap(matrix: { truth: readonly string[]; predicted: readonly string[]; counts: readonly (readonly number[])[] }): SVGSVGElement | HTMLElement {
+  const cells = matrix.truth.flatMap((truth, i) => {
+    const rowTotal = (matrix.counts[i] ?? []).reduce((a, b) => a + b, 0) || 1;
+    return matrix.predicted.map((predicted, j) => ({ truth, predicted, count: matrix.counts[i]?.[j] ?? 0, share: (matrix.counts[i]?.[j] ?? 0) / rowTotal }));
+  });
+  return Plot.plot({
+    width: 360,
+    height: 120 + 22 * matrix.truth.length,
+    marginLeft: 130,
+    marginBottom: 110,
+    x: { domain: [...matrix.predicted], label: 'predicted', tickRotate: -45 },
+    y: { domain: [...matrix.truth], label: 'truth' },
+    color: { type: 'linear', domain: [0, 1], scheme: 'blues', label: 'share of truth row', legend: true },
+    marks: [
+      Plot.cell(cells, { x: 'predicted', y: 'truth', fill: 'share', title: (d: { truth: string; predicted: string; count: number }) => `${d.truth} → ${d.predicted}: ${d.count}` }),
+      Plot.text(cells, { x: 'predicted', y: 'truth', text: (d: { count: number }) => (d.count > 0 ? String(d.count) : ''), fill: (d: { share: number }) => (d.share > 0.5 ? 'white' : 'black'), fontSize: 9 }),
+    ],
+  });
+}

@@ -1,0 +1,405 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Whether an annotation names a label or abstains. */
+export type AnnotationStatus =
+  /** `confidence` reached the server's threshold; `label` is set. */
+  | 'ASSIGNED'
+  /** `confidence` was below the threshold; `label` is null and `bestLabel` is only a hint. */
+  | 'UNASSIGNED';
+
+/** Restricts a cell search. All given conditions must hold. */
+export type CellFilter = {
+  /** Only cells of these datasets. */
+  datasetIds?: Array<string | number> | null | undefined;
+  /** Only cells whose label is one of these names (exact). */
+  labels?: Array<string> | null | undefined;
+  /** Only cells whose metadata has each of these keys with exactly this value (string, number or boolean), for example `{"donor": "D1"}`. */
+  metadata?: Record<string, unknown> | null | undefined;
+};
+
+/** Where a dataset is in its life. */
+export type DatasetState =
+  /** Ingestion was cancelled. */
+  | 'CANCELLED'
+  /** Ingestion failed; see the job's error. */
+  | 'FAILED'
+  /** Its ingestion job has not finished; its cells are not returned by queries yet. */
+  | 'INGESTING'
+  /** Complete and searchable. */
+  | 'READY';
+
+/** File formats a reference can be read from. */
+export type IngestFormat =
+  /** Comma-separated table. */
+  | 'CSV'
+  /** AnnData `.h5ad` (X, raw/X or layers/counts; CSR, CSC or dense). */
+  | 'H5AD'
+  /** A Cell Ranger HDF5 matrix (`.h5`). */
+  | 'TENX_H5'
+  /** A 10x Genomics matrix folder (`matrix.mtx.gz`, `features.tsv.gz`, `barcodes.tsv.gz`). */
+  | 'TENX_MTX'
+  /** Tab-separated table. */
+  | 'TSV';
+
+/** Which matrix of an `.h5ad` file to read. */
+export type IngestLayer =
+  /** Raw counts first: `layers/counts`, then `raw/X`, then `X`. */
+  | 'AUTO'
+  /** `layers/counts`. */
+  | 'COUNTS'
+  /** `raw/X`. */
+  | 'RAW'
+  /** `X`. */
+  | 'X';
+
+/** A reference file to ingest: exactly one of `uploadId` and `path`, plus how to read it. */
+export type IngestReferenceInput = {
+  /** The file's format; detected from the file when left out. */
+  format?: IngestFormat | null | undefined;
+  /** For CSV/TSV tables: true when rows are genes and columns are cells. */
+  genesAsRows?: boolean | null | undefined;
+  /** The `obs` column holding each cell's cell-type label, if any. */
+  labelColumn?: string | null | undefined;
+  /** Which matrix of an `.h5ad` file to read. */
+  layer?: IngestLayer;
+  /** Name of the new dataset (unique). */
+  name: string;
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. 10x matrix folders must be given this way. */
+  path?: string | null | undefined;
+  /** Species of the cells, for example `human`. */
+  species?: string | null | undefined;
+  /** The id returned by `POST /uploads`. */
+  uploadId?: string | number | null | undefined;
+};
+
+/** Where an ingestion job is. */
+export type JobState =
+  /** Stopped by `cancelIngestion`. */
+  | 'CANCELLED'
+  /** Stopped by an error; see `errorCode` and `errorMessage`. */
+  | 'FAILED'
+  /** Waiting for a worker. */
+  | 'QUEUED'
+  /** A worker is reading, embedding and storing cells. */
+  | 'RUNNING'
+  /** Finished; the dataset is searchable. */
+  | 'SUCCEEDED';
+
+/** A new cell-type label. */
+export type LabelInput = {
+  /** Definition, used in the prompt text the model embeds. */
+  description?: string | null | undefined;
+  /** The cell-type name (unique). */
+  name: string;
+  /** Ontology term id, for example `CL:0000625`. */
+  ontologyId?: string | null | undefined;
+  /** Broader cell types (names or ontology ids). */
+  parents?: Array<string> | null | undefined;
+  /** Other names. */
+  synonyms?: Array<string> | null | undefined;
+};
+
+/** Changes to a label; fields left out stay as they are. */
+export type LabelPatch = {
+  /** New definition; null clears it. */
+  description?: string | null | undefined;
+  /** New name (cannot be null). */
+  name?: string | null | undefined;
+  /** New ontology id; null clears it. */
+  ontologyId?: string | null | undefined;
+  /** Replaces the parents; null clears them. */
+  parents?: Array<string> | null | undefined;
+  /** Replaces the synonyms; null clears them. */
+  synonyms?: Array<string> | null | undefined;
+};
+
+export type SearchCellsQueryVariables = Exact<{
+  text: string;
+  k: number;
+  rerank: boolean;
+  filter?: CellFilter | null | undefined;
+}>;
+
+
+export type SearchCellsQuery = { searchCells: Array<{ similarity: number, ctmProbability: number | null, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> };
+
+export type CellDetailsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CellDetailsQuery = { cell: { id: string, externalId: string, label: string | null, datasetName: string, geneCount: number, metadata: Record<string, unknown> } | null };
+
+export type AnnotateStoredCellQueryVariables = Exact<{
+  id: string | number;
+  k: number;
+}>;
+
+
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, ctm: number | null, pMatch: number | null, fused: number, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, label: string | null, datasetName: string } }> } };
+
+export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DatasetsQuery = { datasets: Array<{ id: string, name: string, state: DatasetState, cellCount: number, totalCells: number, format: string, labelColumn: string | null, metadataColumns: Array<string>, createdAt: string, completedAt: string | null }> };
+
+export type LabelsQueryVariables = Exact<{
+  search?: string | null | undefined;
+}>;
+
+
+export type LabelsQuery = { labels: Array<{ id: string, name: string, ontologyId: string | null, description: string | null, synonyms: Array<string> }> };
+
+export type IngestionJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type IngestionJobQuery = { ingestionJob: { id: string, datasetName: string, state: JobState, processedCells: number, totalCells: number, progress: number, cellsPerSecond: number | null, etaSeconds: number | null, errorCode: string | null, errorMessage: string | null } | null };
+
+export type IngestReferenceMutationVariables = Exact<{
+  input: IngestReferenceInput;
+}>;
+
+
+export type IngestReferenceMutation = { ingestReference: { job: { id: string, datasetId: string, datasetName: string, state: JobState, totalCells: number } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type DeleteDatasetMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteDatasetMutation = { deleteDataset: { dataset: { id: string, name: string } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type CreateLabelMutationVariables = Exact<{
+  input: LabelInput;
+}>;
+
+
+export type CreateLabelMutation = { createLabel: { label: { id: string, name: string } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type UpdateLabelMutationVariables = Exact<{
+  id: string | number;
+  patch: LabelPatch;
+}>;
+
+
+export type UpdateLabelMutation = { updateLabel: { label: { id: string, name: string } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type ImportLabelsMutationVariables = Exact<{
+  uploadId: string | number;
+}>;
+
+
+export type ImportLabelsMutation = { importLabels: { result: { created: number, updated: number, total: number } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const SearchCellsDocument = new TypedDocumentString(`
+    query SearchCells($text: String!, $k: Int!, $rerank: Boolean!, $filter: CellFilter) {
+  searchCells(text: $text, k: $k, rerank: $rerank, filter: $filter) {
+    similarity
+    ctmProbability
+    cell {
+      id
+      externalId
+      label
+      datasetName
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SearchCellsQuery, SearchCellsQueryVariables>;
+export const CellDetailsDocument = new TypedDocumentString(`
+    query CellDetails($id: ID!) {
+  cell(id: $id) {
+    id
+    externalId
+    label
+    datasetName
+    geneCount
+    metadata
+  }
+}
+    `) as unknown as TypedDocumentString<CellDetailsQuery, CellDetailsQueryVariables>;
+export const AnnotateStoredCellDocument = new TypedDocumentString(`
+    query AnnotateStoredCell($id: ID!, $k: Int!) {
+  annotateCell(input: {cellId: $id}, k: $k, rerank: true) {
+    status
+    confidence
+    abstainBelow
+    label {
+      name
+    }
+    bestLabel {
+      name
+    }
+    candidates {
+      label {
+        name
+      }
+      zeroShot
+      ctm
+      pMatch
+      fused
+      knnShare
+    }
+    knn {
+      hits
+      topShare
+      runnerUpShare
+      minDistance
+    }
+    neighbors {
+      similarity
+      cell {
+        id
+        label
+        datasetName
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AnnotateStoredCellQuery, AnnotateStoredCellQueryVariables>;
+export const DatasetsDocument = new TypedDocumentString(`
+    query Datasets {
+  datasets {
+    id
+    name
+    state
+    cellCount
+    totalCells
+    format
+    labelColumn
+    metadataColumns
+    createdAt
+    completedAt
+  }
+}
+    `) as unknown as TypedDocumentString<DatasetsQuery, DatasetsQueryVariables>;
+export const LabelsDocument = new TypedDocumentString(`
+    query Labels($search: String) {
+  labels(search: $search) {
+    id
+    name
+    ontologyId
+    description
+    synonyms
+  }
+}
+    `) as unknown as TypedDocumentString<LabelsQuery, LabelsQueryVariables>;
+export const IngestionJobDocument = new TypedDocumentString(`
+    query IngestionJob($id: ID!) {
+  ingestionJob(id: $id) {
+    id
+    datasetName
+    state
+    processedCells
+    totalCells
+    progress
+    cellsPerSecond
+    etaSeconds
+    errorCode
+    errorMessage
+  }
+}
+    `) as unknown as TypedDocumentString<IngestionJobQuery, IngestionJobQueryVariables>;
+export const IngestReferenceDocument = new TypedDocumentString(`
+    mutation IngestReference($input: IngestReferenceInput!) {
+  ingestReference(input: $input) {
+    job {
+      id
+      datasetId
+      datasetName
+      state
+      totalCells
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<IngestReferenceMutation, IngestReferenceMutationVariables>;
+export const DeleteDatasetDocument = new TypedDocumentString(`
+    mutation DeleteDataset($id: ID!) {
+  deleteDataset(id: $id) {
+    dataset {
+      id
+      name
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeleteDatasetMutation, DeleteDatasetMutationVariables>;
+export const CreateLabelDocument = new TypedDocumentString(`
+    mutation CreateLabel($input: LabelInput!) {
+  createLabel(input: $input) {
+    label {
+      id
+      name
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateLabelMutation, CreateLabelMutationVariables>;
+export const UpdateLabelDocument = new TypedDocumentString(`
+    mutation UpdateLabel($id: ID!, $patch: LabelPatch!) {
+  updateLabel(id: $id, patch: $patch) {
+    label {
+      id
+      name
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateLabelMutation, UpdateLabelMutationVariables>;
+export const ImportLabelsDocument = new TypedDocumentString(`
+    mutation ImportLabels($uploadId: ID!) {
+  importLabels(input: {uploadId: $uploadId}) {
+    result {
+      created
+      updated
+      total
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportLabelsMutation, ImportLabelsMutationVariables>;

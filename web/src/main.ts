@@ -1,0 +1,189 @@
+/**
+ * The explorer: a map of the atlas's cells with panels around it (colour and selection, search in
+ * words, one cell's annotation, annotating a file, admin). main.ts owns the shared state — the
+ * layout version on screen, its points and colour column — and hands panels an `App` to act on it.
+ */
+import './style.css';
+import { layoutColumn, layoutPoints, layoutStatus } from './api/client';
+import type { CategoryColumn, LayoutStatus, MapPoints } from './api/layout-data';
+import { byId, fill, h, percent } from './dom';
+import { AtlasMap } from './map/atlas-map';
+import { categoricalColours } from './map/palette';
+import { adminPanel } from './panels/admin';
+import { annotatePanel } from './panels/annotate';
+import { cellPanel } from './panels/cell';
+import { explorePanel } from './panels/explore';
+import { problemBox } from './panels/problem';
+import { searchPanel } from './panels/search';
+
+export type TabName = 'explore' | 'search' | 'cell' | 'annotate' | 'admin';
+
+export interface App {
+  readonly map: AtlasMap;
+  points(): MapPoints | null;
+  column(): CategoryColumn | null;
+  colours(): string[];
+  status(): LayoutStatus | null;
+  /** Colours the map by another column (label, dataset, metadata.KEY). */
+  colourBy(by: string): Promise<void>;
+  /** Opens the Cell tab on a reference cell. */
+  openCell(cellId: number): void;
+  showTab(tab: TabName): void;
+  /** Reloads the map when the layout has a new version (after an ingestion or deletion). */
+  refreshMap(): Promise<void>;
+  onMapChange(listener: () => void): void;
+}
+
+const tabs: TabName[] = ['explore', 'search', 'cell', 'annotate', 'admin'];
+
+function showTab(tab: TabName): void {
+  for (const name of tabs) {
+    const selected = name === tab;
+    byId(`tab-${name}`).setAttribute('aria-selected', String(selected));
+    byId(`tab-${name}`).tabIndex = selected ? 0 : -1;
+    byId(`panel-${name}`).hidden = !selected;
+  }
+}
+
+function setupTabs(): void {
+  tabs.forEach((name, i) => {
+    const tab = byId(`tab-${name}`);
+    tab.addEventListener('click', () => showTab(name));
+    // Arrow keys move between tabs, as in the WAI-ARIA tabs pattern.
+    tab.addEventListener('keydown', (event) => {
+      const step = event.key === 'ArrowDown' || event.key === 'ArrowRight' ? 1 : event.key === 'ArrowUp' || event.key === 'ArrowLeft' ? -1 : 0;
+      if (step === 0) return;
+      event.preventDefault();
+      const next = tabs[(i + step + tabs.length) % tabs.length]!;
+      showTab(next);
+      byId(`tab-${next}`).focus();
+    });
+  });
+  showTab('explore');
+}
+
+function describeStatus(status: LayoutStatus): string {
+  const parts: string[] = [];
+  if (status.current) parts.push(`${status.current.processedCells.toLocaleString()} cells · map v${status.current.version}`);
+  const pending = status.pending;
+  if (pending?.state === 'RUNNING') parts.push(`updating the map: ${pending.stage}${pending.totalCells > 0 && pending.processedCells > 0 ? ` (${percent(pending.progress)})` : ''}`);
+  if (pending?.state === 'FAILED') parts.push(`the last map update failed: ${pending.errorMessage ?? 'unknown error'}`);
+  return parts.join(' — ');
+}
+
+async function start(): Promise<void> {
+  setupTabs();
+  const statusLine = byId('map-status');
+  const empty = byId('map-empty');
+  const tooltip = byId('tooltip');
+  let points: MapPoints | null = null;
+  let column: CategoryColumn | null = null;
+  let colours: string[] = [];
+  let status: LayoutStatus | null = null;
+  let by = 'label';
+  let loadedVersion = 0;
+  const listeners: (() => void)[] = [];
+  let hoverTimer: number | undefined;
+
+  const map = new AtlasMap(byId<HTMLCanvasElement>('map'), {
+    onClick: (index) => {
+      if (index >= 0 && points) app.openCell(points.cellIds[index]!);
+    },
+    onLasso: (indices) => {
+      explore.showSelection(indices);
+      showTab('explore');
+    },
+    onHover: (index, at) => {
+      window.clearTimeout(hoverTimer);
+      if (index === null || at === null || !points || !column) {
+        tooltip.hidden = true;
+        return;
+      }
+      const code = column.codes[index]!;
+      const name = code === column.hiddenCode ? '(deleted)' : (column.categories[code]?.name ?? '');
+      fill(tooltip, h('strong', {}, name), h('span', {}, ` · cell ${points.cellIds[index]} · click for its annotation`));
+      tooltip.style.left = `${at[0] + 12}px`;
+      tooltip.style.top = `${at[1] + 12}px`;
+      hoverTimer = window.setTimeout(() => (tooltip.hidden = false), 60);
+    },
+  });
+
+  const app: App = {
+    map,
+    points: () => points,
+    column: () => column,
+    colours: () => colours,
+    status: () => status,
+    async colourBy(next) {
+      if (!status?.current || !points) return;
+      by = next;
+      column = await layoutColumn(status.current.version, by);
+      colours = categoricalColours(column.categories.map((c) => c.name));
+      await map.recolour(column, colours);
+      listeners.forEach((listener) => listener());
+    },
+    openCell(cellId) {
+      showTab('cell');
+      void cell.show(cellId);
+    },
+    showTab,
+    async refreshMap() {
+      status = await layoutStatus();
+      statusLine.textContent = describeStatus(status);
+      const current = status.current;
+      if (!current || current.processedCells === 0) {
+        empty.hidden = false;
+        fill(
+          empty,
+          h('h2', {}, current ? 'The atlas is empty' : 'The map is being drawn'),
+          h(
+            'p',
+            {},
+            current
+              ? 'No reference cells yet. Add a reference under Admin (an h5ad, 10x or CSV file with a cell-type column); the map appears once it is ingested.'
+              : 'The service computes the map after a reference is ingested (UMAP on a sample of the cells); it appears here when done — this page checks every few seconds.',
+          ),
+        );
+        return;
+      }
+      empty.hidden = true;
+      if (loadedVersion === current.version) return;
+      const [nextPoints, nextColumn] = await Promise.all([layoutPoints(current.version), layoutColumn(current.version, status.colorBy.includes(by) ? by : 'label')]);
+      points = nextPoints;
+      column = nextColumn;
+      by = nextColumn.by;
+      colours = categoricalColours(column.categories.map((c) => c.name));
+      loadedVersion = current.version;
+      await map.show(points, column, colours);
+      document.body.dataset.mapVersion = String(current.version);
+      document.body.dataset.mapCells = String(points.cellIds.length);
+      listeners.forEach((listener) => listener());
+    },
+    onMapChange(listener) {
+      listeners.push(listener);
+    },
+  };
+
+  const explore = explorePanel(byId('panel-explore'), app);
+  const cell = cellPanel(byId('panel-cell'), app);
+  searchPanel(byId('panel-search'), app);
+  annotatePanel(byId('panel-annotate'), app);
+  adminPanel(byId('panel-admin'), app);
+
+  byId('zoom-in').addEventListener('click', () => map.zoomBy(1 / 1.5));
+  byId('zoom-out').addEventListener('click', () => map.zoomBy(1.5));
+  byId('zoom-reset').addEventListener('click', () => map.resetView());
+
+  // The map follows the atlas: a new layout version (after an ingestion or a deletion) replaces it.
+  const poll = async () => {
+    try {
+      await app.refreshMap();
+    } catch (error) {
+      statusLine.replaceChildren(problemBox(error));
+    }
+    window.setTimeout(() => void poll(), status?.pending?.state === 'RUNNING' || !status?.current ? 3000 : 15000);
+  };
+  await poll();
+}
+
+void start();

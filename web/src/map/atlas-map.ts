@@ -1,0 +1,156 @@
+/**
+ * The WebGL map: regl-scatterplot over flat typed arrays (x, y, a category code and a heat value
+ * per cell). regl-scatterplot keeps every point in a GPU texture and draws a million of them at
+ * interactive frame rates, with pan/zoom, hover, click and lasso built in (see README: why this
+ * library). Query cells from an annotated file are extra points after the atlas's own, drawn in
+ * their own category.
+ */
+import createScatterplot from 'regl-scatterplot';
+import type { CategoryColumn, MapPoints } from '../api/layout-data';
+import { HIDDEN_COLOUR, viridis } from './palette';
+
+type Scatterplot = ReturnType<typeof createScatterplot>;
+
+export const QUERY_COLOUR = '#000000';
+
+export interface MapEvents {
+  /** A cell was clicked (index into the atlas's points; query cells report -1 - their index). */
+  onClick(index: number): void;
+  /** Cells were lassoed (indices into the atlas's points). */
+  onLasso(indices: number[]): void;
+  onHover(index: number | null, at: [number, number] | null): void;
+}
+
+export class AtlasMap {
+  private readonly plot: Scatterplot;
+  private points: MapPoints | null = null;
+  private codes: Float32Array = new Float32Array(0);
+  private heat: Float32Array | null = null;
+  private query: { x: number; y: number }[] = [];
+  private lassoing = false;
+  private colours: string[] = [];
+  private mode: 'category' | 'heat' = 'category';
+  private highlighted: number[] = [];
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly events: MapEvents,
+  ) {
+    this.plot = createScatterplot({
+      canvas,
+      pointSize: 3,
+      pointSizeSelected: 3,
+      pointOutlineWidth: 2,
+      backgroundColor: [1, 1, 1, 1],
+      pointColorActive: [0, 0, 0, 1],
+      lassoColor: [0, 0, 0, 0.8],
+      opacityInactiveScale: 0.35,
+      deselectOnDblClick: true,
+      deselectOnEscape: true,
+    });
+    this.plot.subscribe('lassoStart', () => (this.lassoing = true));
+    this.plot.subscribe('select', ({ points }: { points: number[] }) => {
+      if (this.lassoing) {
+        this.lassoing = false;
+        this.events.onLasso(points.filter((i) => i < this.atlasSize()));
+        return;
+      }
+      const index = points[0];
+      if (points.length === 1 && index !== undefined) this.events.onClick(index < this.atlasSize() ? index : -1 - (index - this.atlasSize()));
+    });
+    this.plot.subscribe('pointOver', (index: number) => this.events.onHover(index < this.atlasSize() ? index : null, this.plot.getScreenPosition(index) ?? null));
+    this.plot.subscribe('pointOut', () => this.events.onHover(null, null));
+  }
+
+  atlasSize(): number {
+    return this.points?.x.length ?? 0;
+  }
+
+  /** Draws the atlas, coloured by `column` (codes) with `colours` per category. */
+  async show(points: MapPoints, column: CategoryColumn, colours: string[]): Promise<void> {
+    this.points = points;
+    this.setCodes(column, colours);
+    this.heat = null;
+    this.mode = 'category';
+    await this.redraw();
+  }
+
+  async recolour(column: CategoryColumn, colours: string[]): Promise<void> {
+    this.setCodes(column, colours);
+    this.mode = 'category';
+    await this.redraw();
+  }
+
+  /** Similarity heat: one value in [0, 1] per atlas cell (0 for cells far from the text). */
+  async showHeat(values: Float32Array): Promise<void> {
+    this.heat = values;
+    this.mode = 'heat';
+    await this.redraw();
+  }
+
+  async clearHeat(): Promise<void> {
+    if (this.mode === 'category') return;
+    this.mode = 'category';
+    await this.redraw();
+  }
+
+  /** Query cells (an annotated file's), placed by their reference neighbours. */
+  async setQueryCells(positions: { x: number; y: number }[]): Promise<void> {
+    this.query = positions;
+    await this.redraw();
+  }
+
+  /** Outlines cells (search hits, a cell's neighbours) without reporting a selection. */
+  highlight(indices: number[]): void {
+    this.highlighted = indices;
+    if (indices.length === 0) this.plot.deselect({ preventEvent: true });
+    else this.plot.select(indices, { preventEvent: true });
+  }
+
+  async zoomTo(indices: number[]): Promise<void> {
+    if (indices.length > 0) await this.plot.zoomToPoints(indices, { padding: 0.6, transition: true });
+  }
+
+  zoomBy(factor: number): void {
+    const camera = this.plot.get('camera');
+    camera.scale(factor, [this.canvas.width / 2, this.canvas.height / 2]);
+    this.plot.redraw();
+  }
+
+  resetView(): void {
+    this.plot.reset();
+  }
+
+  private setCodes(column: CategoryColumn, colours: string[]): void {
+    const hidden = colours.length;
+    this.codes = Float32Array.from(column.codes, (code) => (code === column.hiddenCode ? hidden : code));
+    this.colours = colours;
+  }
+
+  private async redraw(): Promise<void> {
+    if (!this.points) return;
+    const n = this.points.x.length;
+    const m = this.query.length;
+    const x = new Float32Array(n + m);
+    const y = new Float32Array(n + m);
+    x.set(this.points.x);
+    y.set(this.points.y);
+    this.query.forEach((p, i) => {
+      x[n + i] = p.x;
+      y[n + i] = p.y;
+    });
+    const valueA = new Float32Array(n + m);
+    valueA.set(this.codes);
+    // Query cells: the category after "hidden".
+    valueA.fill(this.colours.length + 1, n);
+    const valueB = new Float32Array(n + m);
+    if (this.heat) valueB.set(this.heat);
+    valueB.fill(1, n);
+    if (this.mode === 'heat') {
+      this.plot.set({ colorBy: 'valueB', pointColor: viridis(64) });
+    } else {
+      this.plot.set({ colorBy: 'valueA', pointColor: [...this.colours, HIDDEN_COLOUR, QUERY_COLOUR] });
+    }
+    await this.plot.draw({ x, y, valueA, valueB }, { zDataType: 'categorical', wDataType: 'continuous', select: this.highlighted });
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The "Annotate a file" tab: drop an h5ad / 10x .h5 / CSV file → upload with progress → an
+ * annotation job with live progress → results (sortable table, filter by status), label
+ * composition, confidence histogram, confusion matrix when the file has a truth column, CSV
+ * download; the file's cells are placed on the map by their reference neighbours.
+ *
+ * The annotation-jobs API (annotateFile, annotationJob, annotationResults) arrives with the
+ * "annotation that earns trust" work; until schema.graphql has it these operations are plain
+ * strings typed by hand below (switch them to graphql(...) when it lands, and codegen types them).
+ */
+import { confusionHeatmap, countBars, histogram } from '../charts';
+import { gql, upload } from '../api/client';
+import { ApiError } from '../api/errors';
+import { placeByNeighbours } from '../api/layout-data';
+import { fill, fixed, h, percent } from '../dom';
+import type { TypedDocumentString } from '../gql/graphql';
+import type { App } from '../main';
+import { inputErrors, problemBox } from './problem';
+
+export interface LabelCount {
+  label: string;
+  cells: number;
+}
+export interface ConfusionMatrix {
+  truth: string[];
+  predicted: string[];
+  counts: number[][];
+}
+export interface EvaluationLevel {
+  cells: number;
+  accuracy: number;
+  macroF1: number;
+  assignedAccuracy: number;
+  abstentionRate: number;
+  ece: number | null;
+  confusion: ConfusionMatrix;
+}
+export interface AnnotationJob {
+  id: string;
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  fileName: string;
+  processedCells: number;
+  totalCells: number;
+  progress: number;
+  truthColumn: string | null;
+  errorMessage: string | null;
+  labelCounts: LabelCount[];
+  evaluation: { fine: EvaluationLevel; unmappedTruth: LabelCount[] } | null;
+  resultsCsvUrl: string;
+}
+export interface AnnotationResultRow {
+  row: number;
+  externalId: string;
+  label: string | null;
+  bestLabel: string;
+  status: 'ASSIGNED' | 'UNASSIGNED';
+  reason: 'LOW_CONFIDENCE' | 'CONFLICT' | 'NOVEL' | null;
+  confidence: number;
+  truth: string | null;
+  neighborCellIds: string[];
+}
+
+function doc<R, V>(text: string): TypedDocumentString<R, V> {
+  return text as unknown as TypedDocumentString<R, V>;
+}
+
+const JOB_FIELDS = `id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl labelCounts { label cells }
+  evaluation { unmappedTruth { label cells } fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } } }`;
+const AnnotateFile = doc<{ annotateFile: { job: AnnotationJob | null; errors: { field: string; code: string; message: string }[] } }, { input: { uploadId: string; truthColumn?: string } }>(
+  `mutation AnnotateFile($input: AnnotateFileInput!) { annotateFile(input: $input) { job { ${JOB_FIELDS} } errors { field code message } } }`,
+);
+const AnnotationJobQuery = doc<{ annotationJob: AnnotationJob | null }, { id: string }>(`query AnnotationJob($id: ID!) { annotationJob(id: $id) { ${JOB_FIELDS} } }`);
+const AnnotationResults = doc<{ annotationResults: { total: number; rows: AnnotationResultRow[] } }, { jobId: string; offset: number; limit: number }>(
+  `query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) { annotationResults(jobId: $jobId, offset: $offset, limit: $limit) { total rows { row externalId label bestLabel status reason confidence truth neighborCellIds } } }`,
+);
+
+const REASONS: Record<string, string> = {
+  LOW_CONFIDENCE: 'low confidence',
+  CONFLICT: 'sources disagree',
+  NOVEL: 'unlike any reference cell',
+};
+
+/** Rows sorted by a column; text columns alphabetically, numbers descending first. */
+export function sortRows(rows: readonly AnnotationResultRow[], key: keyof AnnotationResultRow, ascending: boolean): AnnotationResultRow[] {
+  const sign = ascending ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = a[key];
+    const y = b[key];
+    if (typeof x === 'number' && typeof y === 'number') return sign * (x - y);
+    return sign * String(x ?? '').localeCompare(String(y ?? ''));
+  });
+}
+
+export function annotatePanel(root: HTMLElement, app: App): void {
+  const drop = h('div', { class: 'dropzone', id: 'annotate-drop', tabindex: 0, role: 'button', 'aria-label': 'Choose or drop a file to annotate' }, 'Drop an .h5ad, 10x .h5 or CSV file here, or press to choose one');
+  const input = h('input', { type: 'file', id: 'annotate-file', accept: '.h5ad,.h5,.csv,.tsv,.gz', hidden: true });
+  const truth = h('input', { type: 'text', id: 'annotate-truth', placeholder: 'column with known labels (optional)', 'aria-label': 'Truth column' });
+  const status = h('div', { id: 'annotate-status', 'aria-live': 'polite' });
+  const results = h('div', { id: 'annotate-results' });
+  fill(
+    root,
+    h('p', { class: 'hint' }, 'Annotate your own cells against the atlas: each cell gets a label or an honest "unassigned", with the reason. Give a truth column to see how well it did.'),
+    drop,
+    input,
+    h('label', { class: 'field' }, h('span', {}, 'Truth column'), truth),
+    status,
+    results,
+  );
+  drop.addEventListener('click', () => input.click());
+  drop.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void run(file);
+  });
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file) void run(file);
+  });
+
+  const bar = (share: number, label: string) => h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': Math.round(share * 100), 'aria-label': label }, h('span', { style: `width:${percent(share)}` }), h('em', {}, label));
+
+  async function run(file: File): Promise<void> {
+    fill(results);
+    try {
+      fill(status, bar(0, `uploading ${file.name}`));
+      const uploadId = await upload(file, 'annotation', (share) => fill(status, bar(share, `uploading ${file.name}: ${percent(share)}`)));
+      const { annotateFile } = await gql(AnnotateFile, { input: { uploadId, ...(truth.value.trim() ? { truthColumn: truth.value.trim() } : {}) } });
+      if (!annotateFile.job) return void fill(status, inputErrors(annotateFile.errors));
+      let job = annotateFile.job;
+      while (job.state === 'QUEUED' || job.state === 'RUNNING') {
+        fill(status, bar(job.progress, `annotating ${job.fileName}: ${job.processedCells.toLocaleString()}/${job.totalCells.toLocaleString()} cells`));
+        await new Promise((resolve) => window.setTimeout(resolve, 1000));
+        job = (await gql(AnnotationJobQuery, { id: job.id })).annotationJob ?? job;
+      }
+      if (job.state !== 'SUCCEEDED') {
+        return void fill(status, h('div', { class: 'problem', role: 'alert' }, h('strong', {}, `The annotation ${job.state.toLowerCase()}`), h('p', {}, job.errorMessage ?? '')));
+      }
+      fill(status, h('p', { class: 'ok', id: 'annotate-done' }, `${job.totalCells.toLocaleString()} cells of ${job.fileName} annotated.`));
+      await showResults(job);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'GRAPHQL_VALIDATION_FAILED') {
+        fill(status, h('div', { class: 'problem' }, h('strong', {}, 'This server cannot annotate files yet'), h('p', {}, 'Its API has no annotateFile operation; update the service. Single cells can still be annotated from the map (click a cell).')));
+      } else fill(status, problemBox(error));
+    }
+  }
+
+  async function showResults(job: AnnotationJob): Promise<void> {
+    const rows: AnnotationResultRow[] = [];
+    // Up to 5,000 rows for the table, histogram and map; the CSV has them all.
+    for (let offset = 0; offset < Math.min(job.totalCells, 5000); offset += 500) {
+      const page = await gql(AnnotationResults, { jobId: job.id, offset, limit: 500 });
+      rows.push(...page.annotationResults.rows);
+      if (page.annotationResults.rows.length < 500) break;
+    }
+    const points = app.points();
+    if (points) {
+      const placed = rows.map((row) => placeByNeighbours(points, row.neighborCellIds)).filter((p): p is [number, number] => p !== null);
+      await app.map.setQueryCells(placed.map(([x, y]) => ({ x, y })));
+    }
+    const filter = h('select', { id: 'annotate-filter', 'aria-label': 'Show cells' }, h('option', { value: '' }, 'all cells'), h('option', { value: 'ASSIGNED' }, 'assigned'), h('option', { value: 'UNASSIGNED' }, 'unassigned'));
+    const table = h('div', { class: 'results-table' });
+    let sortKey: keyof AnnotationResultRow = 'row';
+    let ascending = true;
+    const header = (key: keyof AnnotationResultRow, text: string) =>
+      h('th', { 'aria-sort': sortKey === key ? (ascending ? 'ascending' : 'descending') : 'none' }, h('button', { class: 'link', onclick: () => ((ascending = sortKey === key ? !ascending : key === 'row'), (sortKey = key), renderTable()) }, text));
+    const renderTable = () => {
+      const shown = sortRows(rows.filter((row) => !filter.value || row.status === filter.value), sortKey, ascending).slice(0, 300);
+      fill(
+        table,
+        h(
+          'table',
+          { class: 'hits' },
+          h('thead', {}, h('tr', {}, header('externalId', 'Cell'), header('label', 'Label'), header('status', 'Status'), header('confidence', 'Confidence'), job.truthColumn ? header('truth', 'Truth') : null)),
+          h(
+            'tbody',
+            {},
+            shown.map((row) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, row.externalId),
+                h('td', {}, row.label ?? h('span', { class: 'muted' }, `(best guess: ${row.bestLabel})`)),
+                h('td', {}, row.status === 'ASSIGNED' ? 'assigned' : `unassigned — ${REASONS[row.reason ?? ''] ?? 'abstained'}`),
+                h('td', { class: 'num' }, fixed(row.confidence, 2)),
+                job.truthColumn ? h('td', {}, row.truth ?? '—') : null,
+              ),
+            ),
+          ),
+        ),
+      );
+    };
+    filter.addEventListener('change', renderTable);
+    renderTable();
+    const fine = job.evaluation?.fine;
+    fill(
+      results,
+      h('a', { href: job.resultsCsvUrl, download: '', class: 'button' }, 'Download all results (CSV)'),
+      h('h3', {}, 'Labels given'),
+      h('div', { class: 'chart' }, countBars(job.labelCounts.map((c) => ({ name: c.label, cells: c.cells })), 'cells')),
+      h('h3', {}, 'Confidence'),
+      h('div', { class: 'chart' }, histogram(rows.map((row) => row.confidence), 'confidence →')),
+      fine
+        ? [
+            h('h3', {}, `Against "${job.truthColumn}"`),
+            h('p', { id: 'annotate-metrics' }, `accuracy ${percent(fine.accuracy, 1)} · macro F1 ${fixed(fine.macroF1, 3)} · accuracy of assigned cells ${percent(fine.assignedAccuracy, 1)} · abstained on ${percent(fine.abstentionRate, 1)}`),
+            h('div', { class: 'chart', id: 'confusion-matrix' }, confusionHeatmap(fine.confusion)),
+            job.evaluation && job.evaluation.unmappedTruth.length > 0 ? h('p', { class: 'hint' }, `Truth labels with no catalogue label (not scored): ${job.evaluation.unmappedTruth.map((u) => `${u.label} (${u.cells})`).join(', ')}`) : null,
+          ]
+        : null,
+      h('h3', {}, 'Cells'),
+      filter,
+      table,
+    );
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The Cell tab: one reference cell's metadata and its annotation — the answer or the abstention
+ * with its reason, the confidence against the threshold, every candidate's evidence as bars — and
+ * its nearest reference neighbours outlined on the map.
+ */
+import { evidenceChart, type EvidenceRow } from '../charts';
+import { gql } from '../api/client';
+import { pointOf } from '../api/layout-data';
+import { AnnotateStoredCell, CellDetails } from '../api/operations';
+import { fill, fixed, h, percent } from '../dom';
+import type { App } from '../main';
+import { problemBox } from './problem';
+
+const SOURCES = ['zero-shot', 'CTM match', 'kNN vote', 'fused'];
+
+/** Why the service abstained, in words (the annotation has the numbers). */
+export function abstentionReason(annotation: { confidence: number; abstainBelow: number; knn: { topShare: number }; bestLabel: { name: string }; candidates: readonly { label: { name: string }; knnShare: number }[] }): string {
+  const best = annotation.candidates.find((c) => c.label.name === annotation.bestLabel.name);
+  const knnWinner = [...annotation.candidates].sort((a, b) => b.knnShare - a.knnShare)[0];
+  if (knnWinner && best && knnWinner.label.name !== best.label.name && knnWinner.knnShare > 0.5) {
+    return `The sources disagree: the text-based scores favour ${best.label.name}, but most reference neighbours are ${knnWinner.label.name}.`;
+  }
+  return `The confidence (${fixed(annotation.confidence, 2)}) is below the service's threshold (${fixed(annotation.abstainBelow, 2)}): the best guess, ${annotation.bestLabel.name}, is not certain enough to assign.`;
+}
+
+export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): Promise<void> } {
+  fill(root, h('p', { class: 'hint' }, 'Click a cell on the map (or in a list) to see what it is and why.'));
+  let shown = 0;
+
+  async function show(cellId: number): Promise<void> {
+    shown = cellId;
+    fill(root, h('p', { class: 'hint' }, `Annotating cell ${cellId}…`));
+    try {
+      const [{ cell }, { annotateCell: annotation }] = await Promise.all([gql(CellDetails, { id: String(cellId) }), gql(AnnotateStoredCell, { id: String(cellId), k: 25 })]);
+      if (shown !== cellId) return;
+      if (!cell) {
+        fill(root, h('p', { class: 'problem' }, `Cell ${cellId} is no longer in the atlas (its dataset was deleted). Reload the page to refresh the map.`));
+        return;
+      }
+      const points = app.points();
+      const self = points ? pointOf(points.cellIds, cellId) : -1;
+      const neighbours = points ? annotation.neighbors.map((n) => pointOf(points.cellIds, Number(n.cell.id))).filter((i) => i >= 0) : [];
+      app.map.highlight(self >= 0 ? [self, ...neighbours] : neighbours);
+      const top = annotation.candidates.slice(0, 5);
+      const rows: EvidenceRow[] = top.flatMap((c) => [
+        { label: c.label.name, source: 'zero-shot', value: c.zeroShot },
+        ...(c.pMatch === null || c.pMatch === undefined ? [] : [{ label: c.label.name, source: 'CTM match', value: c.pMatch }]),
+        { label: c.label.name, source: 'kNN vote', value: c.knnShare },
+        { label: c.label.name, source: 'fused', value: c.fused },
+      ]);
+      const assigned = annotation.status === 'ASSIGNED';
+      fill(
+        root,
+        h('h2', { id: 'cell-title' }, cell.externalId, h('span', { class: 'muted' }, ` · ${cell.datasetName}`)),
+        h(
+          'div',
+          { class: `verdict ${assigned ? 'assigned' : 'unassigned'}`, id: 'cell-verdict' },
+          assigned
+            ? [h('strong', {}, annotation.label?.name ?? annotation.bestLabel.name), h('span', {}, ` — assigned with confidence ${fixed(annotation.confidence, 2)} (threshold ${fixed(annotation.abstainBelow, 2)})`)]
+            : [h('strong', {}, 'Unassigned'), h('p', {}, abstentionReason(annotation))],
+        ),
+        h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes expressed`),
+        h('h3', {}, 'Evidence per candidate'),
+        h('p', { class: 'hint' }, 'Zero-shot: similarity of the cell to each label’s text. CTM: LangCell’s cell–text match. kNN: share of the 25 nearest reference cells with that label. Fused: the combined score.'),
+        h('div', { class: 'chart', id: 'evidence-chart' }, evidenceChart(rows, SOURCES)),
+        h('h3', {}, 'Nearest reference cells'),
+        h('p', { class: 'hint' }, `${neighbours.length} of ${annotation.neighbors.length} are outlined on the map; the top label among them holds ${percent(annotation.knn.topShare)} of the vote.`),
+        h(
+          'ul',
+          { class: 'cell-list' },
+          annotation.neighbors.slice(0, 10).map((n) => h('li', {}, h('button', { class: 'link', onclick: () => void show(Number(n.cell.id)) }, `cell ${n.cell.id}`), ` ${n.cell.label ?? '—'} · similarity ${fixed(n.similarity)}`)),
+        ),
+        h('h3', {}, 'Metadata'),
+        h('table', { class: 'metadata' }, h('tbody', {}, Object.entries(cell.metadata).map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, String(value)))))),
+      );
+    } catch (error) {
+      fill(root, problemBox(error));
+    }
+  }
+  return { show };
+}
