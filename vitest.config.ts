@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects selected by folder: `unit` needs nothing but the repo; `integration` talks to a
+// Two projects selected by folder: `unit` needs nothing but the repo (browser tests are integration); `integration` talks to a
 // real PostgreSQL (DATABASE_URL, or the local server at 127.0.0.1:5432) and runs files serially.
 export default defineConfig({
   test: {
@@ -8,7 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // web/test: the explorer's own logic (decoders, placement, colours, words), no browser.
+          include: ['test/unit/**/*.test.ts', 'web/test/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

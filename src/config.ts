@@ -31,6 +31,13 @@ export const configSchema = z.object({
   LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe('annotateCell answers UNASSIGNED below this confidence'),
   LANGCELL_MAX_RERANK: z.coerce.number().int().min(1).max(1000).default(50).describe('At most this many search hits are rescored by CTM'),
   LANGCELL_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).default(512).describe('Text-query embeddings kept in an LRU cache'),
+  LANGCELL_LAYOUT_SAMPLE_CELLS: z.coerce.number().int().min(100).max(200_000).default(10_000).describe("Cells the explorer's map (UMAP) is fitted on; the others are placed by their nearest sampled cells"),
+  LANGCELL_LAYOUT_REFIT_FRACTION: z.coerce
+    .number()
+    .min(0)
+    .max(10)
+    .default(0.2)
+    .describe('The map is refitted when cells added + removed exceed this share of it; below, new cells are placed on the current map'),
   // --- GraphQL service (src/api) ---
   PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe('HTTP port of the GraphQL service'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface the service listens on; 0.0.0.0 for every interface (containers, servers)'),

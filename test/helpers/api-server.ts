@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AtlasApi } from '../../src/atlas/types.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
+import type { MapLayoutsApi } from '../../src/api/layout-route.ts';
 import { createServer, type ApiServer } from '../../src/api/server.ts';
 import { createLogger } from '../../src/api/logger.ts';
 
@@ -33,7 +34,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(atlas: AtlasApi, env: Record<string, string> = {}): Promise<TestApi> {
+export async function startApi(atlas: AtlasApi, env: Record<string, string> = {}, extra: { layouts?: MapLayoutsApi } = {}): Promise<TestApi> {
   const scratch = await mkdtemp(join(tmpdir(), 'langcell-api-'));
   const config = parseConfig({
     LANGCELL_ADMIN_TOKENS: ADMIN_TOKEN,
@@ -43,7 +44,7 @@ export async function startApi(atlas: AtlasApi, env: Record<string, string> = {}
   });
   const rawLog: string[] = [];
   const logger = createLogger(config, { write: (line: string) => void rawLog.push(line) });
-  const server = createServer({ atlas, config, logger });
+  const server = createServer({ atlas, config, logger, ...extra });
   const { url } = await server.listen(0, '127.0.0.1');
   return {
     url,

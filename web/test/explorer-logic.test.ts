@@ -1,0 +1,101 @@
+/** The explorer's logic without a browser: binary decoding, placement, selection, colours, words. */
+import { describe, expect, it } from 'vitest';
+import { ApiError, explain } from '../src/api/errors';
+import { composition, decodePoints, placeByNeighbours, pointOf } from '../src/api/layout-data';
+import { CATEGORICAL, NO_VALUE_COLOUR, categoricalColours, viridis } from '../src/map/palette';
+import { abstentionReason } from '../src/panels/cell';
+import { datasetNameFor } from '../src/panels/admin';
+import { sortRows, type AnnotationResultRow } from '../src/panels/annotate';
+import { heatValues } from '../src/panels/search';
+
+function pointsBuffer(ids: number[], xy: number[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(ids.length * 12);
+  new Int32Array(buffer, 0, ids.length).set(ids);
+  new Float32Array(buffer, ids.length * 4, ids.length * 2).set(xy);
+  return buffer;
+}
+
+describe('layout data', () => {
+  const points = decodePoints(pointsBuffer([3, 7, 20], [0.5, -0.5, 0, 0, -1, 1]));
+
+  it('decodes ids and x,y pairs into columns', () => {
+    expect(Array.from(points.cellIds)).toEqual([3, 7, 20]);
+    expect(Array.from(points.x)).toEqual([0.5, 0, -1]);
+    expect(Array.from(points.y)).toEqual([-0.5, 0, 1]);
+  });
+
+  it('refuses a body that is not whole cells', () => {
+    expect(() => decodePoints(new ArrayBuffer(13))).toThrow('12 bytes each');
+  });
+
+  it('finds a cell by id, or -1', () => {
+    expect(pointOf(points.cellIds, 7)).toBe(1);
+    expect(pointOf(points.cellIds, 20)).toBe(2);
+    expect(pointOf(points.cellIds, 8)).toBe(-1);
+  });
+
+  it('places a query cell at the mean of its neighbours on the map, ignoring those not on it', () => {
+    expect(placeByNeighbours(points, ['3', '20', '999'])).toEqual([-0.25, 0.25]);
+    expect(placeByNeighbours(points, ['999'])).toBeNull();
+  });
+
+  it("counts a selection's categories, most first, skipping deleted cells", () => {
+    const column = { by: 'label', categories: [{ name: 'B', cells: 2 }, { name: 'T', cells: 1 }], codes: Uint16Array.from([0, 1, 0, 65535]), hiddenCode: 65535 };
+    expect(composition(column, [0, 1, 2, 3])).toEqual([
+      { name: 'B', cells: 2, share: 2 / 3 },
+      { name: 'T', cells: 1, share: 1 / 3 },
+    ]);
+  });
+});
+
+describe('colours', () => {
+  it('starts with the Okabe–Ito palette and greys out "(no value)" without using up a colour', () => {
+    expect(categoricalColours(['a', '(no value)', 'b'])).toEqual([CATEGORICAL[0], NO_VALUE_COLOUR, CATEGORICAL[1]]);
+    expect(CATEGORICAL.slice(0, 3)).toEqual(['#E69F00', '#56B4E9', '#009E73']);
+  });
+
+  it('runs viridis from dark purple to yellow', () => {
+    const ramp = viridis(64);
+    expect(ramp).toHaveLength(64);
+    expect(ramp[0]).toBe('#440154');
+    expect(ramp[63]).toBe('#fde725');
+  });
+
+  it('spreads search hits over the heat scale, the best hit hottest, other cells cold', () => {
+    const values = heatValues(5, [
+      { index: 1, similarity: 0.9 },
+      { index: 3, similarity: 0.7 },
+      { index: -1, similarity: 0.8 },
+    ]);
+    expect(values[1]).toBeCloseTo(1);
+    expect(values[3]).toBeCloseTo(0.15);
+    expect([values[0], values[2], values[4]]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('words for people', () => {
+  it('turns API errors into what happened and what to do', () => {
+    expect(explain(new ApiError('UNAUTHENTICATED', 'No token.')).detail).toContain('Enter an admin token under Admin');
+    expect(explain(new ApiError('NETWORK', 'x')).title).toBe('The service does not answer');
+    expect(explain(new ApiError('BAD_USER_INPUT', 'k must be at most 200.'))).toEqual({ title: 'The service refused this', detail: 'k must be at most 200.' });
+  });
+
+  it('explains an abstention as a conflict when the neighbours outvote the text-based winner', () => {
+    const base = { confidence: 0.3, abstainBelow: 0.5, knn: { topShare: 0.9 }, bestLabel: { name: 'B cell' } };
+    expect(abstentionReason({ ...base, candidates: [{ label: { name: 'B cell' }, knnShare: 0.1 }, { label: { name: 'plasma cell' }, knnShare: 0.9 }] })).toContain('most reference neighbours are plasma cell');
+    expect(abstentionReason({ ...base, candidates: [{ label: { name: 'B cell' }, knnShare: 0.9 }] })).toContain("below the service's threshold (0.50)");
+  });
+
+  it('derives a dataset name from a file name', () => {
+    expect(datasetNameFor('PBMC 3k (v2).h5ad')).toBe('PBMC-3k-v2');
+    expect(datasetNameFor('lung.csv.gz')).toBe('lung');
+    expect(datasetNameFor('.h5ad')).toBe('reference');
+  });
+
+  it('sorts result rows by number or text', () => {
+    const row = (r: number, confidence: number, externalId: string): AnnotationResultRow => ({ row: r, externalId, label: null, bestLabel: 'B', status: 'UNASSIGNED', reason: 'LOW_CONFIDENCE', confidence, truth: null, neighborCellIds: [] });
+    const rows = [row(0, 0.2, 'b'), row(1, 0.9, 'c'), row(2, 0.5, 'a')];
+    expect(sortRows(rows, 'confidence', false).map((r) => r.row)).toEqual([1, 2, 0]);
+    expect(sortRows(rows, 'externalId', true).map((r) => r.row)).toEqual([2, 0, 1]);
+  });
+});
