@@ -8,12 +8,15 @@
  *   GET /layout/:version/colors?by=C   uint32 LE header length h, h bytes of JSON
  *                                      {by, categories: [{name, cells}]}, zero bytes up to a
  *                                      multiple of 4, then uint16 LE codes (n; 65535 = cell gone)
+ *   GET /layout/:version/similarity?text=T   the same frame with JSON {scored, floor, ceiling},
+ *                                      then float32 LE cosine similarities (n; NaN = not among
+ *                                      the scored most similar, so at most `floor`)
  *
  * A version never changes once READY, so its points may be cached for good; colours change when
  * datasets come and go (deleted cells turn 65535), so they are revalidated.
  */
 import { Router, type RequestHandler } from 'express';
-import type { CategoryCodes, MapStatus } from '../layout/map-layouts.ts';
+import type { CategoryCodes, HeatValues, MapStatus } from '../layout/map-layouts.ts';
 import { HIDDEN_CODE, parseColumn } from '../layout/map-layouts.ts';
 import type { CategoryColumn, LayoutPoints, LayoutRecord } from '../store/layouts.ts';
 import { errorBody } from './errors.ts';
@@ -23,6 +26,7 @@ export interface MapLayoutsApi {
   status(): Promise<MapStatus>;
   points(version: number): Promise<LayoutPoints | null>;
   categories(version: number, column: CategoryColumn): Promise<CategoryCodes | null>;
+  heat(version: number, text: string): Promise<HeatValues | null>;
 }
 
 function describe(record: LayoutRecord) {
@@ -43,19 +47,26 @@ function describe(record: LayoutRecord) {
   };
 }
 
-/** The frame of a colour response (see the file comment). */
-export function encodeColorFrame(by: string, codes: CategoryCodes): Buffer {
-  const header = Buffer.from(JSON.stringify({ by, categories: codes.categories, hiddenCode: HIDDEN_CODE }), 'utf8');
-  const headerEnd = 4 + header.length;
-  const padded = Math.ceil(headerEnd / 4) * 4;
-  const body = Buffer.alloc(padded + codes.codes.byteLength);
-  body.writeUInt32LE(header.length, 0);
-  header.copy(body, 4);
-  Buffer.from(codes.codes.buffer, codes.codes.byteOffset, codes.codes.byteLength).copy(body, padded);
+/** A JSON header and a typed array in one body (see the file comment). */
+function frame(header: Record<string, unknown>, values: Uint16Array | Float32Array): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const padded = Math.ceil((4 + json.length) / 4) * 4;
+  const body = Buffer.alloc(padded + values.byteLength);
+  body.writeUInt32LE(json.length, 0);
+  json.copy(body, 4);
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(body, padded);
   return body;
 }
 
-export function layoutRoutes(layouts: MapLayoutsApi, guards: readonly RequestHandler[]): Router {
+export function encodeColorFrame(by: string, codes: CategoryCodes): Buffer {
+  return frame({ by, categories: codes.categories, hiddenCode: HIDDEN_CODE }, codes.codes);
+}
+
+export function encodeHeatFrame(heat: HeatValues): Buffer {
+  return frame({ scored: heat.scored, floor: heat.floor, ceiling: heat.ceiling }, heat.similarities);
+}
+
+export function layoutRoutes(layouts: MapLayoutsApi, guards: readonly RequestHandler[], maxTextLength: number): Router {
   const router = Router();
   const version = (raw: unknown): number | null => (typeof raw === 'string' && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null);
   const gone = (v: unknown) =>
@@ -98,6 +109,22 @@ export function layoutRoutes(layouts: MapLayoutsApi, guards: readonly RequestHan
       res.setHeader('Content-Type', 'application/octet-stream');
       res.setHeader('Cache-Control', 'no-cache');
       res.end(encodeColorFrame(by, codes));
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.get('/layout/:version/similarity', ...guards, async (req, res, next) => {
+    try {
+      const text = typeof req.query.text === 'string' ? req.query.text.trim() : '';
+      if (!text || text.length > maxTextLength) {
+        return void res.status(400).json(errorBody('BAD_USER_INPUT', `Give the text to compare cells with as ?text=… (1 to ${maxTextLength} characters).`));
+      }
+      const v = version(req.params.version);
+      const heat = v === null ? null : await layouts.heat(v, text);
+      if (!heat) return void res.status(404).json(gone(req.params.version));
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(encodeHeatFrame(heat));
     } catch (error) {
       next(error);
     }

@@ -169,7 +169,7 @@ export function createServer({ atlas, config, logger, layouts }: CreateServerOpt
     res.status(report.ok ? 200 : 503).json(report);
   });
   app.post('/uploads', authenticate(verifier), uploadRoute(uploads, verifier));
-  if (layouts) app.use(layoutRoutes(layouts, [authenticate(verifier), requireReadAccess(verifier)]));
+  if (layouts) app.use(layoutRoutes(layouts, [authenticate(verifier), requireReadAccess(verifier)], config.LANGCELL_MAX_TEXT_LENGTH));
   const webDist = fileURLToPath(WEB_DIST);
   if (existsSync(join(webDist, 'index.html'))) {
     // Hashed asset names change with every build, so they can be cached for good; index.html cannot.

@@ -67,7 +67,7 @@ export class Atlas implements AtlasApi {
     private readonly options: AtlasOptions,
   ) {
     this.labelCatalogue = new LabelCatalogue(runtime.db, runtime.model, runtime.log);
-    this.layouts = new MapLayouts(runtime.db, runtime.model.id);
+    this.layouts = new MapLayouts(runtime.db, runtime.model.id, async (text, k) => (await this.search()).textSimilarities(text, k));
     this.datasetService = new Datasets(runtime, async () => {
       if (!this.indexPromise) return;
       const index = await this.indexPromise;

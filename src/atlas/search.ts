@@ -74,6 +74,15 @@ export class CellSearch {
     });
   }
 
+  /**
+   * Similarity of the `k` cells most similar to a text (the map's heat mode): index hits only, no
+   * cell records, so k can be tens of thousands.
+   */
+  async textSimilarities(text: string, k: number): Promise<IndexHit[]> {
+    checkK(k);
+    return this.index.search(await this.embedText(text), k);
+  }
+
   async searchCells(text: string, options: SearchOptions): Promise<CellHit[]> {
     checkK(options.k);
     const query = await this.embedText(text);

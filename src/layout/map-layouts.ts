@@ -32,6 +32,23 @@ export interface MapStatus {
   readonly colorBy: string[];
 }
 
+/** Similarity of every map cell to a text: the best `scored` cells exactly, the rest below `floor`. */
+export interface HeatValues {
+  /** How many of the map's cells were scored (the k most similar). */
+  readonly scored: number;
+  /** The lowest similarity among scored cells: every unscored cell is at most this similar. */
+  readonly floor: number;
+  readonly ceiling: number;
+  /** One per layout cell; NaN where not scored. */
+  readonly similarities: Float32Array;
+}
+
+/** Source of text similarities (the atlas's search over the vector index). */
+export type TextSimilarities = (text: string, k: number) => Promise<readonly { cellId: number; similarity: number }[]>;
+
+/** Cells scored for the heat mode: every cell of a small atlas, the most similar 20,000 of a large one. */
+export const HEAT_CELLS = 20_000;
+
 export interface CategoryCodes {
   readonly categories: { name: string; cells: number }[];
   /** One code per layout cell (index into `categories`), HIDDEN_CODE where the cell is gone. */
@@ -75,7 +92,30 @@ export class MapLayouts {
   constructor(
     private readonly db: Database,
     private readonly modelId: string,
+    private readonly similarities: TextSimilarities,
   ) {}
+
+  /** Similarity of a READY version's cells to a text, or null when the version is gone. */
+  async heat(version: number, text: string): Promise<HeatValues | null> {
+    const points = await layoutPoints(this.db, version);
+    if (!points) return null;
+    const hits = await this.similarities(text, Math.max(1, Math.min(HEAT_CELLS, points.cellIds.length)));
+    const position = new Map<number, number>();
+    points.cellIds.forEach((id, i) => position.set(id, i));
+    const similarities = new Float32Array(points.cellIds.length).fill(Number.NaN);
+    let floor = Infinity;
+    let ceiling = -Infinity;
+    let scored = 0;
+    for (const hit of hits) {
+      const at = position.get(hit.cellId);
+      if (at === undefined) continue;
+      similarities[at] = hit.similarity;
+      floor = Math.min(floor, hit.similarity);
+      ceiling = Math.max(ceiling, hit.similarity);
+      scored += 1;
+    }
+    return { scored, floor: scored > 0 ? floor : 0, ceiling: scored > 0 ? ceiling : 0, similarities };
+  }
 
   async status(): Promise<MapStatus> {
     const [current, latest, columns] = await Promise.all([currentLayout(this.db, this.modelId), latestLayoutRun(this.db, this.modelId), metadataColumns(this.db, this.modelId)]);

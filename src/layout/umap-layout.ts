@@ -22,6 +22,8 @@ export const DEFAULT_UMAP_SETTINGS: UmapSettings = { sampleSize: 10_000, nNeighb
 
 /** Similarity temperature for placement weights: the nearest sampled cells dominate, far ones barely count. */
 const PLACEMENT_TEMPERATURE = 0.02;
+/** On a map scaled to [-1, 1], a cluster's neighbourhood: anchors farther than this from the nearest one are left out. */
+export const PLACEMENT_RADIUS = 0.08;
 
 /** mulberry32: a small seeded generator (Math.random cannot be seeded). */
 export function seededRandom(seed: number): () => number {
@@ -119,25 +121,33 @@ export async function fitUmap(
 }
 
 /**
- * Places cells (`vectors`, n × dim) at the similarity-weighted mean of their `k` nearest anchors
- * (`anchorCoords` x,y per row of the index). Weights are softmax(similarity / 0.02): a cell between
- * two clusters lands between them in proportion to how close it is to each.
+ * Places cells (`vectors`, n × dim) among their `k` nearest anchors (`anchorCoords` x,y per row of
+ * the index): at the softmax(similarity / 0.02)-weighted mean of those that lie on the map near
+ * the nearest one (within `PLACEMENT_RADIUS`). Averaging anchors from two clusters would put the
+ * cell in the empty space between them, where a reader sees an intermediate cell type that is not there.
  */
 export function placeByNeighbours(index: AnchorIndex, anchorCoords: Float32Array, vectors: Float32Array, dim: number, k: number): Float32Array {
   const n = vectors.length / dim;
   const out = new Float32Array(2 * n);
   for (let row = 0; row < n; row++) {
     const found = index.nearest(vectors.subarray(row * dim, (row + 1) * dim), k);
-    const best = found.similarities[0] ?? 0;
+    const nearest = found.rows[0];
+    if (nearest === undefined) continue;
+    const best = found.similarities[0]!;
+    const x0 = anchorCoords[2 * nearest]!;
+    const y0 = anchorCoords[2 * nearest + 1]!;
     let sumW = 0, x = 0, y = 0;
     found.rows.forEach((anchor, i) => {
+      const ax = anchorCoords[2 * anchor]!;
+      const ay = anchorCoords[2 * anchor + 1]!;
+      if (Math.hypot(ax - x0, ay - y0) > PLACEMENT_RADIUS) return;
       const w = Math.exp((found.similarities[i]! - best) / PLACEMENT_TEMPERATURE);
       sumW += w;
-      x += w * anchorCoords[2 * anchor]!;
-      y += w * anchorCoords[2 * anchor + 1]!;
+      x += w * ax;
+      y += w * ay;
     });
-    out[2 * row] = sumW > 0 ? x / sumW : 0;
-    out[2 * row + 1] = sumW > 0 ? y / sumW : 0;
+    out[2 * row] = x / sumW;
+    out[2 * row + 1] = y / sumW;
   }
   return out;
 }

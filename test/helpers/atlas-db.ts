@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { generateDemoAtlas } from '../../seed/atlas.ts';
+import { writeH5ad } from './h5ad-writer.ts';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -70,4 +71,14 @@ export function referenceCells(cells: number, seed = 7): ReferenceCells {
     labels: atlas.cells.map((c) => c.label),
     donors: atlas.cells.map((c) => c.donor),
   };
+}
+
+/** An h5ad reference of `cells` demo cells (CSR counts, a `cell_type` column), ids prefixed so they never clash with the seeded atlas. */
+export async function writeDemoReference(path: string, cells: number, seed: number, prefix: string): Promise<void> {
+  const reference = referenceCells(cells, seed);
+  await writeH5ad(path, {
+    X: reference.matrix, layout: 'csr', encoding: 'modern', dtype: '<f',
+    obs: { index: reference.cellIds.map((c) => `${prefix}-${c}`), columns: { cell_type: { kind: 'categorical', values: reference.labels } } },
+    var: { index: reference.geneIds },
+  });
 }

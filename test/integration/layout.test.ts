@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Atlas } from '../../src/atlas/atlas.ts';
 import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
 import { seedDemo } from '../../seed/seed-database.ts';
-import { decodeColumn, decodePoints, type MapPoints } from '../../web/src/api/layout-data.ts';
-import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+import { decodeColumn, decodeHeat, decodePoints, type MapPoints } from '../../web/src/api/layout-data.ts';
+import { createTestDatabase, tempDir, writeDemoReference, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { startApi, type TestApi } from '../helpers/api-server.ts';
-import { writeH5ad } from '../helpers/h5ad-writer.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -160,17 +159,29 @@ describe('the layout job and the map routes', () => {
     expect((await fetch(`${api.url}/layout/abc/colors?by=label`)).status).toBe(404);
   });
 
+  it('scores every cell of a small atlas against a text for the heat mode, B cells hottest for "B cell"', async () => {
+    const response = await fetch(`${api.url}/layout/${firstVersion}/similarity?text=${encodeURIComponent('cell type: B cell. ')}`);
+    expect(response.status).toBe(200);
+    const heat = decodeHeat(await response.arrayBuffer());
+    expect(heat.scored).toBe(SEEDED);
+    expect(heat.similarities.length).toBe(SEEDED);
+    expect(Array.from(heat.similarities).some(Number.isNaN)).toBe(false);
+    const labels = await labelsById();
+    const mean = (want: boolean) => {
+      const values = Array.from(first.cellIds).flatMap((id, i) => ((labels.get(id) === 'B cell') === want ? [heat.similarities[i]!] : []));
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    expect(mean(true)).toBeGreaterThan(mean(false) + 0.2);
+    expect(heat.ceiling).toBe(Math.max(...heat.similarities));
+    expect((await fetch(`${api.url}/layout/${firstVersion}/similarity?text=`)).status).toBe(400);
+  });
+
   let extended: MapPoints;
   let extendedVersion: number;
 
   it('adds a small new reference without moving the cells already placed (extend)', async () => {
-    const reference = referenceCells(100, 11);
     const file = join(dir, 'small.h5ad');
-    await writeH5ad(file, {
-      X: reference.matrix, layout: 'csr', encoding: 'modern', dtype: '<f',
-      obs: { index: reference.cellIds.map((c) => `small-${c}`), columns: { cell_type: { kind: 'categorical', values: reference.labels } } },
-      var: { index: reference.geneIds },
-    });
+    await writeDemoReference(file, 100, 11, 'small');
     const job = await atlas.ingestReference({ path: file, name: 'small' });
     for await (const update of atlas.watchIngestion(job.id)) if (update.state !== 'RUNNING' && update.state !== 'QUEUED') break;
 

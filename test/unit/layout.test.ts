@@ -47,17 +47,27 @@ describe('normalizeCoords', () => {
 });
 
 describe('placeByNeighbours', () => {
-  it('puts a cell on its nearest anchor when the others are much farther, between two equally near ones', () => {
-    const anchors = Float32Array.from([...unit([1, 0, 0]), ...unit([0, 1, 0]), ...unit([0, 0, 1])]);
-    const index = AnchorIndex.build(anchors, 3);
-    const coords = Float32Array.from([-1, 0, 1, 0, 0, 1]);
-    const cells = Float32Array.from([...unit([1, 0.05, 0]), ...unit([1, 1, 0])]);
+  const anchors = Float32Array.from([...unit([1, 0, 0]), ...unit([0, 1, 0]), ...unit([0, 0, 1])]);
+  const index = AnchorIndex.build(anchors, 3);
+  const cells = Float32Array.from([...unit([1, 0.05, 0]), ...unit([1, 1, 0])]);
+
+  it('puts a cell between near anchors that lie together on the map, weighted towards the more similar', () => {
+    // Anchors 0 and 1 are 0.04 apart on the map; anchor 2 (similarity 0 vs 0.71) weighs e^-35.
+    const coords = Float32Array.from([0, 0, 0.04, 0, 0.5, 0.5]);
     const placed = placeByNeighbours(index, coords, cells, 3, 3);
-    expect(placed[0]).toBeCloseTo(-1, 1);
-    expect(placed[1]).toBeCloseTo(0, 1);
-    // Halfway between anchors 0 and 1; anchor 2 (similarity 0 vs 0.71) weighs e^-35.
-    expect(placed[2]).toBeCloseTo(0, 5);
+    expect(placed[0]).toBeGreaterThan(0);
+    expect(placed[0]).toBeLessThan(0.002);
+    expect(placed[2]).toBeCloseTo(0.02, 5);
     expect(placed[3]).toBeCloseTo(0, 5);
+  });
+
+  it('never puts a cell in the empty space between two clusters: it joins the nearest anchor\'s', () => {
+    const coords = Float32Array.from([-1, 0, 1, 0, 0, 1]);
+    const placed = placeByNeighbours(index, coords, cells, 3, 3);
+    expect([placed[0], placed[1]]).toEqual([-1, 0]);
+    // Equally similar to anchors 0 and 1, which are far apart: it lands on one of them, not at (0, 0).
+    expect(Math.abs(placed[2]!)).toBe(1);
+    expect(placed[3]).toBe(0);
   });
 });
 

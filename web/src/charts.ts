@@ -12,17 +12,26 @@ export interface EvidenceRow {
   readonly value: number;
 }
 
-/** One group of bars per candidate label: each evidence source's score in [0, 1]. */
+/**
+ * One group of bars per candidate label: each evidence source's score in [0, 1]. The label is
+ * written above its group, whole: Cell Ontology names are long and an axis would cut them.
+ */
 export function evidenceChart(rows: readonly EvidenceRow[], sources: readonly string[]): SVGSVGElement | HTMLElement {
+  const labels = [...new Set(rows.map((row) => row.label))];
   return Plot.plot({
-    width: 340,
-    marginLeft: 110,
-    marginRight: 10,
+    width: 360,
+    height: 40 + labels.length * (18 + 12 * sources.length),
+    marginLeft: 10,
+    marginRight: 20,
     x: { domain: [0, 1], label: 'score →', grid: true },
-    y: { domain: [...sources], label: null, axis: null },
-    fy: { label: null },
+    y: { domain: [...sources], label: null, axis: null, insetTop: 16 },
+    fy: { domain: labels, label: null, axis: null, padding: 0.1 },
     color: { domain: [...sources], range: EVIDENCE_COLOURS, legend: true },
-    marks: [Plot.barX(rows, { x: 'value', y: 'source', fy: 'label', fill: 'source', title: (d: EvidenceRow) => `${d.source}: ${d.value.toFixed(3)}` }), Plot.ruleX([0])],
+    marks: [
+      Plot.barX(rows, { x: 'value', y: 'source', fy: 'label', fill: 'source', title: (d: EvidenceRow) => `${d.source}: ${d.value.toFixed(3)}` }),
+      Plot.text(labels, { fy: (d: string) => d, text: (d: string) => d, frameAnchor: 'top-left', dy: 2, fontWeight: 'bold', fontSize: 11 }),
+      Plot.ruleX([0]),
+    ],
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import './style.css';
 import { layoutColumn, layoutPoints, layoutStatus } from './api/client';
-import type { CategoryColumn, LayoutStatus, MapPoints } from './api/layout-data';
+import { pointOf, type CategoryColumn, type LayoutStatus, type MapPoints } from './api/layout-data';
 import { byId, fill, h, percent } from './dom';
 import { AtlasMap } from './map/atlas-map';
 import { categoricalColours } from './map/palette';
@@ -14,6 +14,7 @@ import { annotatePanel } from './panels/annotate';
 import { cellPanel } from './panels/cell';
 import { explorePanel } from './panels/explore';
 import { problemBox } from './panels/problem';
+import './probe';
 import { searchPanel } from './panels/search';
 
 export type TabName = 'explore' | 'search' | 'cell' | 'annotate' | 'admin';
@@ -101,7 +102,7 @@ async function start(): Promise<void> {
       }
       const code = column.codes[index]!;
       const name = code === column.hiddenCode ? '(deleted)' : (column.categories[code]?.name ?? '');
-      fill(tooltip, h('strong', {}, name), h('span', {}, ` · cell ${points.cellIds[index]} · click for its annotation`));
+      fill(tooltip, h('strong', {}, name), h('span', {}, ' · click for this cell’s annotation'));
       tooltip.style.left = `${at[0] + 12}px`;
       tooltip.style.top = `${at[1] + 12}px`;
       hoverTimer = window.setTimeout(() => (tooltip.hidden = false), 60);
@@ -164,14 +165,23 @@ async function start(): Promise<void> {
     },
   };
 
+  window.langcellExplorer = {
+    screenPositionOf: (cellId) => {
+      const index = points ? pointOf(points.cellIds, cellId) : -1;
+      return index < 0 ? null : (map.screenPosition(index) ?? null);
+    },
+    highlightedCount: () => map.highlightedCount(),
+    panBy: (dx, dy) => map.panBy(dx, dy),
+  };
+
   const explore = explorePanel(byId('panel-explore'), app);
   const cell = cellPanel(byId('panel-cell'), app);
   searchPanel(byId('panel-search'), app);
   annotatePanel(byId('panel-annotate'), app);
   adminPanel(byId('panel-admin'), app);
 
-  byId('zoom-in').addEventListener('click', () => map.zoomBy(1 / 1.5));
-  byId('zoom-out').addEventListener('click', () => map.zoomBy(1.5));
+  byId('zoom-in').addEventListener('click', () => map.zoomBy(1.5));
+  byId('zoom-out').addEventListener('click', () => map.zoomBy(1 / 1.5));
   byId('zoom-reset').addEventListener('click', () => map.resetView());
 
   // The map follows the atlas: a new layout version (after an ingestion or a deletion) replaces it.

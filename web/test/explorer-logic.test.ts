@@ -1,12 +1,11 @@
 /** The explorer's logic without a browser: binary decoding, placement, selection, colours, words. */
 import { describe, expect, it } from 'vitest';
 import { ApiError, explain } from '../src/api/errors';
-import { composition, decodePoints, placeByNeighbours, pointOf } from '../src/api/layout-data';
+import { composition, decodeHeat, decodePoints, heatScale, placeByNeighbours, pointOf } from '../src/api/layout-data';
 import { CATEGORICAL, NO_VALUE_COLOUR, categoricalColours, viridis } from '../src/map/palette';
 import { abstentionReason } from '../src/panels/cell';
 import { datasetNameFor } from '../src/panels/admin';
 import { sortRows, type AnnotationResultRow } from '../src/panels/annotate';
-import { heatValues } from '../src/panels/search';
 
 function pointsBuffer(ids: number[], xy: number[]): ArrayBuffer {
   const buffer = new ArrayBuffer(ids.length * 12);
@@ -61,15 +60,20 @@ describe('colours', () => {
     expect(ramp[63]).toBe('#fde725');
   });
 
-  it('spreads search hits over the heat scale, the best hit hottest, other cells cold', () => {
-    const values = heatValues(5, [
-      { index: 1, similarity: 0.9 },
-      { index: 3, similarity: 0.7 },
-      { index: -1, similarity: 0.8 },
-    ]);
-    expect(values[1]).toBeCloseTo(1);
-    expect(values[3]).toBeCloseTo(0.15);
-    expect([values[0], values[2], values[4]]).toEqual([0, 0, 0]);
+  it('spreads scored cells over the heat scale, the most similar hottest, unscored cells coldest', () => {
+    const header = new TextEncoder().encode(JSON.stringify({ scored: 3, floor: 0.5, ceiling: 0.9 }));
+    const start = Math.ceil((4 + header.length) / 4) * 4;
+    const buffer = new ArrayBuffer(start + 4 * 4);
+    new DataView(buffer).setUint32(0, header.length, true);
+    new Uint8Array(buffer, 4).set(header);
+    new Float32Array(buffer, start).set([0.9, Number.NaN, 0.5, 0.7]);
+    const heat = decodeHeat(buffer);
+    expect(heat).toMatchObject({ scored: 3, floor: 0.5, ceiling: 0.9 });
+    const values = Array.from(heatScale(heat));
+    expect(values[0]).toBeCloseTo(1);
+    expect(values[1]).toBe(0);
+    expect(values[2]).toBeCloseTo(0.05);
+    expect(values[3]).toBeCloseTo(0.525);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { TypedDocumentString } from '../gql/graphql';
 import { ApiError } from './errors';
-import { decodeColumn, decodePoints, type CategoryColumn, type LayoutStatus, type MapPoints } from './layout-data';
+import { decodeColumn, decodeHeat, decodePoints, type CategoryColumn, type HeatColumn, type LayoutStatus, type MapPoints } from './layout-data';
 
 const TOKEN_KEY = 'langcell-atlas.token';
 
@@ -70,6 +70,12 @@ export async function layoutColumn(version: number, by: string): Promise<Categor
   const response = await send(`/layout/${version}/colors?by=${encodeURIComponent(by)}`, { headers: headers() });
   if (!response.ok) throw await failure(response);
   return decodeColumn(await response.arrayBuffer());
+}
+
+export async function layoutHeat(version: number, text: string): Promise<HeatColumn> {
+  const response = await send(`/layout/${version}/similarity?text=${encodeURIComponent(text)}`, { headers: headers() });
+  if (!response.ok) throw await failure(response);
+  return decodeHeat(await response.arrayBuffer());
 }
 
 /**

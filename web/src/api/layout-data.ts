@@ -113,3 +113,28 @@ export function composition(column: CategoryColumn, selected: ArrayLike<number>)
     .sort((a, b) => b[1] - a[1])
     .map(([code, cells]) => ({ name: column.categories[code]?.name ?? '?', cells, share: cells / total }));
 }
+
+export interface HeatColumn {
+  readonly scored: number;
+  readonly floor: number;
+  readonly ceiling: number;
+  /** Cosine similarity per point; NaN where the cell is not among the `scored` most similar. */
+  readonly similarities: Float32Array;
+}
+
+/** The similarity frame: the same header framing as a colour column, float32 values. */
+export function decodeHeat(buffer: ArrayBuffer): HeatColumn {
+  const headerLength = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength))) as { scored: number; floor: number; ceiling: number };
+  const start = Math.ceil((4 + headerLength) / 4) * 4;
+  return { ...header, similarities: new Float32Array(buffer, start, (buffer.byteLength - start) / 4) };
+}
+
+/**
+ * Heat colours in [0, 1]: the scored cells spread from the least to the most similar; cells not
+ * scored (less similar than all of them) at 0.
+ */
+export function heatScale(heat: HeatColumn): Float32Array {
+  const span = heat.ceiling - heat.floor;
+  return Float32Array.from(heat.similarities, (s) => (Number.isNaN(s) ? 0 : span > 0 ? 0.05 + (0.95 * (s - heat.floor)) / span : 1));
+}

@@ -28,7 +28,7 @@ export const AnnotateStoredCell = graphql(`
       abstainBelow
       label { name }
       bestLabel { name }
-      candidates { label { name } zeroShot ctm pMatch fused knnShare }
+      candidates { label { name } zeroShot pMatch knnShare }
       knn { hits topShare runnerUpShare minDistance }
       neighbors { similarity cell { id label datasetName } }
     }

@@ -140,7 +140,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, ctm: number | null, pMatch: number | null, fused: number, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -259,9 +259,7 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
         name
       }
       zeroShot
-      ctm
       pMatch
-      fused
       knnShare
     }
     knn {

@@ -12,6 +12,13 @@ import { HIDDEN_COLOUR, viridis } from './palette';
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
 export const QUERY_COLOUR = '#000000';
+/** The layout spans [-1, 1]; drawn at 92% so the outermost clusters are not cut by the canvas edge. */
+const MARGIN_SCALE = 0.92;
+
+/** Dots big enough to see at a few thousand cells, small enough not to cover each other at a million. */
+export function pointSizeFor(cells: number): number {
+  return cells <= 10_000 ? 4 : cells <= 200_000 ? 3 : 2;
+}
 
 export interface MapEvents {
   /** A cell was clicked (index into the atlas's points; query cells report -1 - their index). */
@@ -107,13 +114,30 @@ export class AtlasMap {
     else this.plot.select(indices, { preventEvent: true });
   }
 
+  /** Cells outlined now. */
+  highlightedCount(): number {
+    return this.highlighted.length;
+  }
+
+  /** Where a point is drawn, in CSS pixels from the canvas's top left (undefined when off screen). */
+  screenPosition(index: number): [number, number] | undefined {
+    return this.plot.getScreenPosition(index);
+  }
+
+  /** Pans the view (in map units: the whole map spans 2) — the benchmark drives it. */
+  panBy(dx: number, dy: number): void {
+    const camera = this.plot.get('camera');
+    camera.pan([dx, dy]);
+    this.plot.redraw();
+  }
+
   async zoomTo(indices: number[]): Promise<void> {
     if (indices.length > 0) await this.plot.zoomToPoints(indices, { padding: 0.6, transition: true });
   }
 
+  /** factor > 1 zooms in, about the centre of the view. */
   zoomBy(factor: number): void {
-    const camera = this.plot.get('camera');
-    camera.scale(factor, [this.canvas.width / 2, this.canvas.height / 2]);
+    this.plot.get('camera').scale(factor);
     this.plot.redraw();
   }
 
@@ -133,11 +157,13 @@ export class AtlasMap {
     const m = this.query.length;
     const x = new Float32Array(n + m);
     const y = new Float32Array(n + m);
-    x.set(this.points.x);
-    y.set(this.points.y);
+    for (let i = 0; i < n; i++) {
+      x[i] = this.points.x[i]! * MARGIN_SCALE;
+      y[i] = this.points.y[i]! * MARGIN_SCALE;
+    }
     this.query.forEach((p, i) => {
-      x[n + i] = p.x;
-      y[n + i] = p.y;
+      x[n + i] = p.x * MARGIN_SCALE;
+      y[n + i] = p.y * MARGIN_SCALE;
     });
     const valueA = new Float32Array(n + m);
     valueA.set(this.codes);
@@ -146,6 +172,8 @@ export class AtlasMap {
     const valueB = new Float32Array(n + m);
     if (this.heat) valueB.set(this.heat);
     valueB.fill(1, n);
+    this.plot.set({ pointSize: pointSizeFor(n + m) });
+    document.body.dataset.mapMode = this.mode;
     if (this.mode === 'heat') {
       this.plot.set({ colorBy: 'valueB', pointColor: viridis(64) });
     } else {

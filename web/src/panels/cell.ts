@@ -11,7 +11,8 @@ import { fill, fixed, h, percent } from '../dom';
 import type { App } from '../main';
 import { problemBox } from './problem';
 
-const SOURCES = ['zero-shot', 'CTM match', 'kNN vote', 'fused'];
+// LangCell's fused score is left out: its second softmax squeezes it (a sure cell gets ~0.2), which reads as doubt.
+const SOURCES = ['zero-shot', 'CTM match', 'kNN vote'];
 
 /** Why the service abstained, in words (the annotation has the numbers). */
 export function abstentionReason(annotation: { confidence: number; abstainBelow: number; knn: { topShare: number }; bestLabel: { name: string }; candidates: readonly { label: { name: string }; knnShare: number }[] }): string {
@@ -46,7 +47,6 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
         { label: c.label.name, source: 'zero-shot', value: c.zeroShot },
         ...(c.pMatch === null || c.pMatch === undefined ? [] : [{ label: c.label.name, source: 'CTM match', value: c.pMatch }]),
         { label: c.label.name, source: 'kNN vote', value: c.knnShare },
-        { label: c.label.name, source: 'fused', value: c.fused },
       ]);
       const assigned = annotation.status === 'ASSIGNED';
       fill(
@@ -61,7 +61,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
         ),
         h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes expressed`),
         h('h3', {}, 'Evidence per candidate'),
-        h('p', { class: 'hint' }, 'Zero-shot: similarity of the cell to each label’s text. CTM: LangCell’s cell–text match. kNN: share of the 25 nearest reference cells with that label. Fused: the combined score.'),
+        h('p', { class: 'hint' }, 'Zero-shot: how well the cell matches each label’s description. CTM: LangCell’s cell–text match probability (best few labels only). kNN vote: share of the 25 most similar reference cells that carry the label. The answer combines them; the confidence above decides between answering and abstaining.'),
         h('div', { class: 'chart', id: 'evidence-chart' }, evidenceChart(rows, SOURCES)),
         h('h3', {}, 'Nearest reference cells'),
         h('p', { class: 'hint' }, `${neighbours.length} of ${annotation.neighbors.length} are outlined on the map; the top label among them holds ${percent(annotation.knn.topShare)} of the vote.`),

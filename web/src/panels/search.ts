@@ -3,23 +3,12 @@
  * listed (similarity, CTM probability when reranked, label, dataset); a heat mode colours the map
  * by similarity to the text. Filters restrict the search as the API's CellFilter does.
  */
-import { gql } from '../api/client';
-import { pointOf } from '../api/layout-data';
+import { gql, layoutHeat } from '../api/client';
+import { heatScale, pointOf } from '../api/layout-data';
 import { Datasets, Labels, SearchCells } from '../api/operations';
 import { fill, fixed, h } from '../dom';
 import type { App } from '../main';
 import { problemBox } from './problem';
-
-/** Similarities of the hits spread over [0, 1] for the heat colours; cells that are not hits stay at 0. */
-export function heatValues(size: number, hits: readonly { index: number; similarity: number }[]): Float32Array {
-  const values = new Float32Array(size);
-  if (hits.length === 0) return values;
-  const sims = hits.map((hit) => hit.similarity);
-  const lo = Math.min(...sims);
-  const hi = Math.max(...sims);
-  for (const hit of hits) if (hit.index >= 0) values[hit.index] = hi > lo ? 0.15 + (0.85 * (hit.similarity - lo)) / (hi - lo) : 1;
-  return values;
-}
 
 export function searchPanel(root: HTMLElement, app: App): void {
   const text = h('input', { type: 'search', id: 'search-text', placeholder: 'e.g. cytotoxic lymphocytes expressing GZMB', 'aria-label': 'Describe the cells', required: true, maxlength: 2000 });
@@ -67,12 +56,24 @@ export function searchPanel(root: HTMLElement, app: App): void {
       const hits = searchCells.map((hit) => ({ ...hit, index: points ? pointOf(points.cellIds, Number(hit.cell.id)) : -1 }));
       const onMap = hits.filter((hit) => hit.index >= 0).map((hit) => hit.index);
       app.map.highlight(onMap);
-      if (heat.checked && points) await app.map.showHeat(heatValues(points.cellIds.length, hits));
+      const version = app.status()?.current?.version;
+      let heatNote: HTMLElement | null = null;
+      if (heat.checked && version !== undefined) {
+        const values = await layoutHeat(version, text.value.trim());
+        await app.map.showHeat(heatScale(values));
+        heatNote = h(
+          'p',
+          { class: 'hint', id: 'heat-note' },
+          `Heat: dark purple = least similar, yellow = most similar (cosine ${fixed(values.floor, 3)} to ${fixed(values.ceiling, 3)})` +
+            (values.scored < (points?.cellIds.length ?? 0) ? `; only the ${values.scored.toLocaleString()} most similar cells are scored, the rest are drawn darkest.` : '.'),
+        );
+      }
       const labels = new Map<string, number>();
       for (const hit of hits) labels.set(hit.cell.label ?? '(no label)', (labels.get(hit.cell.label ?? '(no label)') ?? 0) + 1);
       fill(
         results,
         h('p', { id: 'search-summary' }, `${hits.length} cells found, ${onMap.length} outlined on the map. Labels: `, [...labels].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} (${n})`).join(', ')),
+        heatNote,
         h('button', { type: 'button', onclick: () => void app.map.zoomTo(onMap) }, 'Zoom to them'),
         h(
           'table',

@@ -1,0 +1,155 @@
+/**
+ * The explorer in a real headless Chromium (Debian's chromium driven by playwright-core) against
+ * the real service on a small demo atlas: the map loads, a text search outlines cells, clicking a
+ * cell on the map shows its annotation, an admin ingests a reference by upload and deletes it.
+ * Screenshots of each step are kept in test-output/explorer/ to be looked at.
+ *
+ * Without Chromium (a machine that has not run .ci/run) the suite is reported skipped, as the
+ * export tool's Python tests are without torch; CI installs it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Atlas } from '../../src/atlas/atlas.ts';
+import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
+import { seedDemo } from '../../seed/seed-database.ts';
+import { ADMIN_TOKEN, startApi, type TestApi } from '../helpers/api-server.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/explorer-probe.ts';
+import { createTestDatabase, tempDir, writeDemoReference, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const shots = join(root, 'test-output', 'explorer');
+const SEEDED = 1200;
+
+
+let database: TestDatabase;
+let atlas: Atlas;
+let api: TestApi;
+let browser: Browser;
+let page: Page;
+let dir: string;
+const pageErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+async function mapVersion(): Promise<number> {
+  return Number(await page.evaluate(() => document.body.dataset.mapVersion ?? '0'));
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
+  beforeAll(async () => {
+    // The page the server serves must be the one built from these sources (cheap when it is).
+    execFileSync(process.execPath, [join(root, 'tools', 'build-web.mjs')], { cwd: root, stdio: 'inherit' });
+    mkdirSync(shots, { recursive: true });
+    database = await createTestDatabase();
+    dir = tempDir('explorer');
+    atlas = await openConfiguredAtlas(testConfig(database.url, join(dir, 'data')), {
+      serving: true,
+      log: () => undefined,
+      prepare: (runtime) => seedDemo({ ...runtime, chunkSize: 300 }, SEEDED),
+    });
+    api = await startApi(atlas, {}, { layouts: atlas.layouts });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await atlas?.close();
+    await database?.drop();
+  });
+
+  it('loads the map of the demo atlas with a legend of its cell types', async () => {
+    await page.goto(`${api.url}/`);
+    await page.waitForFunction((n) => document.body.dataset.mapCells === String(n), SEEDED, { timeout: 120_000 });
+    await expect.poll(() => page.locator('.legend-item').count()).toBeGreaterThanOrEqual(8);
+    const legend = await page.locator('.legend').innerText();
+    expect(legend).toContain('B cell');
+    expect(legend).toContain('natural killer cell');
+    expect(await page.locator('#map-status').innerText()).toContain(`${SEEDED.toLocaleString('en-US')} cells`);
+    await shot('1-map');
+  });
+
+  it('outlines the cells a text search finds', async () => {
+    await page.getByRole('tab', { name: 'Search' }).click();
+    await page.locator('#search-text').fill('cell type: B cell. ');
+    await page.locator('#search-k').fill('50');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#search-summary').count(), { timeout: 30_000 }).toBe(1);
+    const summary = await page.locator('#search-summary').innerText();
+    expect(summary).toContain('50 cells found, 50 outlined on the map');
+    expect(summary).toMatch(/Labels: B cell \(\d+\)/);
+    expect(await page.evaluate(() => window.langcellExplorer!.highlightedCount())).toBe(50);
+    await shot('2-search');
+    await page.locator('#search-heat').check();
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.evaluate(() => document.body.dataset.mapMode)).toBe('heat');
+    await shot('2b-search-heat');
+    await page.locator('#search-heat').uncheck();
+    await expect.poll(() => page.evaluate(() => document.body.dataset.mapMode)).toBe('category');
+  });
+
+  it('shows the annotation of a cell clicked on the map, with its neighbours outlined', async () => {
+    const cell = await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE label = 'natural killer cell' ORDER BY id LIMIT 1`);
+    const { id, label } = cell.rows[0]!;
+    const at = await page.evaluate((cellId) => window.langcellExplorer!.screenPositionOf(cellId), id);
+    expect(at).not.toBeNull();
+    const canvas = (await page.locator('#map').boundingBox())!;
+    await page.mouse.click(canvas.x + at![0], canvas.y + at![1]);
+    await expect.poll(() => page.locator('#cell-verdict').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator('#panel-cell').isVisible()).toBe(true);
+    // Points may overlap on screen; the one under the cursor is an NK cell either way (they cluster).
+    const panel = await page.locator('#panel-cell').innerText();
+    expect(panel).toContain(`Reference label: ${label}`);
+    expect(panel).toContain('Evidence per candidate');
+    const verdict = await page.locator('#cell-verdict').innerText();
+    expect(verdict).toMatch(/assigned with confidence|Unassigned/);
+    expect(await page.locator('#evidence-chart svg').count()).toBeGreaterThan(0);
+    // The cell and its 25 neighbours are outlined.
+    expect(await page.evaluate(() => window.langcellExplorer!.highlightedCount())).toBeGreaterThan(10);
+    await shot('3-cell');
+  });
+
+  it('lets an admin ingest a reference by upload, see it on the map, and delete it', async () => {
+    const file = join(dir, 'lab-pbmc.h5ad');
+    await writeDemoReference(file, 150, 13, 'lab');
+    const before = await mapVersion();
+    await page.getByRole('tab', { name: 'Admin' }).click();
+    await page.locator('#admin-token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.locator('#ingest-file').setInputFiles(file);
+    expect(await page.locator('#ingest-name').inputValue()).toBe('lab-pbmc');
+    await page.getByRole('button', { name: 'Upload and ingest' }).click();
+    await expect.poll(() => page.locator('#ingest-done').count(), { timeout: 120_000 }).toBe(1);
+    expect(await page.locator('#ingest-done').innerText()).toContain('lab-pbmc is ready: 150 cells');
+    await expect.poll(() => page.locator('tr[data-dataset="lab-pbmc"]').innerText()).toContain('ready');
+    await shot('4-admin-ingested');
+    // The map takes the new cells at its next version (the page polls the layout).
+    await expect.poll(mapVersion, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(before);
+    await page.reload();
+    await page.waitForFunction((n) => document.body.dataset.mapCells === String(n), SEEDED + 150, { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Map' }).click();
+    await page.locator('#colour-by').selectOption('dataset');
+    await expect.poll(() => page.locator('.legend').innerText()).toContain('lab-pbmc');
+    await shot('5-map-by-dataset');
+
+    await page.getByRole('tab', { name: 'Admin' }).click();
+    await page.getByRole('button', { name: 'Delete lab-pbmc' }).click();
+    await expect.poll(() => page.locator('tr[data-dataset="lab-pbmc"]').count()).toBe(0);
+    expect(await page.locator('#ingest-status').innerText()).toContain('Deleted lab-pbmc');
+    expect((await atlas.datasets()).map((d) => d.name)).toEqual(['demo-atlas']);
+    await shot('6-admin-deleted');
+  });
+
+  it('raised no error in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
