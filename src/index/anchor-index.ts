@@ -13,6 +13,13 @@ export interface AnchorNeighbours {
   readonly similarities: number[];
 }
 
+export interface AnchorIndexOptions {
+  readonly M?: number;
+  readonly efConstruction?: number;
+  readonly efSearch?: number;
+  readonly seed?: number;
+}
+
 export class AnchorIndex {
   private constructor(
     private readonly native: HierarchicalNSW,
@@ -21,12 +28,28 @@ export class AnchorIndex {
   ) {}
 
   /** `vectors` is size × dim, row-major, L2-normalized (cosine = inner product). */
-  static build(vectors: Float32Array, dim: number, options: { M?: number; efConstruction?: number; efSearch?: number; seed?: number } = {}): AnchorIndex {
+  static build(vectors: Float32Array, dim: number, options: AnchorIndexOptions = {}): AnchorIndex {
     const size = vectors.length / dim;
+    const native = AnchorIndex.empty(size, dim, options);
+    for (let row = 0; row < size; row++) native.addPoint(Array.from(vectors.subarray(row * dim, (row + 1) * dim)), row);
+    return new AnchorIndex(native, dim, size);
+  }
+
+  private static empty(size: number, dim: number, options: AnchorIndexOptions): HierarchicalNSW {
     const native = new hnswlib.HierarchicalNSW('ip', dim);
     native.initIndex({ maxElements: Math.max(1, size), m: options.M ?? 16, efConstruction: options.efConstruction ?? 100, randomSeed: options.seed ?? 100 });
-    for (let row = 0; row < size; row++) native.addPoint(Array.from(vectors.subarray(row * dim, (row + 1) * dim)), row);
     native.setEf(options.efSearch ?? 64);
+    return native;
+  }
+
+  /** As `build`, yielding to the event loop every few hundred vectors (a 10,000-vector build takes seconds). */
+  static async buildInSlices(vectors: Float32Array, dim: number, options: AnchorIndexOptions = {}): Promise<AnchorIndex> {
+    const size = vectors.length / dim;
+    const native = AnchorIndex.empty(size, dim, options);
+    for (let row = 0; row < size; row++) {
+      native.addPoint(Array.from(vectors.subarray(row * dim, (row + 1) * dim)), row);
+      if (row % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
+    }
     return new AnchorIndex(native, dim, size);
   }
 

@@ -152,7 +152,7 @@ export async function computeLayout(ctx: LayoutContext, policy: LayoutPolicy = D
       const anchorIds = Array.from(anchorRows, (r) => before.cellIds[kept[r]!]!);
       const sample = await cellEmbeddings(db, anchorIds, dim);
       sampleCells = sample.ids.length;
-      anchors = AnchorIndex.build(sample.embeddings, dim, { seed: policy.umap.seed });
+      anchors = await AnchorIndex.buildInSlices(sample.embeddings, dim, { seed: policy.umap.seed });
       anchorCoords = new Float32Array(2 * sampleCells);
       sample.ids.forEach((id, i) => {
         const at = indexOfId(before.cellIds, id);
@@ -161,7 +161,8 @@ export async function computeLayout(ctx: LayoutContext, policy: LayoutPolicy = D
       });
     }
     if (sampleCells > 0) {
-      for await (const page of streamVisibleEmbeddings(db, modelId, dim)) {
+      // Pages of 1,024 cells: placing one takes ~0.1 s, a slice the event loop can afford.
+      for await (const page of streamVisibleEmbeddings(db, modelId, dim, 1024)) {
         const todo: number[] = [];
         const positions: number[] = [];
         for (let i = 0; i < page.ids.length; i++) {

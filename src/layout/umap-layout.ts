@@ -4,8 +4,11 @@
  * slow half of umap-js at 256 dimensions), then every other cell placed at the similarity-weighted
  * mean of its nearest sampled cells. Seeded, so the same sample gives the same picture.
  */
-import { UMAP } from 'umap-js';
+import { Worker } from 'node:worker_threads';
 import { AnchorIndex } from '../index/anchor-index.ts';
+import { seededRandom } from './seeded-random.mjs';
+
+export { seededRandom };
 
 export interface UmapSettings {
   /** Cells UMAP is fitted on; the rest are placed by neighbours. */
@@ -24,18 +27,6 @@ export const DEFAULT_UMAP_SETTINGS: UmapSettings = { sampleSize: 10_000, nNeighb
 const PLACEMENT_TEMPERATURE = 0.02;
 /** On a map scaled to [-1, 1], a cluster's neighbourhood: anchors farther than this from the nearest one are left out. */
 export const PLACEMENT_RADIUS = 0.08;
-
-/** mulberry32: a small seeded generator (Math.random cannot be seeded). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct positions out of [0, size), ascending (partial Fisher–Yates). */
 export function sampleRows(size: number, count: number, random: () => number): Int32Array {
@@ -73,9 +64,35 @@ export function normalizeCoords(coords: Float32Array): Float32Array {
   return out;
 }
 
+/** Runs umap-js on a worker thread (umap-worker.mjs); resolves with its raw 2-D coordinates. */
+function optimiseOnWorker(
+  input: { vectors: Float32Array; dim: number; knnIndices: number[][]; knnDistances: number[][]; settings: UmapSettings },
+  onEpoch: (done: number, total: number) => void | Promise<void>,
+): Promise<Float32Array> {
+  const { vectors, dim, knnIndices, knnDistances, settings } = input;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./umap-worker.mjs', import.meta.url), {
+      workerData: { vectors, dim, knnIndices, knnDistances, nNeighbors: settings.nNeighbors, minDist: settings.minDist, nEpochs: settings.nEpochs, seed: settings.seed },
+    });
+    let progress = Promise.resolve();
+    worker.on('message', (message: { epoch: number; total: number } | { coords: Float32Array }) => {
+      if ('coords' in message) {
+        void progress.then(() => resolve(message.coords));
+        void worker.terminate();
+      } else {
+        progress = progress.then(() => onEpoch(message.epoch, message.total)).catch(() => undefined);
+      }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`the UMAP worker stopped with exit code ${code}`)));
+  });
+}
+
 /**
- * UMAP on `vectors` (n × dim, L2-normalized). `onEpoch(done, total)` is called as it goes; it may
- * return a promise (to save progress), which is awaited every few epochs so the process stays responsive.
+ * UMAP on `vectors` (n × dim, L2-normalized), its neighbour graph from an HNSW index over the same
+ * vectors (returned: it places the other cells). The optimisation runs on a worker thread; the
+ * index is built and queried here in slices, so the event loop keeps serving queries.
+ * `onEpoch(done, total)` reports progress (it may return a promise, e.g. to save it).
  */
 export async function fitUmap(
   vectors: Float32Array,
@@ -84,7 +101,7 @@ export async function fitUmap(
   onEpoch: (done: number, total: number) => void | Promise<void> = () => undefined,
 ): Promise<{ coords: Float32Array; index: AnchorIndex }> {
   const n = vectors.length / dim;
-  const index = AnchorIndex.build(vectors, dim, { seed: settings.seed });
+  const index = await AnchorIndex.buildInSlices(vectors, dim, { seed: settings.seed });
   // Fewer cells than neighbours: UMAP has nothing to fit; a line keeps the map drawable.
   if (n <= settings.nNeighbors + 1) {
     return { coords: normalizeCoords(Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? i / 2 : 0))), index };
@@ -96,28 +113,10 @@ export async function fitUmap(
     knnIndices.push(found.rows);
     // Euclidean distance between unit vectors, what UMAP's default metric would have measured.
     knnDistances.push(found.similarities.map((s) => Math.sqrt(Math.max(0, 2 - 2 * s))));
-    // Let queries in: at 10,000 sampled cells the graph takes about a second.
-    if (row % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    if (row % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
   }
-  const umap = new UMAP({ nComponents: 2, nNeighbors: settings.nNeighbors, minDist: settings.minDist, nEpochs: settings.nEpochs, random: seededRandom(settings.seed) });
-  umap.setPrecomputedKNN(knnIndices, knnDistances);
-  const rows: number[][] = [];
-  for (let row = 0; row < n; row++) rows.push(Array.from(vectors.subarray(row * dim, (row + 1) * dim)));
-  const total = umap.initializeFit(rows);
-  for (let epoch = 0; epoch < total; epoch++) {
-    umap.step();
-    if (epoch % 10 === 9 || epoch === total - 1) {
-      await onEpoch(epoch + 1, total);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  const embedding = umap.getEmbedding();
-  const coords = new Float32Array(2 * n);
-  embedding.forEach(([x, y], i) => {
-    coords[2 * i] = x ?? 0;
-    coords[2 * i + 1] = y ?? 0;
-  });
-  return { coords: normalizeCoords(coords), index };
+  const raw = await optimiseOnWorker({ vectors, dim, knnIndices, knnDistances, settings }, onEpoch);
+  return { coords: normalizeCoords(raw), index };
 }
 
 /**

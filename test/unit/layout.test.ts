@@ -113,6 +113,32 @@ describe('fitUmap', () => {
   });
 });
 
+describe('fitUmap off the event loop', () => {
+  it('keeps the event loop answering while it fits 2,000 cells (the optimisation runs on a worker thread)', async () => {
+    const random = seededRandom(8);
+    const dim = 64;
+    const n = 2000;
+    const vectors = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) vectors.set(unit(Array.from({ length: dim }, (_, d) => (d === i % 10 ? 2 : 0) + random() - 0.5)), i * dim);
+    let last = performance.now();
+    let worstGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+    }, 5);
+    const started = performance.now();
+    try {
+      await fitUmap(vectors, dim, { ...DEFAULT_UMAP_SETTINGS, nEpochs: 200 });
+    } finally {
+      clearInterval(ticker);
+    }
+    // In one thread this fit blocks for seconds at a time; the worst gap must stay a small slice of it.
+    expect(performance.now() - started).toBeGreaterThan(1000);
+    expect(worstGap).toBeLessThan(400);
+  });
+});
+
 describe('layoutDecision', () => {
   const current = { atlas: { '1': 1000 }, totalCells: 1000 };
   it('fits the first map and refits after a large change', () => {
