@@ -174,6 +174,19 @@ async function start(): Promise<void> {
     panBy: (dx, dy) => map.panBy(dx, dy),
   };
 
+  // A compact key on the map itself: the colours stay explained while another tab is open.
+  const mapKey = byId('map-key');
+  listeners.push(() => {
+    if (!column) return;
+    const shown = column.categories.slice(0, 14);
+    fill(
+      mapKey,
+      shown.map((category, code) => h('div', {}, h('span', { class: 'swatch', style: `background:${colours[code]}` }), category.name)),
+      column.categories.length > shown.length ? h('div', { class: 'muted' }, `+ ${column.categories.length - shown.length} more (Map tab)`) : null,
+      h('div', { class: 'muted' }, `${points?.cellIds.length.toLocaleString() ?? 0} cells · colour: ${column.by.replace(/^metadata\./, '')}`),
+    );
+  });
+
   const explore = explorePanel(byId('panel-explore'), app);
   const cell = cellPanel(byId('panel-cell'), app);
   searchPanel(byId('panel-search'), app);

@@ -30,7 +30,7 @@ export const AnnotateStoredCell = graphql(`
       bestLabel { name }
       candidates { label { name } zeroShot pMatch knnShare }
       knn { hits topShare runnerUpShare minDistance }
-      neighbors { similarity cell { id label datasetName } }
+      neighbors { similarity cell { id externalId label datasetName } }
     }
   }
 `);

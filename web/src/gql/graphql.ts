@@ -140,7 +140,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -272,6 +272,7 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
       similarity
       cell {
         id
+        externalId
         label
         datasetName
       }

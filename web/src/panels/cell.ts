@@ -68,7 +68,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
         h(
           'ul',
           { class: 'cell-list' },
-          annotation.neighbors.slice(0, 10).map((n) => h('li', {}, h('button', { class: 'link', onclick: () => void show(Number(n.cell.id)) }, `cell ${n.cell.id}`), ` ${n.cell.label ?? '—'} · similarity ${fixed(n.similarity)}`)),
+          annotation.neighbors.slice(0, 10).map((n) => h('li', {}, h('button', { class: 'link', onclick: () => void show(Number(n.cell.id)) }, n.cell.externalId), ` ${n.cell.label ?? '—'} · ${n.cell.datasetName} · similarity ${fixed(n.similarity)}`)),
         ),
         h('h3', {}, 'Metadata'),
         h('table', { class: 'metadata' }, h('tbody', {}, Object.entries(cell.metadata).map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, String(value)))))),
