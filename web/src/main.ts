@@ -196,6 +196,17 @@ async function start(): Promise<void> {
   byId('zoom-in').addEventListener('click', () => map.zoomBy(1.5));
   byId('zoom-out').addEventListener('click', () => map.zoomBy(1 / 1.5));
   byId('zoom-reset').addEventListener('click', () => map.resetView());
+  // The map by keyboard: arrows pan a tenth of the view, + and − zoom, 0 shows the whole atlas.
+  byId('map').addEventListener('keydown', (event) => {
+    const pans: Record<string, [number, number]> = { ArrowLeft: [0.1, 0], ArrowRight: [-0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] };
+    const pan = pans[event.key];
+    if (pan) map.panBy(pan[0], pan[1]);
+    else if (event.key === '+' || event.key === '=') map.zoomBy(1.5);
+    else if (event.key === '-' || event.key === '_') map.zoomBy(1 / 1.5);
+    else if (event.key === '0') map.resetView();
+    else return;
+    event.preventDefault();
+  });
 
   // The map follows the atlas: a new layout version (after an ingestion or a deletion) replaces it.
   const poll = async () => {
