@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctmDistribution, decideLabel, fuse, settledWinner, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
+import { ctmDistribution, decideLabel, fuse, knnVote, settledWinner, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
 
 // Expected values computed by hand (exp() values from a calculator), not by the code under test.
 describe('scoring math', () => {
@@ -60,6 +60,17 @@ describe('scoring math', () => {
     expect(decision.scores[0]!.fused).toBeCloseTo(0.63331926, 7);
     expect(decision.scores[1]!.fused).toBeCloseTo(0.36668074, 7);
     expect(decision.scores[1]!.pMatch).toBe(0.3);
+    // LangCell's CTM term is reported as computed, not rebuilt from the fused score:
+    // softmax([0.3, 0.8]) = [1, e^0.5] / (1 + e^0.5), e^0.5 = 1.64872127.
+    expect(decision.scores.map((s) => s.ctm)).toEqual([expect.closeTo(0.62245933, 7), expect.closeTo(0.37754067, 7)]);
+  });
+
+  it('without rerank there is no CTM term', () => {
+    const decision = decideLabel({ similarities: Float64Array.from([0.1, 0.15]), temperature: 0.05, alpha: 0.1, pMatch: new Map(), abstainBelow: 0 });
+    expect(decision.scores.map((s) => [s.ctm, s.pMatch])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
   });
 
   it('CTM can overturn zero-shot, and a low confidence abstains', () => {
@@ -145,5 +156,52 @@ describe('scoring math', () => {
       expect(settled).toBeGreaterThan(50);
       expect(open).toBeGreaterThan(50);
     });
+  });
+});
+
+describe('knnVote: distance-weighted votes of labelled reference cells', () => {
+  // Candidates: 0 = T cell (synonym "T-cell"), 1 = B cell, 2 = NK cell.
+  const candidates = [['T cell', 'T-cell'], ['B cell'], ['natural killer cell', 'NK cell']];
+  // Weights max(0, similarity): 0.9 + 0.8 + 0.7 + 0.6 + 0.5 + 0 = 3.5 in all.
+  // T cell: 0.9 ("t cell") + 0.5 ("T-CELL ", a synonym in other case and spacing) = 1.4 → 0.4.
+  // B cell: 0.8 + 0 (similarity −0.2 votes with weight 0) = 0.8 → 0.228571…; NK: nothing.
+  // "Dendritic" is no candidate and the unlabelled cell has no label: both dilute the shares.
+  const golden = [
+    {
+      name: 'mixed neighbourhood',
+      neighbours: [
+        { label: 't cell', similarity: 0.9 },
+        { label: 'B cell', similarity: 0.8 },
+        { label: 'Dendritic', similarity: 0.7 },
+        { label: null, similarity: 0.6 },
+        { label: 'T-CELL ', similarity: 0.5 },
+        { label: 'B cell', similarity: -0.2 },
+      ],
+      shares: [0.4, 0.8 / 3.5, 0],
+      top: 0.4,
+      runnerUp: 0.8 / 3.5,
+      minDistance: 0.1,
+    },
+    {
+      name: 'one unanimous neighbour',
+      neighbours: [{ label: 'NK cell', similarity: 0.25 }],
+      shares: [0, 0, 1],
+      top: 1,
+      runnerUp: 0,
+      minDistance: 0.75,
+    },
+  ];
+  for (const c of golden) {
+    it(c.name, () => {
+      const vote = knnVote(c.neighbours, candidates);
+      expect(Array.from(vote.shares)).toEqual(c.shares.map((share) => expect.closeTo(share, 12)));
+      expect([vote.hits, vote.topShare, vote.runnerUpShare]).toEqual([c.neighbours.length, expect.closeTo(c.top, 12), expect.closeTo(c.runnerUp, 12)]);
+      expect(vote.minDistance).toBeCloseTo(c.minDistance, 12);
+    });
+  }
+
+  it('no neighbours: every share 0 and no distance', () => {
+    const vote = knnVote([], candidates);
+    expect([Array.from(vote.shares), vote.topShare, vote.runnerUpShare, vote.minDistance]).toEqual([[0, 0, 0], 0, 0, null]);
   });
 });
