@@ -12,7 +12,7 @@ import { IngestWorker, resumeUnfinished } from '../ingest/ingestion.ts';
 import { openVectorIndex, type VectorIndex, type VectorIndexOptions } from '../index/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { getCells } from '../store/cells.ts';
-import { annotateCell, type AnnotationSettings } from './annotate.ts';
+import { annotateCell, annotateTokens, type AnnotationParts, type AnnotationSettings } from './annotate.ts';
 import { Datasets } from './datasets.ts';
 import { LabelCatalogue } from './labels.ts';
 import { CellSearch, type SearchSettings } from './search.ts';
@@ -138,9 +138,17 @@ export class Atlas implements AtlasApi {
     return (await this.search()).similarCells(input, options);
   }
 
+  private async annotationParts(): Promise<AnnotationParts> {
+    return { model: this.runtime.model, labels: this.labelCatalogue, search: await this.search() };
+  }
+
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
-    const parts = { model: this.runtime.model, labels: this.labelCatalogue, search: await this.search() };
-    return annotateCell(parts, this.options, input, options);
+    return annotateCell(await this.annotationParts(), this.options, input, options);
+  }
+
+  /** Annotations of tokenized query cells (a file's), in order; the same decision as `annotateCell`. */
+  async annotateTokens(tokens: readonly Int32Array[], options: AnnotateCellOptions, onProgress?: (done: number) => void): Promise<Annotation[]> {
+    return annotateTokens(await this.annotationParts(), this.options, tokens, options, onProgress);
   }
 
   async cell(id: number): Promise<CellRecord | null> {

@@ -69,9 +69,14 @@ export interface InputGenes {
   readonly source: string;
 }
 
+/** Why an annotation is UNASSIGNED: too unsure, sources disagreeing, or a cell unlike any reference cell and label. */
+export type AbstainReason = 'LOW_CONFIDENCE' | 'CONFLICT' | 'NOVEL';
+
 export interface Annotation {
-  /** null when the confidence is below the abstain threshold (UNASSIGNED). */
+  /** null when the service abstains (UNASSIGNED; `reason` says why). */
   readonly label: LabelRecord | null;
+  /** null when a label was assigned. */
+  readonly reason: AbstainReason | null;
   /** The best label regardless of abstention. */
   readonly bestLabel: LabelRecord;
   readonly confidence: number;

@@ -89,6 +89,7 @@ export function standInAnnotation(assigned: boolean): Annotation {
   const best = standInLabel(1);
   return {
     label: assigned ? best : null,
+    reason: assigned ? null : 'LOW_CONFIDENCE',
     bestLabel: best,
     confidence: assigned ? 0.9 : 0.2,
     abstainBelow: 0.5,
