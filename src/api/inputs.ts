@@ -101,6 +101,7 @@ const atlasId = z
   })
   .transform(Number);
 
+/** `value` has `key` set to something other than null (GraphQL passes left-out fields as absent or null). */
 function present(value: unknown, key: string): boolean {
   if (typeof value !== 'object' || value === null) return false;
   return Object.entries(value).some(([name, entry]) => name === key && entry !== undefined && entry !== null);
@@ -154,21 +155,24 @@ function expression(maxGenes: number) {
 }
 
 function cellInput(maxGenes: number) {
-  // Which of the two is checked first, so that "both" is not reported as a problem inside one of them.
+  // Exactly one is checked before either is parsed (a preprocess stops the pipe when it refuses), so
+  // "got both" is what the client hears, not a problem inside one of the two.
   const oneOfTwo = (value: unknown, ctx: z.RefinementCtx) => {
     exactlyOne(value, ctx, ['cellId', 'a stored cell'], ['expression', 'a new cell']);
     return value;
   };
   return z.preprocess(
     oneOfTwo,
-    z.object({ cellId: atlasId.nullish(), expression: expression(maxGenes).nullish() }).transform(({ cellId, expression }): CellInput =>
-      expression ? { expression } : { cellId: cellId! },
-    ),
+    z
+      .object({ cellId: atlasId.nullish(), expression: expression(maxGenes).nullish() })
+      // Exactly one is there (checked above).
+      .transform(({ cellId, expression }): CellInput => (expression ? { expression } : { cellId: cellId! })),
   );
 }
 
 const isMetadataValue = (value: unknown): value is MetadataValue => ['string', 'number', 'boolean'].includes(typeof value);
 
+// A Refusal, so that the message reads after the key's name like every other: "filter.metadata.donor must be …".
 const metadataValue = z.custom<MetadataValue>(isMetadataValue, {
   error: (issue) => `must be a string, number or boolean; got ${issue.input === null ? 'null' : typeof issue.input}.`,
   params: { refusal: new Refusal('BAD_USER_INPUT') },
@@ -324,6 +328,7 @@ const fileSource = z.preprocess(
           if (path?.trim().length === 0) refuse(ctx, 'REQUIRED', 'is empty.');
         }),
     })
+    // Exactly one is there (checked above).
     .transform(({ uploadId, path }): FileSource => (path ? { path } : { uploadId: uploadId! })),
 );
 
