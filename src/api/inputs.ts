@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type {
+  AdaptRequest,
   AnnotateCellOptions,
   CellFilter,
   CellInput,
@@ -210,10 +211,10 @@ function argumentSchemas(limits: ApiLimits) {
       .object({ input, k, filter: cellFilter })
       .transform(({ input, k, filter }): { input: CellInput; options: SearchOptions } => ({ input, options: { k, filter } })),
     annotateCell: z
-      .object({ input, candidates, k, topM: count(limits.maxTopM, 'TOP_M_TOO_LARGE'), rerank: z.boolean(), filter: cellFilter })
-      .transform(({ input, candidates, k, topM, rerank, filter }): { input: CellInput; options: AnnotateCellOptions } => ({
+      .object({ input, candidates, k, topM: count(limits.maxTopM, 'TOP_M_TOO_LARGE'), rerank: z.boolean(), filter: cellFilter, adapter: z.string().nullish() })
+      .transform(({ input, candidates, k, topM, rerank, filter, adapter }): { input: CellInput; options: AnnotateCellOptions } => ({
         input,
-        options: { k, rerank, topM, ...(candidates ? { candidates } : {}), ...(filter ? { filter } : {}) },
+        options: { k, rerank, topM, ...(candidates ? { candidates } : {}), ...(filter ? { filter } : {}), ...(adapter ? { adapter } : {}) },
       })),
   };
 }
@@ -353,15 +354,41 @@ const ingestSettings = z
     labelColumn: text(MAX_NAME).nullish(),
     genesAsRows: z.boolean().nullish(),
     species: text(MAX_NAME).nullish(),
+    labelMap: z.array(z.object({ source: text(MAX_NAME), target: text(MAX_NAME) })).nullish(),
   })
-  .transform(({ name, format, layer, labelColumn, genesAsRows, species }): Omit<IngestSettings, 'source'> => ({
+  .transform(({ name, format, layer, labelColumn, genesAsRows, species, labelMap }): Omit<IngestSettings, 'source'> => ({
     name: name.trim(),
     layer: layer ?? 'auto',
     ...(format ? { format } : {}),
     ...(labelColumn ? { labelColumn } : {}),
     ...(genesAsRows !== undefined && genesAsRows !== null ? { genesAsRows } : {}),
     ...(species ? { species: species.trim() } : {}),
+    ...(labelMap ? { labelMap: Object.fromEntries(labelMap.map((entry) => [entry.source, entry.target])) } : {}),
   }));
+
+const ADAPTER_KIND_NAMES = ['cache', 'linear', 'auto'] as const;
+
+const adaptInput = z
+  .object({
+    name: text(MAX_NAME),
+    dataset: text(MAX_NAME).nullish(),
+    cells: z.array(z.object({ cellId: atlasId, label: text(MAX_NAME) })).nullish(),
+    shots: z.number().int().min(1).nullish(),
+    kind: z.enum(ADAPTER_KIND_NAMES).nullish(),
+    seed: z.number().int().nullish(),
+  })
+  .transform(({ name, dataset, cells, shots, kind, seed }): AdaptRequest => ({
+    name: name.trim(),
+    ...(dataset ? { dataset } : {}),
+    ...(cells ? { cells } : {}),
+    ...(shots ? { shots } : {}),
+    ...(kind ? { kind } : {}),
+    ...(seed !== undefined && seed !== null ? { seed } : {}),
+  }));
+
+export function checkAdaptInput(input: gql.AdaptInput): Checked<AdaptRequest> {
+  return checkInput(adaptInput, input, ['input']);
+}
 
 export function checkIngestInput(input: gql.IngestReferenceInput): Checked<IngestSettings> {
   // The file first, then the settings: every problem of both, in the input's order.

@@ -93,6 +93,7 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
 
 export const Dataset: DatasetResolvers = {
   sourceFile: (dataset) => basename(dataset.sourcePath),
+  labelMappings: (dataset, _args, { atlas }) => atlas.labelMappings(dataset.id),
 };
 
 export const IngestionJob: IngestionJobResolvers = {

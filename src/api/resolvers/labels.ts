@@ -48,7 +48,7 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
     if ('errors' in source) return { result: null, errors: source.errors };
     const path = await resolveFileSource(source.value, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return { result: null, errors: [path] };
-    const outcome = await attempt('input', () => ctx.atlas.importLabels(path));
+    const outcome = await attempt('input', () => ctx.atlas.importLabels(path, { termsOnly: input.termsOnly ?? false }));
     return 'errors' in outcome ? { result: null, errors: outcome.errors } : { result: outcome.value, errors: [] };
   },
 };
