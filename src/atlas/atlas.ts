@@ -106,9 +106,12 @@ export class Atlas implements AtlasApi {
     return this.indexPromise;
   }
 
-  private search(): Promise<CellSearch> {
+  private async search(): Promise<CellSearch> {
     this.searchPromise ??= this.index().then((index) => new CellSearch(this.runtime.db, this.runtime.model, index, this.options));
-    return this.searchPromise;
+    const search = await this.searchPromise;
+    // An index that does not follow the database (a CLI run, a benchmark) catches up on demand.
+    if (!this.options.index.follow) await (await this.index()).sync();
+    return search;
   }
 
   async startWorker(): Promise<void> {
