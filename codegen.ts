@@ -31,6 +31,9 @@ const config: CodegenConfig = {
           IngestionJob: `${atlasTypes}#IngestionJobRecord`,
           Model: `${atlasTypes}#ModelInfo`,
           LabelImportResult: `${atlasTypes}#LabelImportResult as AtlasLabelImportResult`,
+          LabelMapping: `${atlasTypes}#LabelMapEntry`,
+          Adapter: `${atlasTypes}#AdapterSummary`,
+          Decision: `${atlasTypes}#DecisionFit`,
         },
         scalars: {
           ID: { input: 'string', output: 'string | number' },

@@ -13,6 +13,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, what: string]> = [
   ['service', 'GraphQL text search under concurrent load: p50, p99, QPS, errors'],
   ['ingest', 'ingestion end to end (read → tokenize → encode → store → index), cells/s'],
   ['explorer', 'layout job cells/s at 10k/100k/1M (in memory and on PostgreSQL); the map in headless Chromium at 1M cells'],
+  ['trust', 'annotation on pbmc68k: every evidence source, adapters, the combined decision, calibration, novelty, baseline'],
 ];
 
 function scriptPath(name: string): string {

@@ -14,9 +14,13 @@ import { DEFAULT_LAYOUT_POLICY, keepLayoutCurrent, type LayoutPolicy } from '../
 import { MapLayouts } from '../layout/map-layouts.ts';
 import type { Runtime } from '../runtime.ts';
 import { getCells } from '../store/cells.ts';
-import { annotateCell, type AnnotationSettings } from './annotate.ts';
+import { Adapters, type AdaptRequest, type AdapterSummary } from './adapters.ts';
+import { annotateCell, annotateTokens, type AnnotationParts, type AnnotationSettings } from './annotate.ts';
 import { Datasets } from './datasets.ts';
+import { Decider, type DecisionFit } from './decider.ts';
+import { LabelMaps } from './label-maps.ts';
 import { LabelCatalogue } from './labels.ts';
+import type { LabelMapEntry } from '../store/label-maps.ts';
 import { CellSearch, type SearchSettings } from './search.ts';
 import type {
   Annotation,
@@ -50,6 +54,11 @@ export interface AtlasOptions extends SearchSettings, AnnotationSettings {
   readonly prepare?: (runtime: Runtime) => Promise<unknown>;
   /** How the explorer's map is computed (workers only); default DEFAULT_LAYOUT_POLICY. */
   readonly layout?: LayoutPolicy;
+  /**
+   * Fit the decision in the background when the atlas changed, answering uncalibrated meanwhile (a
+   * server); otherwise the first annotation waits for the fit (a CLI run).
+   */
+  readonly fitInBackground: boolean;
 }
 
 export class Atlas implements AtlasApi {
@@ -61,6 +70,9 @@ export class Atlas implements AtlasApi {
   readonly layouts: MapLayouts;
   private readonly labelCatalogue: LabelCatalogue;
   private readonly datasetService: Datasets;
+  private readonly labelMaps: LabelMaps;
+  private readonly adapterService: Adapters;
+  private readonly decider: Decider;
 
   private constructor(
     readonly runtime: Runtime,
@@ -68,6 +80,9 @@ export class Atlas implements AtlasApi {
   ) {
     this.labelCatalogue = new LabelCatalogue(runtime.db, runtime.model, runtime.log);
     this.layouts = new MapLayouts(runtime.db, runtime.model.id, async (text, k) => (await this.search()).textSimilarities(text, k));
+    this.labelMaps = new LabelMaps(runtime.db, runtime.model, this.labelCatalogue);
+    this.adapterService = new Adapters(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps);
+    this.decider = new Decider(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps, this.adapterService, () => this.search(), runtime.log, options.fitInBackground);
     this.datasetService = new Datasets(runtime, async () => {
       if (!this.indexPromise) return;
       const index = await this.indexPromise;
@@ -99,9 +114,12 @@ export class Atlas implements AtlasApi {
     return this.indexPromise;
   }
 
-  private search(): Promise<CellSearch> {
+  private async search(): Promise<CellSearch> {
     this.searchPromise ??= this.index().then((index) => new CellSearch(this.runtime.db, this.runtime.model, index, this.options));
-    return this.searchPromise;
+    const search = await this.searchPromise;
+    // An index that does not follow the database (a CLI run, a benchmark) catches up on demand.
+    if (!this.options.index.follow) await (await this.index()).sync();
+    return search;
   }
 
   async startWorker(): Promise<void> {
@@ -149,9 +167,24 @@ export class Atlas implements AtlasApi {
     return (await this.search()).similarCells(input, options);
   }
 
+  private async annotationParts(): Promise<AnnotationParts> {
+    return {
+      model: this.runtime.model,
+      labels: this.labelCatalogue,
+      search: await this.search(),
+      labelMaps: this.labelMaps,
+      decider: this.decider,
+      adapters: this.adapterService,
+    };
+  }
+
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
-    const parts = { model: this.runtime.model, labels: this.labelCatalogue, search: await this.search() };
-    return annotateCell(parts, this.options, input, options);
+    return annotateCell(await this.annotationParts(), this.options, input, options);
+  }
+
+  /** Annotations of tokenized query cells (a file's), in order; the same decision as `annotateCell`. */
+  async annotateTokens(tokens: readonly Int32Array[], options: AnnotateCellOptions, onProgress?: (done: number) => void): Promise<Annotation[]> {
+    return annotateTokens(await this.annotationParts(), this.options, tokens, options, onProgress);
   }
 
   async cell(id: number): Promise<CellRecord | null> {
@@ -186,8 +219,8 @@ export class Atlas implements AtlasApi {
     return this.labelCatalogue.delete(id);
   }
 
-  importLabels(path: string): Promise<LabelImportResult> {
-    return this.labelCatalogue.importFile(path);
+  importLabels(path: string, options: { termsOnly?: boolean } = {}): Promise<LabelImportResult> {
+    return this.labelCatalogue.importFile(path, options);
   }
 
   ingestReference(request: IngestRequest): Promise<IngestionJobRecord> {
@@ -204,5 +237,46 @@ export class Atlas implements AtlasApi {
 
   watchIngestion(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
     return this.datasetService.watch(id, signal);
+  }
+
+  // --- harmonisation, adapters and the fitted decision --------------------------------------
+
+  /** How a dataset's own label strings map onto the catalogue (mapped first when needed). */
+  labelMappings(datasetId: number): Promise<LabelMapEntry[]> {
+    return this.labelMaps.entries(datasetId);
+  }
+
+  /** An admin's mapping of one of a dataset's label strings (null: unmapped on purpose). */
+  setLabelMapping(datasetId: number, sourceLabel: string, labelName: string | null): Promise<LabelMapEntry> {
+    return this.labelMaps.setMapping(datasetId, sourceLabel, labelName);
+  }
+
+  /** Label strings (e.g. a query file's truth column) as catalogue labels with coarse classes; `explicit` maps source → label name or ontology id. */
+  harmoniseLabels(sources: readonly string[], explicit?: ReadonlyMap<string, string>) {
+    return this.labelMaps.harmonise(sources, explicit);
+  }
+
+  adapters(): Promise<AdapterSummary[]> {
+    return this.adapterService.list();
+  }
+
+  adapt(request: AdaptRequest): Promise<AdapterSummary> {
+    return this.adapterService.fit(request, this.runtime.log);
+  }
+
+  deleteAdapter(id: number): Promise<AdapterSummary> {
+    return this.adapterService.delete(id);
+  }
+
+  /** The decision as fitted for the atlas now (fitting it first when needed), for an adapter or none. */
+  async decision(adapter?: string): Promise<DecisionFit | null> {
+    const record = adapter === undefined ? null : await this.adapterService.usable(adapter);
+    return this.decider.current(record);
+  }
+
+  /** Fits the decision again for the atlas now (`langcell-atlas calibrate`). */
+  async calibrate(adapter?: string): Promise<DecisionFit> {
+    const record = adapter === undefined ? null : await this.adapterService.usable(adapter);
+    return this.decider.refit(record);
   }
 }

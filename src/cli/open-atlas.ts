@@ -25,6 +25,7 @@ export async function openConfiguredAtlas(config: Config, use: AtlasUse): Promis
       umap: { ...DEFAULT_LAYOUT_POLICY.umap, sampleSize: config.LANGCELL_LAYOUT_SAMPLE_CELLS },
       refitFraction: config.LANGCELL_LAYOUT_REFIT_FRACTION,
     },
+    fitInBackground: use.serving,
     ...(use.prepare ? { prepare: use.prepare } : {}),
   });
 }

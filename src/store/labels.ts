@@ -131,12 +131,6 @@ export async function labelsVersion(db: Database): Promise<string> {
   return rows[0]!.version;
 }
 
-export async function getLabelsByName(db: Database, names: readonly string[]): Promise<LabelRecord[]> {
-  if (names.length === 0) return [];
-  const rows = await db.prisma.label.findMany({ where: { name: { in: [...names] } }, orderBy: { name: 'asc' } });
-  return rows.map(toRecord);
-}
-
 export async function createLabel(db: Database, input: LabelInput): Promise<LabelRecord> {
   const data = labelData(input);
   try {

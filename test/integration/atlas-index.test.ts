@@ -135,4 +135,14 @@ describe('SyncedHnswIndex', () => {
     expect(repaired.size).toBe(CELLS - 1);
     await repaired.close();
   });
+
+  it('reports a failed sync until one succeeds, instead of only logging it', async () => {
+    const own = await Database.open({ url: database.url, dataDir: scratch, embeddedPort: 1 });
+    const index = await SyncedHnswIndex.open(own, { ...freshOptions('failing'), persist: false });
+    expect(index.problem()).toBeNull();
+    await own.close();
+    await expect(index.sync()).rejects.toThrow();
+    expect(index.problem()).toMatch(/^index sync failed: /);
+    await index.close();
+  });
 });

@@ -15,7 +15,6 @@ import {
   createLabel,
   deleteLabel,
   getLabelEmbeddings,
-  getLabelsByName,
   listLabels,
   saveLabelEmbeddings,
   updateLabel,
@@ -55,6 +54,7 @@ async function refusal(work: Promise<unknown>): Promise<AtlasError> {
 const names = (labels: readonly LabelRecord[]) => labels.map((l) => l.name);
 /** Names in code-point order: the store orders by the database's collation, which differs between servers. */
 const sortedNames = (labels: readonly LabelRecord[]) => names(labels).sort();
+const labelNamed = async (name: string) => (await listLabels(db)).find((label) => label.name === name);
 
 describe('label CRUD', () => {
   it('creates a label with LangCell prompt text ("cell type: NAME. DEFINITION; ")', async () => {
@@ -105,7 +105,7 @@ describe('label CRUD', () => {
 
     const taken = await refusal(updateLabel(db, nk.id, { name: 'monocyte' }));
     expect([taken.code, taken.details.field]).toEqual(['INVALID_INPUT', 'name']);
-    expect((await getLabelsByName(db, ['natural killer cell']))[0]).toEqual(renamed);
+    expect(await labelNamed('natural killer cell')).toEqual(renamed);
 
     const missing = await refusal(updateLabel(db, nk.id + 1000, { description: 'x' }));
     expect(missing.code).toBe('NOT_FOUND');
@@ -116,12 +116,6 @@ describe('label CRUD', () => {
     expect(await deleteLabel(db, mast.id)).toEqual(mast);
     expect(await listLabels(db)).toEqual([]);
     expect((await refusal(deleteLabel(db, mast.id))).code).toBe('NOT_FOUND');
-  });
-
-  it('gets labels by exact name, skipping unknown ones', async () => {
-    await upsertLabels(db, [{ name: 'T cell' }, { name: 'B cell' }, { name: 'b cell precursor' }]);
-    expect(sortedNames(await getLabelsByName(db, ['T cell', 'nope', 'B cell']))).toEqual(['B cell', 'T cell']);
-    expect(await getLabelsByName(db, [])).toEqual([]);
   });
 });
 
@@ -172,7 +166,7 @@ describe('label import (upsertLabels)', () => {
         { name: 'platelet' },
       ]),
     ).toEqual({ created: 3, updated: 0 });
-    const [bBefore] = await getLabelsByName(db, ['B cell']);
+    const bBefore = await labelNamed('B cell');
 
     expect(
       await upsertLabels(db, [

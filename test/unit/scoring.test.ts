@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctmDistribution, decideLabel, fuse, settledWinner, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
+import { ctmDistribution, decideLabel, fuse, knnVote, settledWinner, similarities, softmax, topIndices } from '../../src/model/scoring.ts';
 
 // Expected values computed by hand (exp() values from a calculator), not by the code under test.
 describe('scoring math', () => {
@@ -60,6 +60,17 @@ describe('scoring math', () => {
     expect(decision.scores[0]!.fused).toBeCloseTo(0.63331926, 7);
     expect(decision.scores[1]!.fused).toBeCloseTo(0.36668074, 7);
     expect(decision.scores[1]!.pMatch).toBe(0.3);
+    // LangCell's CTM term is reported as computed, not rebuilt from the fused score:
+    // softmax([0.3, 0.8]) = [1, e^0.5] / (1 + e^0.5), e^0.5 = 1.64872127.
+    expect(decision.scores.map((s) => s.ctm)).toEqual([expect.closeTo(0.62245933, 7), expect.closeTo(0.37754067, 7)]);
+  });
+
+  it('without rerank there is no CTM term', () => {
+    const decision = decideLabel({ similarities: Float64Array.from([0.1, 0.15]), temperature: 0.05, alpha: 0.1, pMatch: new Map(), abstainBelow: 0 });
+    expect(decision.scores.map((s) => [s.ctm, s.pMatch])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
   });
 
   it('CTM can overturn zero-shot, and a low confidence abstains', () => {
@@ -145,5 +156,49 @@ describe('scoring math', () => {
       expect(settled).toBeGreaterThan(50);
       expect(open).toBeGreaterThan(50);
     });
+  });
+});
+
+describe('knnVote: distance-weighted votes of labelled reference cells', () => {
+  // Candidates 0, 1, 2. Weights max(0, similarity): 0.9 + 0.8 + 0.7 + 0.6 + 0.5 + 0 = 3.5 in all.
+  // Candidate 0: 0.9 + 0.5 = 1.4 → 0.4; candidate 1: 0.8 + 0 (similarity −0.2 votes with weight 0)
+  // → 0.228571…; candidate 2: nothing. Neighbours for no candidate (null) dilute the shares.
+  const golden = [
+    {
+      name: 'mixed neighbourhood',
+      neighbours: [
+        { candidate: 0, similarity: 0.9 },
+        { candidate: 1, similarity: 0.8 },
+        { candidate: null, similarity: 0.7 },
+        { candidate: null, similarity: 0.6 },
+        { candidate: 0, similarity: 0.5 },
+        { candidate: 1, similarity: -0.2 },
+      ],
+      shares: [0.4, 0.8 / 3.5, 0],
+      top: 0.4,
+      runnerUp: 0.8 / 3.5,
+      minDistance: 0.1,
+    },
+    {
+      name: 'one unanimous neighbour',
+      neighbours: [{ candidate: 2, similarity: 0.25 }],
+      shares: [0, 0, 1],
+      top: 1,
+      runnerUp: 0,
+      minDistance: 0.75,
+    },
+  ];
+  for (const c of golden) {
+    it(c.name, () => {
+      const vote = knnVote(c.neighbours, 3);
+      expect(Array.from(vote.shares)).toEqual(c.shares.map((share) => expect.closeTo(share, 12)));
+      expect([vote.hits, vote.topShare, vote.runnerUpShare]).toEqual([c.neighbours.length, expect.closeTo(c.top, 12), expect.closeTo(c.runnerUp, 12)]);
+      expect(vote.minDistance).toBeCloseTo(c.minDistance, 12);
+    });
+  }
+
+  it('no neighbours: every share 0 and no distance', () => {
+    const vote = knnVote([], 3);
+    expect([Array.from(vote.shares), vote.topShare, vote.runnerUpShare, vote.minDistance]).toEqual([[0, 0, 0], 0, 0, null]);
   });
 });

@@ -1,6 +1,6 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, LabelImportResult as AtlasLabelImportResult } from '../../atlas/types.ts';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit } from '../../atlas/types.ts';
 import type { ApiContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -22,6 +22,55 @@ export type Scalars = {
   JSONObject: { input: Record<string, unknown>; output: Readonly<Record<string, unknown>>; }
 };
 
+/** Why an annotation is UNASSIGNED. */
+export type AbstainReason =
+  /** Below `abstainBelow`, and the evidence sources (text similarity with CTM, the reference cells' vote, the adapter) each favour a different label. */
+  | 'CONFLICT'
+  /** The confidence is below `abstainBelow`. */
+  | 'LOW_CONFIDENCE'
+  /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
+  | 'NOVEL';
+
+/** What to fit an adapter on (exactly one of `dataset` and `cells`). */
+export type AdaptInput = {
+  /** Cells by id with label names. */
+  cells?: InputMaybe<Array<LabelledCellInput>>;
+  /** A labelled reference dataset by name. */
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  /** `cache`, `linear` or `auto` (both, the better on validation kept). */
+  kind?: InputMaybe<Scalars['String']['input']>;
+  /** A unique name, used to choose it in `annotateCell(adapter:)`. */
+  name: Scalars['String']['input'];
+  /** Seed of the shuffle that picks the shots. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Training cells per label (LangCell's n-shot); default: all but the validation cells. */
+  shots?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A few-shot adapter fitted on labelled reference cells. */
+export type Adapter = {
+  __typename?: 'Adapter';
+  /** Weight of the adapter against zero-shot, chosen on validation cells (0 = zero-shot). */
+  blend: Scalars['Float']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** `cache` (Tip-Adapter) or `linear` (a linear probe started at the label texts). */
+  kind: Scalars['String']['output'];
+  /** The labels it predicts. */
+  labels: Array<Scalars['String']['output']>;
+  modelId: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** Validation figures (accuracy, log-loss, zero-shot accuracy, cells, shots, seed) as fitted. */
+  validation: Scalars['JSONObject']['output'];
+};
+
+/** Result of `adapt` and `deleteAdapter`. */
+export type AdapterPayload = {
+  __typename?: 'AdapterPayload';
+  adapter?: Maybe<Adapter>;
+  errors: Array<InputError>;
+};
+
 /**
  * The answer for one cell. The label is chosen by the fused score (see `LabelCandidate.fused`); the
  * decision to answer or abstain uses one number, `confidence`.
@@ -30,8 +79,12 @@ export type Annotation = {
   __typename?: 'Annotation';
   /** The abstain threshold the server used: below it the answer is UNASSIGNED. */
   abstainBelow: Scalars['Float']['output'];
+  /** The few-shot adapter used, by name. */
+  adapter?: Maybe<Scalars['String']['output']>;
   /** The best-scoring label whether or not the service abstained. */
   bestLabel: Label;
+  /** Whether `confidence` is a calibrated probability from the decision fitted on this atlas's labelled reference cells; false while none is fitted (no labelled reference, or fitting in the background). */
+  calibrated: Scalars['Boolean']['output'];
   /** Every candidate label with its scores, best fused score first. */
   candidates: Array<LabelCandidate>;
   /**
@@ -44,6 +97,8 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
+  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`; LangCell's own decision is `zeroShot` and `ctm`. */
+  decidedBy: Array<Scalars['String']['output']>;
   /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
   inputGenes?: Maybe<InputGenes>;
   /** Summary of the nearest-neighbour vote. */
@@ -52,6 +107,12 @@ export type Annotation = {
   label?: Maybe<Label>;
   /** The nearest reference cells (the `k` used for the kNN vote), closest first. */
   neighbors: Array<CellHit>;
+  /** How unlike the reference the cell is; null before the atlas has reference cells. */
+  novelty?: Maybe<Novelty>;
+  /** Why the answer is UNASSIGNED; null when a label was assigned. */
+  reason?: Maybe<AbstainReason>;
+  /** When UNASSIGNED for low confidence or conflict: the nearest ancestor term that is certain, or null. */
+  rolledUp?: Maybe<RolledUp>;
   /** ASSIGNED when `confidence` ≥ `abstainBelow`, otherwise UNASSIGNED. */
   status: AnnotationStatus;
 };
@@ -130,6 +191,8 @@ export type Dataset = {
   id: Scalars['ID']['output'];
   /** The `obs` column that gave each cell its label, or null. */
   labelColumn?: Maybe<Scalars['String']['output']>;
+  /** How the dataset's own label strings map onto the catalogue's labels (harmonisation), most cells first. */
+  labelMappings: Array<LabelMapping>;
   /** The `obs` columns stored as cell metadata (usable in `CellFilter.metadata`). */
   metadataColumns: Array<Scalars['String']['output']>;
   /** Model bundle that embedded the cells. */
@@ -168,6 +231,29 @@ export type DatasetState =
   /** Complete and searchable. */
   | 'READY';
 
+/** The decision fitted for the atlas as it is now. */
+export type Decision = {
+  __typename?: 'Decision';
+  /** The adapter it was fitted with. */
+  adapter?: Maybe<Scalars['String']['output']>;
+  /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
+  calibrated: Scalars['Boolean']['output'];
+  fittedAt: Scalars['DateTime']['output'];
+  /** The reference's novelty thresholds. */
+  novelty?: Maybe<Scalars['JSONObject']['output']>;
+  /** Held-out figures: accuracy and ECE per source and combined, the reliability table, cell counts. */
+  validation?: Maybe<Scalars['JSONObject']['output']>;
+  /** Combiner weights per source, with and without CTM rerank. */
+  weights?: Maybe<Scalars['JSONObject']['output']>;
+};
+
+/** Result of `calibrate`. */
+export type DecisionPayload = {
+  __typename?: 'DecisionPayload';
+  decision?: Maybe<Decision>;
+  errors: Array<InputError>;
+};
+
 /**
  * One cell given by its expression. `genes` and `values` are parallel lists of the same length;
  * genes missing from the list count as zero. Scaled values (negative numbers) are refused.
@@ -197,6 +283,8 @@ export type Health = {
 export type ImportLabelsInput = {
   /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
   path?: InputMaybe<Scalars['String']['input']>;
+  /** Import the ontology graph only (for harmonisation, roll-up and coarse classes), leaving the candidate labels as they are. */
+  termsOnly?: InputMaybe<Scalars['Boolean']['input']>;
   /** The id returned by `POST /uploads`. */
   uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -242,6 +330,8 @@ export type IngestReferenceInput = {
   genesAsRows?: InputMaybe<Scalars['Boolean']['input']>;
   /** The `obs` column holding each cell's cell-type label, if any. */
   labelColumn?: InputMaybe<Scalars['String']['input']>;
+  /** Explicit label mapping: the dataset's label strings to catalogue label names or ontology ids (they win over the automatic rules). */
+  labelMap?: InputMaybe<Array<LabelMapInput>>;
   /** Which matrix of an `.h5ad` file to read. */
   layer?: IngestLayer;
   /** Name of the new dataset (unique). */
@@ -366,11 +456,15 @@ export type Label = {
 /** One candidate label's scores for a cell. */
 export type LabelCandidate = {
   __typename?: 'LabelCandidate';
+  /** The few-shot adapter's probability (blended toward zero-shot), or null without an adapter. */
+  adapter?: Maybe<Scalars['Float']['output']>;
+  /** The fitted decision's calibrated probability of this label, or null when the decision is LangCell's own (`Annotation.calibrated` false). */
+  combined?: Maybe<Scalars['Float']['output']>;
   /** LangCell's CTM term: softmax over the candidates of pMatch, with unscored candidates counted as pMatch = 0. Null when not reranked. */
   ctm?: Maybe<Scalars['Float']['output']>;
   /** α · zeroShot + (1 − α) · ctm (zeroShot alone without rerank); the winner has the highest fused score. */
   fused: Scalars['Float']['output'];
-  /** Share of the distance-weighted vote of the nearest reference cells whose label is this label's name or one of its synonyms (case-insensitive), from 0 to 1. */
+  /** Share of the distance-weighted vote of the nearest labelled reference cells whose harmonised label (see `Dataset.labelMappings`) is this label or rolls up to it, from 0 to 1. */
   knnShare: Scalars['Float']['output'];
   /** The label. */
   label: Label;
@@ -405,6 +499,38 @@ export type LabelInput = {
   synonyms?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** One explicit label mapping. */
+export type LabelMapInput = {
+  /** The label as the dataset writes it. */
+  source: Scalars['String']['input'];
+  /** A catalogue label name or an ontology id such as `CL:0000236`. */
+  target: Scalars['String']['input'];
+};
+
+/** One of a dataset's label strings and the catalogue label its cells count for. */
+export type LabelMapping = {
+  __typename?: 'LabelMapping';
+  /** Cells carrying this label in the dataset. */
+  cells: Scalars['Int']['output'];
+  /** The catalogue label it maps to, or null when unmapped. */
+  label?: Maybe<Label>;
+  /** How the entry was made: FILE (mapping file), ADMIN, NAME, SYNONYM, ONTOLOGY_ID, ANCESTOR (nearest catalogue ancestor in the ontology), EMBEDDING (nearest label text by a margin) or UNMAPPED. */
+  method: Scalars['String']['output'];
+  /** The ontology term it stands for when known (may be finer than `label`, for example a naive CD4 T cell mapped to `CD4-positive, alpha-beta T cell`). */
+  ontologyId?: Maybe<Scalars['String']['output']>;
+  /** For EMBEDDING: the cosine similarity of the label texts. */
+  score?: Maybe<Scalars['Float']['output']>;
+  /** The label as the dataset wrote it, for example `CD19+ B`. */
+  sourceLabel: Scalars['String']['output'];
+};
+
+/** Result of `setLabelMapping`. */
+export type LabelMappingPayload = {
+  __typename?: 'LabelMappingPayload';
+  errors: Array<InputError>;
+  mapping?: Maybe<LabelMapping>;
+};
+
 /** Changes to a label; fields left out stay as they are. */
 export type LabelPatch = {
   /** New definition; null clears it. */
@@ -426,6 +552,12 @@ export type LabelPayload = {
   errors: Array<InputError>;
   /** The created, updated or deleted label; null when `errors` is not empty. */
   label?: Maybe<Label>;
+};
+
+/** A stored cell and its label name. */
+export type LabelledCellInput = {
+  cellId: Scalars['ID']['input'];
+  label: Scalars['String']['input'];
 };
 
 /** The model bundle serving this atlas. */
@@ -450,10 +582,20 @@ export type Model = {
  */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Fits a few-shot adapter ("teach the atlas") on labelled reference cells: a labelled dataset's
+   * harmonised labels, or cells by id with label names; `shots` cells per label for training, the
+   * blend toward zero-shot chosen on other cells held out for validation.
+   */
+  adapt: AdapterPayload;
+  /** Fits the decision again on the atlas's labelled reference cells (it is fitted automatically when the atlas changes). */
+  calibrate: DecisionPayload;
   /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
   cancelIngestion: IngestionJobPayload;
   /** Adds a cell-type label; its text is embedded at once so that annotation can use it. */
   createLabel: LabelPayload;
+  /** Removes an adapter. */
+  deleteAdapter: AdapterPayload;
   /** Removes a dataset and its cells; its cells disappear from queries at once. */
   deleteDataset: DatasetPayload;
   /** Removes a label. Cells keep the label name they were ingested with. */
@@ -469,8 +611,30 @@ export type Mutation = {
    * succeeded. Follow it with `ingestionProgress` or `ingestionJob`.
    */
   ingestReference: IngestionJobPayload;
+  /** Maps one of a dataset's label strings onto a catalogue label by name (null: unmapped on purpose); an admin's mapping is never recomputed. */
+  setLabelMapping: LabelMappingPayload;
   /** Changes a label. Fields left out stay as they are; `ontologyId: null` or `description: null` clears them. */
   updateLabel: LabelPayload;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationAdaptArgs = {
+  input: AdaptInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationCalibrateArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -491,6 +655,16 @@ export type MutationCancelIngestionArgs = {
  */
 export type MutationCreateLabelArgs = {
   input: LabelInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationDeleteAdapterArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -539,9 +713,34 @@ export type MutationIngestReferenceArgs = {
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
+export type MutationSetLabelMappingArgs = {
+  datasetId: Scalars['ID']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+  sourceLabel: Scalars['String']['input'];
+};
+
+
+/**
+ * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
 export type MutationUpdateLabelArgs = {
   id: Scalars['ID']['input'];
   patch: LabelPatch;
+};
+
+/** How unlike the reference a cell is. */
+export type Novelty = {
+  __typename?: 'Novelty';
+  /** The best cosine similarity of the cell to any label text. */
+  bestTextSimilarity: Scalars['Float']['output'];
+  /** 1 − cosine similarity of the nearest reference cell. */
+  nearestDistance?: Maybe<Scalars['Float']['output']>;
+  /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
+  novel: Scalars['Boolean']['output'];
+  /** Past both thresholds when above 1: the smaller of (nearest reference distance ÷ the reference's own 95th percentile) and (1 − best label-text similarity) ÷ the reference's 5th-percentile equivalent. */
+  score: Scalars['Float']['output'];
 };
 
 /**
@@ -550,6 +749,8 @@ export type MutationUpdateLabelArgs = {
  */
 export type Query = {
   __typename?: 'Query';
+  /** Few-shot adapters fitted on this atlas (`adapt`). */
+  adapters: Array<Adapter>;
   /**
    * The cell-type label of one cell, with the evidence behind it. Each candidate label is scored by
    * three sources: zero-shot similarity of the cell to the label's text, LangCell's cell–text
@@ -561,6 +762,8 @@ export type Query = {
   cell?: Maybe<Cell>;
   /** Every reference dataset, including ones still being ingested (see `state`). */
   datasets: Array<Dataset>;
+  /** The decision fitted for the atlas as it is now (for an adapter, or none); null while it is being fitted. */
+  decision?: Maybe<Decision>;
   /** Whether the service can answer queries, and how many cells it can return. */
   health: Health;
   /** One ingestion job, or null when no job has this id. To follow a job as it runs, subscribe to `ingestionProgress`. */
@@ -586,6 +789,7 @@ export type Query = {
  * `Authorization: Bearer <read or admin token>`.
  */
 export type QueryAnnotateCellArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
   candidates?: InputMaybe<Array<Scalars['String']['input']>>;
   filter?: InputMaybe<CellFilter>;
   input: CellInput;
@@ -601,6 +805,15 @@ export type QueryAnnotateCellArgs = {
  */
 export type QueryCellArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryDecisionArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -642,6 +855,17 @@ export type QuerySimilarCellsArgs = {
   filter?: InputMaybe<CellFilter>;
   input: CellInput;
   k?: Scalars['Int']['input'];
+};
+
+/** An uncertain answer rolled up to the nearest ancestor (Cell Ontology) that the candidates make certain. */
+export type RolledUp = {
+  __typename?: 'RolledUp';
+  /** Summed probability of the candidates below it. */
+  confidence: Scalars['Float']['output'];
+  /** Its name, for example `T cell`. */
+  name: Scalars['String']['output'];
+  /** The ancestor term's id, for example `CL:0000084`. */
+  ontologyId: Scalars['String']['output'];
 };
 
 /**
@@ -743,6 +967,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AbstainReason: AbstainReason;
+  AdaptInput: AdaptInput;
+  Adapter: ResolverTypeWrapper<AdapterSummary>;
+  AdapterPayload: ResolverTypeWrapper<Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversTypes['Adapter']> }>;
   Annotation: ResolverTypeWrapper<AtlasAnnotation>;
   AnnotationStatus: AnnotationStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -754,6 +982,8 @@ export type ResolversTypes = {
   DatasetPayload: ResolverTypeWrapper<Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   DatasetState: DatasetState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Decision: ResolverTypeWrapper<DecisionFit>;
+  DecisionPayload: ResolverTypeWrapper<Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversTypes['Decision']> }>;
   ExpressionInput: ExpressionInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<Health>;
@@ -775,11 +1005,17 @@ export type ResolversTypes = {
   LabelCandidate: ResolverTypeWrapper<AtlasLabelCandidate>;
   LabelImportResult: ResolverTypeWrapper<AtlasLabelImportResult>;
   LabelInput: LabelInput;
+  LabelMapInput: LabelMapInput;
+  LabelMapping: ResolverTypeWrapper<LabelMapEntry>;
+  LabelMappingPayload: ResolverTypeWrapper<Omit<LabelMappingPayload, 'mapping'> & { mapping?: Maybe<ResolversTypes['LabelMapping']> }>;
   LabelPatch: LabelPatch;
   LabelPayload: ResolverTypeWrapper<Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversTypes['Label']> }>;
+  LabelledCellInput: LabelledCellInput;
   Model: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Novelty: ResolverTypeWrapper<Novelty>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RolledUp: ResolverTypeWrapper<RolledUp>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ValueType: ValueType;
@@ -787,6 +1023,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AdaptInput: AdaptInput;
+  Adapter: AdapterSummary;
+  AdapterPayload: Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversParentTypes['Adapter']> };
   Annotation: AtlasAnnotation;
   Boolean: Scalars['Boolean']['output'];
   Cell: CellRecord;
@@ -796,6 +1035,8 @@ export type ResolversParentTypes = {
   Dataset: DatasetRecord;
   DatasetPayload: Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
+  Decision: DecisionFit;
+  DecisionPayload: Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversParentTypes['Decision']> };
   ExpressionInput: ExpressionInput;
   Float: Scalars['Float']['output'];
   Health: Health;
@@ -814,24 +1055,52 @@ export type ResolversParentTypes = {
   LabelCandidate: AtlasLabelCandidate;
   LabelImportResult: AtlasLabelImportResult;
   LabelInput: LabelInput;
+  LabelMapInput: LabelMapInput;
+  LabelMapping: LabelMapEntry;
+  LabelMappingPayload: Omit<LabelMappingPayload, 'mapping'> & { mapping?: Maybe<ResolversParentTypes['LabelMapping']> };
   LabelPatch: LabelPatch;
   LabelPayload: Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversParentTypes['Label']> };
+  LabelledCellInput: LabelledCellInput;
   Model: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  Novelty: Novelty;
   Query: Record<PropertyKey, never>;
+  RolledUp: RolledUp;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
 };
 
+export type AdapterResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Adapter'] = ResolversParentTypes['Adapter']> = {
+  blend?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validation?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+};
+
+export type AdapterPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AdapterPayload'] = ResolversParentTypes['AdapterPayload']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['Adapter']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
+
 export type AnnotationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Annotation'] = ResolversParentTypes['Annotation']> = {
   abstainBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  adapter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   bestLabel?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
+  calibrated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   candidates?: Resolver<Array<ResolversTypes['LabelCandidate']>, ParentType, ContextType>;
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  decidedBy?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   inputGenes?: Resolver<Maybe<ResolversTypes['InputGenes']>, ParentType, ContextType>;
   knn?: Resolver<ResolversTypes['KnnSummary'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
   neighbors?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['Novelty']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
+  rolledUp?: Resolver<Maybe<ResolversTypes['RolledUp']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
 };
 
@@ -860,6 +1129,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   genesTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labelColumn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  labelMappings?: Resolver<Array<ResolversTypes['LabelMapping']>, ParentType, ContextType>;
   metadataColumns?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -878,6 +1148,20 @@ export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DecisionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Decision'] = ResolversParentTypes['Decision']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  calibrated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  fittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+  validation?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+  weights?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+};
+
+export type DecisionPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DecisionPayload'] = ResolversParentTypes['DecisionPayload']> = {
+  decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
 
 export type HealthResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
   cellsIndexed?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -946,6 +1230,8 @@ export type LabelResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCandidate'] = ResolversParentTypes['LabelCandidate']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  combined?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ctm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   fused?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   knnShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -958,6 +1244,20 @@ export type LabelImportResultResolvers<ContextType = ApiContext, ParentType exte
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LabelMappingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelMapping'] = ResolversParentTypes['LabelMapping']> = {
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ontologyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sourceLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LabelMappingPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelMappingPayload'] = ResolversParentTypes['LabelMappingPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  mapping?: Resolver<Maybe<ResolversTypes['LabelMapping']>, ParentType, ContextType>;
 };
 
 export type LabelPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelPayload'] = ResolversParentTypes['LabelPayload']> = {
@@ -974,19 +1274,32 @@ export type ModelResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  adapt?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationAdaptArgs, 'input'>>;
+  calibrate?: Resolver<ResolversTypes['DecisionPayload'], ParentType, ContextType, Partial<MutationCalibrateArgs>>;
   cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
   createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
+  deleteAdapter?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationDeleteAdapterArgs, 'id'>>;
   deleteDataset?: Resolver<ResolversTypes['DatasetPayload'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
   deleteLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationDeleteLabelArgs, 'id'>>;
   importLabels?: Resolver<ResolversTypes['ImportLabelsPayload'], ParentType, ContextType, RequireFields<MutationImportLabelsArgs, 'input'>>;
   ingestReference?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationIngestReferenceArgs, 'input'>>;
+  setLabelMapping?: Resolver<ResolversTypes['LabelMappingPayload'], ParentType, ContextType, RequireFields<MutationSetLabelMappingArgs, 'datasetId' | 'sourceLabel'>>;
   updateLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationUpdateLabelArgs, 'id' | 'patch'>>;
 };
 
+export type NoveltyResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Novelty'] = ResolversParentTypes['Novelty']> = {
+  bestTextSimilarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  nearestDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  novel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  adapters?: Resolver<Array<ResolversTypes['Adapter']>, ParentType, ContextType>;
   annotateCell?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotateCellArgs, 'input' | 'k' | 'rerank' | 'topM'>>;
   cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType, Partial<QueryDecisionArgs>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   ingestionJob?: Resolver<Maybe<ResolversTypes['IngestionJob']>, ParentType, ContextType, RequireFields<QueryIngestionJobArgs, 'id'>>;
   labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType, Partial<QueryLabelsArgs>>;
@@ -995,17 +1308,27 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   similarCells?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType, RequireFields<QuerySimilarCellsArgs, 'input' | 'k'>>;
 };
 
+export type RolledUpResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RolledUp'] = ResolversParentTypes['RolledUp']> = {
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ontologyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
 };
 
 export type Resolvers<ContextType = ApiContext> = {
+  Adapter?: AdapterResolvers<ContextType>;
+  AdapterPayload?: AdapterPayloadResolvers<ContextType>;
   Annotation?: AnnotationResolvers<ContextType>;
   Cell?: CellResolvers<ContextType>;
   CellHit?: CellHitResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPayload?: DatasetPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Decision?: DecisionResolvers<ContextType>;
+  DecisionPayload?: DecisionPayloadResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   ImportLabelsPayload?: ImportLabelsPayloadResolvers<ContextType>;
   IngestionJob?: IngestionJobResolvers<ContextType>;
@@ -1017,10 +1340,14 @@ export type Resolvers<ContextType = ApiContext> = {
   Label?: LabelResolvers<ContextType>;
   LabelCandidate?: LabelCandidateResolvers<ContextType>;
   LabelImportResult?: LabelImportResultResolvers<ContextType>;
+  LabelMapping?: LabelMappingResolvers<ContextType>;
+  LabelMappingPayload?: LabelMappingPayloadResolvers<ContextType>;
   LabelPayload?: LabelPayloadResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Novelty?: NoveltyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RolledUp?: RolledUpResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };
 

@@ -5,13 +5,17 @@ import { Dataset, IngestionJob, datasetMutations, datasetQueries, datasetSubscri
 import { labelMutations, labelQueries } from './labels.ts';
 import { DateTime, JSONObject } from './scalars.ts';
 import { serviceQueries } from './service.ts';
+import { Adapter, Decision, LabelMapping, trustMutations, trustQueries } from './trust.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...cellQueries, ...labelQueries, ...datasetQueries, ...serviceQueries },
-  Mutation: { ...labelMutations, ...datasetMutations },
+  Query: { ...cellQueries, ...labelQueries, ...datasetQueries, ...serviceQueries, ...trustQueries },
+  Mutation: { ...labelMutations, ...datasetMutations, ...trustMutations },
   Subscription: { ...datasetSubscriptions },
   Annotation,
+  Adapter,
   Dataset,
+  Decision,
+  LabelMapping,
   IngestionJob,
   DateTime,
   JSONObject,

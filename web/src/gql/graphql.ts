@@ -64,6 +64,8 @@ export type IngestReferenceInput = {
   genesAsRows?: boolean | null | undefined;
   /** The `obs` column holding each cell's cell-type label, if any. */
   labelColumn?: string | null | undefined;
+  /** Explicit label mapping: the dataset's label strings to catalogue label names or ontology ids (they win over the automatic rules). */
+  labelMap?: Array<LabelMapInput> | null | undefined;
   /** Which matrix of an `.h5ad` file to read. */
   layer?: IngestLayer;
   /** Name of the new dataset (unique). */
@@ -101,6 +103,14 @@ export type LabelInput = {
   parents?: Array<string> | null | undefined;
   /** Other names. */
   synonyms?: Array<string> | null | undefined;
+};
+
+/** One explicit label mapping. */
+export type LabelMapInput = {
+  /** The label as the dataset writes it. */
+  source: string;
+  /** A catalogue label name or an ontology id such as `CL:0000236`. */
+  target: string;
 };
 
 /** Changes to a label; fields left out stay as they are. */
