@@ -143,7 +143,7 @@ describe('GraphQL queries through HTTP', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('serves GraphiQL to a browser, with nothing fetched from another host, and redirects / to it', async () => {
+  it('serves GraphiQL to a browser at /graphql and the explorer at /, with nothing fetched from another host', async () => {
     const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -152,9 +152,17 @@ describe('GraphQL queries through HTTP', () => {
     // Offline machines (and these ones) cannot reach a CDN: no script or stylesheet may come from one.
     expect(html).not.toMatch(/(src|href)=["']?https?:|from\s*["']https?:|unpkg\.com/);
     expect(html).toContain('"subscriptionsProtocol":"SSE"');
+    // The explorer (web/dist, built by npm ci / npm test): its page and its hashed, cacheable assets.
     const root = await fetch(`${api.url}/`, { redirect: 'manual' });
-    expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/graphql');
+    expect(root.status).toBe(200);
+    const explorer = await root.text();
+    expect(explorer).toContain('<title>langcell-atlas explorer</title>');
+    expect(explorer).not.toMatch(/(src|href)=["']?https?:/);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(explorer)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${api.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
   });
 
   it('GET queries work too (mutations over GET are refused)', async () => {
