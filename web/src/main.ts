@@ -33,6 +33,8 @@ export interface App {
   /** Reloads the map when the layout has a new version (after an ingestion or deletion). */
   refreshMap(): Promise<void>;
   onMapChange(listener: () => void): void;
+  /** Tells the legends that what the map shows changed (e.g. a file's cells were added). */
+  mapChanged(): void;
 }
 
 const tabs: TabName[] = ['explore', 'search', 'cell', 'annotate', 'admin'];
@@ -63,9 +65,11 @@ function setupTabs(): void {
   showTab('explore');
 }
 
-function describeStatus(status: LayoutStatus): string {
+/** The status line: cells on the map now (the layout's, less those deleted since), its version, a running update. */
+function describeStatus(status: LayoutStatus, column: CategoryColumn | null): string {
   const parts: string[] = [];
-  if (status.current) parts.push(`${status.current.processedCells.toLocaleString()} cells · map v${status.current.version}`);
+  const visible = column ? column.categories.reduce((sum, category) => sum + category.cells, 0) : status.current?.processedCells;
+  if (status.current) parts.push(`${(visible ?? 0).toLocaleString()} cells · map v${status.current.version}`);
   const pending = status.pending;
   if (pending?.state === 'RUNNING') parts.push(`updating the map: ${pending.stage}${pending.totalCells > 0 && pending.processedCells > 0 ? ` (${percent(pending.progress)})` : ''}`);
   if (pending?.state === 'FAILED') parts.push(`the last map update failed: ${pending.errorMessage ?? 'unknown error'}`);
@@ -121,6 +125,7 @@ async function start(): Promise<void> {
       column = await layoutColumn(status.current.version, by);
       colours = categoricalColours(column.categories.map((c) => c.name));
       await map.recolour(column, colours);
+      statusLine.textContent = describeStatus(status, column);
       listeners.forEach((listener) => listener());
     },
     openCell(cellId) {
@@ -130,7 +135,7 @@ async function start(): Promise<void> {
     showTab,
     async refreshMap() {
       status = await layoutStatus();
-      statusLine.textContent = describeStatus(status);
+      statusLine.textContent = describeStatus(status, column);
       const current = status.current;
       if (!current || current.processedCells === 0) {
         empty.hidden = false;
@@ -156,12 +161,16 @@ async function start(): Promise<void> {
       colours = categoricalColours(column.categories.map((c) => c.name));
       loadedVersion = current.version;
       await map.show(points, column, colours);
+      statusLine.textContent = describeStatus(status, column);
       document.body.dataset.mapVersion = String(current.version);
       document.body.dataset.mapCells = String(points.cellIds.length);
       listeners.forEach((listener) => listener());
     },
     onMapChange(listener) {
       listeners.push(listener);
+    },
+    mapChanged() {
+      listeners.forEach((listener) => listener());
     },
   };
 
@@ -183,7 +192,8 @@ async function start(): Promise<void> {
       mapKey,
       shown.map((category, code) => h('div', {}, h('span', { class: 'swatch', style: `background:${colours[code]}` }), category.name)),
       column.categories.length > shown.length ? h('div', { class: 'muted' }, `+ ${column.categories.length - shown.length} more (Map tab)`) : null,
-      h('div', { class: 'muted' }, `${points?.cellIds.length.toLocaleString() ?? 0} cells · colour: ${column.by.replace(/^metadata\./, '')}`),
+      map.queryCount() > 0 ? h('div', {}, h('span', { class: 'swatch', style: 'background:#000' }), `your file's cells (${map.queryCount().toLocaleString()})`) : null,
+      h('div', { class: 'muted' }, `${column.categories.reduce((sum, c) => sum + c.cells, 0).toLocaleString()} cells · colour: ${column.by.replace(/^metadata\./, '')}`),
     );
   });
 

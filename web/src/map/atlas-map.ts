@@ -38,6 +38,7 @@ export class AtlasMap {
   private colours: string[] = [];
   private mode: 'category' | 'heat' = 'category';
   private highlighted: number[] = [];
+  private hiddenCount = 0;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -104,6 +105,7 @@ export class AtlasMap {
   /** Query cells (an annotated file's), placed by their reference neighbours. */
   async setQueryCells(positions: { x: number; y: number }[]): Promise<void> {
     this.query = positions;
+    document.body.dataset.queryCells = String(positions.length);
     await this.redraw();
   }
 
@@ -112,6 +114,11 @@ export class AtlasMap {
     this.highlighted = indices;
     if (indices.length === 0) this.plot.deselect({ preventEvent: true });
     else this.plot.select(indices, { preventEvent: true });
+  }
+
+  /** Query cells drawn (an annotated file's). */
+  queryCount(): number {
+    return this.query.length;
   }
 
   /** Cells outlined now. */
@@ -149,6 +156,17 @@ export class AtlasMap {
     const hidden = colours.length;
     this.codes = Float32Array.from(column.codes, (code) => (code === column.hiddenCode ? hidden : code));
     this.colours = colours;
+    this.hiddenCount = 0;
+    for (const code of column.codes) if (code === column.hiddenCode) this.hiddenCount += 1;
+  }
+
+  /** Points to draw: all but the cells no longer in the atlas (regl-scatterplot ignores a colour's alpha, so they are filtered out). */
+  private visiblePoints(total: number): number[] | undefined {
+    if (this.hiddenCount === 0) return undefined;
+    const hidden = this.colours.length;
+    const visible: number[] = [];
+    for (let i = 0; i < total; i++) if (i >= this.codes.length || this.codes[i] !== hidden) visible.push(i);
+    return visible;
   }
 
   private async redraw(): Promise<void> {
@@ -179,6 +197,7 @@ export class AtlasMap {
     } else {
       this.plot.set({ colorBy: 'valueA', pointColor: [...this.colours, HIDDEN_COLOUR, QUERY_COLOUR] });
     }
-    await this.plot.draw({ x, y, valueA, valueB }, { zDataType: 'categorical', wDataType: 'continuous', select: this.highlighted });
+    const filter = this.visiblePoints(n + m);
+    await this.plot.draw({ x, y, valueA, valueB }, { zDataType: 'categorical', wDataType: 'continuous', select: this.highlighted, ...(filter ? { filter } : {}) });
   }
 }

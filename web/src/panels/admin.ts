@@ -114,7 +114,8 @@ export function adminPanel(root: HTMLElement, app: App): void {
       fill(ingestBox, problemBox(error));
     }
     await refresh();
-    await app.refreshMap().catch(() => undefined);
+    // The current map's colours mark the deleted cells as gone at once (the next version drops them).
+    await app.colourBy(app.column()?.by ?? 'label').catch(() => undefined);
   }
 
   ingestForm.addEventListener('submit', async (event) => {

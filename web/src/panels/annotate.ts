@@ -147,7 +147,7 @@ export function annotatePanel(root: HTMLElement, app: App): void {
       if (job.state !== 'SUCCEEDED') {
         return void fill(status, h('div', { class: 'problem', role: 'alert' }, h('strong', {}, `The annotation ${job.state.toLowerCase()}`), h('p', {}, job.errorMessage ?? '')));
       }
-      fill(status, h('p', { class: 'ok', id: 'annotate-done' }, `${job.totalCells.toLocaleString()} cells of ${job.fileName} annotated.`));
+      fill(status, h('p', { class: 'ok', id: 'annotate-done' }, `${job.totalCells.toLocaleString()} cells of ${job.fileName} annotated. They are drawn in black on the map, each at the mean position of its nearest reference cells.`));
       await showResults(job);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'GRAPHQL_VALIDATION_FAILED') {
@@ -168,6 +168,7 @@ export function annotatePanel(root: HTMLElement, app: App): void {
     if (points) {
       const placed = rows.map((row) => placeByNeighbours(points, row.neighborCellIds)).filter((p): p is [number, number] => p !== null);
       await app.map.setQueryCells(placed.map(([x, y]) => ({ x, y })));
+      app.mapChanged();
     }
     const filter = h('select', { id: 'annotate-filter', 'aria-label': 'Show cells' }, h('option', { value: '' }, 'all cells'), h('option', { value: 'ASSIGNED' }, 'assigned'), h('option', { value: 'UNASSIGNED' }, 'unassigned'));
     const table = h('div', { class: 'results-table' });
