@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import type { IngestionContext } from './ingest/ingestion.ts';
 import { IngestQueue } from './ingest/queue.ts';
 import { DEFAULT_HNSW_PARAMS, type VectorIndexOptions } from './index/index.ts';
+import { DEFAULT_LAYOUT_POLICY, type LayoutPolicy } from './layout/layout-job.ts';
 import { DEFAULT_BATCHING } from './model/batching.ts';
 import { LangCellModel } from './model/langcell.ts';
 import { Database } from './store/database.ts';
@@ -78,5 +79,13 @@ export function indexOptions(
       efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
     },
     ...use,
+  };
+}
+
+/** How the explorer's map is computed, from the config (sample size, when to refit). */
+export function layoutPolicy(config: Config): LayoutPolicy {
+  return {
+    umap: { ...DEFAULT_LAYOUT_POLICY.umap, sampleSize: config.LANGCELL_LAYOUT_SAMPLE_CELLS },
+    refitFraction: config.LANGCELL_LAYOUT_REFIT_FRACTION,
   };
 }

@@ -122,12 +122,19 @@ export class Atlas implements AtlasApi {
     return search;
   }
 
-  async startWorker(): Promise<void> {
-    if (this.worker) return;
-    this.worker = new IngestWorker(this.runtime);
-    await this.worker.start();
-    const { db, model, queue, log } = this.runtime;
-    this.stopLayouts = await keepLayoutCurrent({ db, modelId: model.id, embeddingDim: model.embeddingDim, log }, queue, this.options.layout ?? DEFAULT_LAYOUT_POLICY);
+  /**
+   * Takes ingestion chunks in this process and, unless `layouts` is false (a CLI ingest that exits
+   * when its job ends), computes the explorer's map when the atlas changes.
+   */
+  async startWorker(options: { layouts: boolean } = { layouts: true }): Promise<void> {
+    if (!this.worker) {
+      this.worker = new IngestWorker(this.runtime);
+      await this.worker.start();
+    }
+    if (options.layouts && !this.stopLayouts) {
+      const { db, model, queue, log } = this.runtime;
+      this.stopLayouts = await keepLayoutCurrent({ db, modelId: model.id, embeddingDim: model.embeddingDim, log }, queue, this.options.layout ?? DEFAULT_LAYOUT_POLICY);
+    }
   }
 
   /** Stops taking chunks (the one in hand finishes), saves the index, closes the runtime. */

@@ -12,7 +12,8 @@ import { AtlasError } from '../errors.ts';
 import { IngestWorker } from '../ingest/ingestion.ts';
 import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixChoice } from '../ingest/readers/types.ts';
 import { openVectorIndex } from '../index/index.ts';
-import { indexOptions, openRuntime } from '../runtime.ts';
+import { keepLayoutCurrent } from '../layout/layout-job.ts';
+import { indexOptions, layoutPolicy, openRuntime } from '../runtime.ts';
 import { openConfiguredAtlas } from './open-atlas.ts';
 import { startProgress } from './progress.ts';
 
@@ -107,7 +108,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         const resuming = job.state === 'RUNNING' || job.processedCells > 0;
         log(`${resuming ? 'resuming' : 'started'} ingestion job ${job.id}: ${job.processedCells}/${job.totalCells} cells stored`);
         if (options.detach) return;
-        await atlas.startWorker();
+        // The map is the server's (or a worker's) business: this process exits when the job ends.
+        await atlas.startWorker({ layouts: false });
         const progress = startProgress(`ingest ${options.name}`, job.totalCells);
         const interrupt = interruption();
         // Rates are of this run: cells stored before a resume do not count as done in no time.
@@ -138,16 +140,18 @@ export function registerAtlasCommands(program: Command, config: Config): void {
 
   program
     .command('worker')
-    .description('take ingestion chunks from the queue until interrupted (run several, on several machines, against one DATABASE_URL)')
+    .description("take ingestion chunks and the explorer's layout jobs from the queue until interrupted (run several, on several machines, against one DATABASE_URL)")
     .action(async () => {
       const runtime = await openRuntime(config, log);
       const worker = new IngestWorker(runtime);
       await worker.start();
-      log('worker: waiting for ingestion chunks (Ctrl-C to stop)');
+      const stopLayouts = await keepLayoutCurrent({ db: runtime.db, modelId: runtime.model.id, embeddingDim: runtime.model.embeddingDim, log }, runtime.queue, layoutPolicy(config));
+      log('worker: waiting for ingestion chunks and layout jobs (Ctrl-C to stop)');
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
       });
+      await stopLayouts();
       await runtime.close();
       await worker.close();
     });

@@ -1,8 +1,7 @@
 /** The atlas as the configuration describes it, for `serve` and the CLI's atlas commands. */
 import { Atlas, type AtlasOptions } from '../atlas/atlas.ts';
 import type { Config } from '../config.ts';
-import { DEFAULT_LAYOUT_POLICY } from '../layout/layout-job.ts';
-import { indexOptions, openRuntime, type Log } from '../runtime.ts';
+import { indexOptions, layoutPolicy, openRuntime, type Log } from '../runtime.ts';
 
 export interface AtlasUse {
   /** A serving process: takes chunks, follows the database, opens and saves the index. */
@@ -21,10 +20,7 @@ export async function openConfiguredAtlas(config: Config, use: AtlasUse): Promis
     abstainBelow: config.LANGCELL_ABSTAIN_BELOW,
     maxRerank: config.LANGCELL_MAX_RERANK,
     textCacheSize: config.LANGCELL_TEXT_CACHE_SIZE,
-    layout: {
-      umap: { ...DEFAULT_LAYOUT_POLICY.umap, sampleSize: config.LANGCELL_LAYOUT_SAMPLE_CELLS },
-      refitFraction: config.LANGCELL_LAYOUT_REFIT_FRACTION,
-    },
+    layout: layoutPolicy(config),
     fitInBackground: use.serving,
     ...(use.prepare ? { prepare: use.prepare } : {}),
   });
