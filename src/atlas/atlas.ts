@@ -89,6 +89,9 @@ export class Atlas implements AtlasApi {
       await options.prepare?.(runtime);
       const atlas = new Atlas(runtime, options);
       if (options.openIndexAtStart) await atlas.index();
+      // A server starts fitting its decision at once (in the background), so that the first
+      // annotations are already calibrated when the atlas has labelled reference cells.
+      if (options.fitInBackground) void atlas.decision().catch((error: Error) => runtime.log(`decision fit failed: ${error.message}`));
       if (options.worker) {
         await resumeUnfinished(runtime);
         await atlas.startWorker();
