@@ -123,6 +123,14 @@ function writeTextOutput<T>(path: string, write: (out: NodeJS.WritableStream) =>
   });
 }
 
+/** Refuses a run that needs obs columns the input does not have, naming the ones it has. */
+function requireObsColumns(file: string, source: ExpressionSource, columns: readonly string[]): void {
+  const missing = columns.filter((c) => !source.obsColumns.includes(c));
+  if (missing.length > 0) {
+    throw new AtlasError('LABEL_COLUMN_MISSING', `${file} has no obs column ${missing.map((c) => `"${c}"`).join(', ')}; it has: ${source.obsColumns.join(', ') || 'none'}`);
+  }
+}
+
 function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
@@ -134,19 +142,31 @@ export function registerModelCommands(program: Command, config: Config): void {
       .description("tokenize cells as LangCell does: one JSON line per cell, <cls> first, no padding")
       .option('--vocab <dir>', "folder with Geneformer's token_dictionary.json and gene_median_dictionary.json")
       .option('--bundle <dir>', 'take the vocabulary from a model bundle (default: the demo bundle)')
+      .option('--obs <columns>', 'obs columns copied into each line as "obs" (comma-separated; e.g. the label column for tools/model fewshot)')
       .requiredOption('--out <tokens.jsonl>', 'output file'),
-  ).action(async (file: string, options: InputOptions & { vocab?: string; bundle?: string; out: string }) => {
+  ).action(async (file: string, options: InputOptions & { vocab?: string; bundle?: string; obs?: string; out: string }) => {
     if (options.vocab && options.bundle) throw new AtlasError('INVALID_INPUT', 'Give either --vocab or --bundle, not both');
     const vocabulary: GeneVocabulary = options.vocab
       ? await loadGeneformerVocabulary(options.vocab)
       : bundleVocabulary(await loadBundle(options.bundle ?? config.LANGCELL_BUNDLE ?? DEMO_BUNDLE_DIR));
     const tokenizer = new CellTokenizer(vocabulary.clsId, vocabulary.maxLength);
+    const obsColumns = (options.obs ?? '').split(',').map((c) => c.trim()).filter(Boolean);
     const run = await writeTextOutput(options.out, (out) =>
-      forEachTokenizedChunk(file, options, vocabulary, tokenizer, 'tokenize', async (chunk) => {
-        for (let i = 0; i < chunk.cellIds.length; i += 1) {
-          await writeLine(out, `${JSON.stringify({ cell: chunk.cellIds[i], input_ids: Array.from(chunk.tokens[i]!) })}\n`);
-        }
-      }),
+      forEachTokenizedChunk(
+        file,
+        options,
+        vocabulary,
+        tokenizer,
+        'tokenize',
+        async (chunk) => {
+          for (let i = 0; i < chunk.cellIds.length; i += 1) {
+            const line: { cell: string | undefined; input_ids: number[]; obs?: Record<string, unknown> } = { cell: chunk.cellIds[i], input_ids: Array.from(chunk.tokens[i]!) };
+            if (obsColumns.length > 0) line.obs = Object.fromEntries(obsColumns.map((c) => [c, chunk.obs[c]?.[i] ?? null]));
+            await writeLine(out, `${JSON.stringify(line)}\n`);
+          }
+        },
+        (source) => requireObsColumns(file, source, obsColumns),
+      ),
     );
     process.stderr.write(`wrote ${run.cells} cells to ${options.out} (values read as ${run.valueKind})\n`);
   });
