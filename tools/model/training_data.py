@@ -100,8 +100,9 @@ def read_label_map(path: str) -> Dict[str, str]:
         return mapping
 
 
-def resolve_labels(values: Sequence[str], labels: Sequence[Label], label_map: Optional[Mapping[str, str]]) -> List[Optional[Label]]:
-    """Each value's label (None for "Other"): by name, then case-insensitively, then through the map
+def resolve_labels(values: Sequence[str], labels: Sequence[Label], label_map: Optional[Mapping[str, str]],
+                   drop: Sequence[str] = (OTHER_LABEL,)) -> List[Optional[Label]]:
+    """Each value's label (None for a dropped value, "Other" by default): by name, then case-insensitively, then through the map
     (to an ontology id or a name). Refuses with every value that resolves to nothing."""
     by_name = {l.name: l for l in labels}
     by_lower = {l.name.lower(): l for l in labels}
@@ -109,7 +110,7 @@ def resolve_labels(values: Sequence[str], labels: Sequence[Label], label_map: Op
     resolved: Dict[str, Optional[Label]] = {}
     unknown = set()
     for v in dict.fromkeys(values):  # each distinct value once, in first-seen order
-        if v == OTHER_LABEL:
+        if v in drop:
             resolved[v] = None
             continue
         hit = by_name.get(v) or by_lower.get(v.lower())
@@ -182,7 +183,8 @@ def check_vocabulary(tokens: Sequence[Sequence[int]], cls_id: int, vocab_size: i
 
 def load_labelled_cells(input_file: Optional[str], tokens_file: Optional[str], label_column: str, labels_tsv: str,
                         label_map_tsv: Optional[str], bundle_dir: Optional[str], gene_dicts_dir: Optional[str],
-                        cls_id: int, vocab_size: int, layer: str = "auto") -> LabelledCells:
+                        cls_id: int, vocab_size: int, layer: str = "auto",
+                        drop_labels: Sequence[str] = (OTHER_LABEL,)) -> LabelledCells:
     labels = read_labels_tsv(labels_tsv)
     label_map = read_label_map(label_map_tsv) if label_map_tsv else None
     source = {os.path.basename(labels_tsv): sha256_file(labels_tsv)}
@@ -198,7 +200,7 @@ def load_labelled_cells(input_file: Optional[str], tokens_file: Optional[str], l
             source[os.path.basename(tokens_file)] = sha256_file(tokens_file)
         ids, tokens, values = read_tokens_jsonl(tokens_file_used, label_column)
     check_vocabulary(tokens, cls_id, vocab_size, input_file or tokens_file)
-    resolved = resolve_labels(values, labels, label_map)
+    resolved = resolve_labels(values, labels, label_map, drop_labels)
     present = {l.name for l in resolved if l is not None}
     classes = [l for l in labels if l.name in present]  # labels-file order
     index = {l.name: i for i, l in enumerate(classes)}
@@ -225,7 +227,7 @@ def nshot_split(targets: Sequence[Optional[int]], n: int, seed: int, n_classes: 
     if short:
         listed = ", ".join(f"{name} ({count})" for name, count in short)
         raise AdaptError("TOO_FEW_CELLS", f"{n} cells per class were asked for, but these classes have fewer: {listed}. "
-                         f"Lower --n-shot, or drop those cells from the input")
+                         f"Lower --n-shot, or leave those classes out with --drop-label")
     taken = [0] * n_classes
     train: List[int] = []
     for i in shuffled_order(len(targets), seed):
