@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import torch
 
@@ -133,10 +133,10 @@ def _finetune(args, base, data, device) -> Dict[str, Any]:
             raise AdaptError("INVALID_ARGUMENT", "--n-shot applies to --head-only; full fine-tuning uses the 2:1 split")
         if not 0.0 < args.test_fraction < 1.0:
             raise AdaptError("INVALID_ARGUMENT", f"--test-fraction must be within (0, 1), got {args.test_fraction}")
-        if any(t is None for t in data.targets):
-            raise AdaptError("LABEL_NOT_IN_LABELS_FILE", "cells labelled 'Other' cannot be classes of the classifier; "
-                             "drop them or give them a label")
-        train, test = ce_split(data.targets, seed, args.test_fraction)
+        # Cells with a dropped label (--drop-label, "Other" by default) take no part; the rest is split 2:1.
+        kept = [i for i, t in enumerate(data.targets) if t is not None]
+        train, test = ce_split([data.targets[i] for i in kept], seed, args.test_fraction)
+        train, test = [kept[i] for i in train], [kept[i] for i in test]
     # Classes = the labels seen in training (the authors evaluate only on those).
     seen = sorted({data.targets[i] for i in train})
     remap = {old: new for new, old in enumerate(seen)}
@@ -168,7 +168,7 @@ def _finetune(args, base, data, device) -> Dict[str, Any]:
             "suffix": (f"ce-head{args.n_shot}" if args.head_only else "ce")}
 
 
-def run_adapt_command(args) -> int:
+def run_adapt_command(args, argv: List[str]) -> int:
     started = time.time()
     try:
         if args.n_shot is not None and args.n_shot < 1:
@@ -190,7 +190,7 @@ def run_adapt_command(args) -> int:
         base_name = base.provenance.get("id", "langcell").rsplit("-", 1)[0] if base.provenance["kind"] == "bundle" else "langcell"
         provenance = {**outcome["provenance"], "source": f"tools/model {args.command} from {base.provenance['kind']}",
                       "base": base.provenance, "data": data.source, "labelColumn": args.label_column,
-                      "commandLine": command_line(), "device": str(device)}
+                      "commandLine": command_line(argv), "device": str(device)}
         training = {**outcome["training"], "seconds": round(time.time() - started, 1), "peakRssMiB": round(peak_rss_mib())}
         manifest = export_bundle(outcome["parts"], base.gene_vocab, base.gene_medians, base.gene_symbols, base.text_vocab,
                                  args.out, args.name or f"{base_name}-{outcome['suffix']}", provenance, training=training,

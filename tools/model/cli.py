@@ -86,7 +86,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("fewshot", "finetune"):
         from .adapt_cli import run_adapt_command
-        return run_adapt_command(args)
+        return run_adapt_command(args, sys.argv[1:] if argv is None else argv)
     started = time.time()
     try:
         torch.set_grad_enabled(False)

@@ -84,6 +84,11 @@ def fewshot_loss(parts: LangCellParts, ctm: CTMAllPairs, cell_ids: torch.Tensor,
 def train_step(parts: LangCellParts, ctm: CTMAllPairs, optimizers, tokens: Sequence[Sequence[int]], targets: Sequence[int],
                batch: Sequence[int], texts: LabelTexts, pad_id: int, settings: FewshotSettings) -> float:
     """One optimizer step over `batch` (micro-batched under the token budget, gradients accumulated)."""
+    with torch.enable_grad():  # the export path of the same process turns gradients off globally
+        return _train_step(parts, ctm, optimizers, tokens, targets, batch, texts, pad_id, settings)
+
+
+def _train_step(parts, ctm, optimizers, tokens, targets, batch, texts, pad_id, settings) -> float:
     for opt in optimizers:
         opt.zero_grad(set_to_none=True)
     lengths = [len(t) for t in tokens]
@@ -101,7 +106,7 @@ def train_step(parts: LangCellParts, ctm: CTMAllPairs, optimizers, tokens: Seque
 
 @torch.no_grad()
 def score_cells(parts: LangCellParts, tokens: Sequence[Sequence[int]], rows: Sequence[int], texts: LabelTexts,
-                pad_id: int, device: torch.device, batch_size: int = 64):
+                pad_id: int, device: torch.device, batch_size: int = 16):
     """(softmax(sim / 0.05), softmax(p_match)) over the labels for each cell: LangCell's two evidence
     rows, every label scored by CTM (as the authors' evaluation does)."""
     was_training = parts.cell_bert.training

@@ -117,6 +117,11 @@ def length_grouped_order(rows: Sequence[int], lengths: Sequence[int], batch_size
 
 def train_step(model: CellClassifier, optimizer, scheduler, tokens, targets, batch, pad_id: int,
                settings: FinetuneSettings) -> float:
+    with torch.enable_grad():  # the export path of the same process turns gradients off globally
+        return _train_step(model, optimizer, scheduler, tokens, targets, batch, pad_id, settings)
+
+
+def _train_step(model, optimizer, scheduler, tokens, targets, batch, pad_id, settings) -> float:
     optimizer.zero_grad(set_to_none=True)
     lengths = [len(t) for t in tokens]
     total = 0.0

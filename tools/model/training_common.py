@@ -4,7 +4,7 @@ metrics, and the provenance every adapted bundle records."""
 from __future__ import annotations
 
 import resource
-import sys
+import shlex
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -55,8 +55,8 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def command_line() -> str:
-    return " ".join(["python3 -m tools.model"] + sys.argv[1:])
+def command_line(argv: Sequence[str]) -> str:
+    return " ".join(["python3 -m tools.model"] + [shlex.quote(a) for a in argv])
 
 
 def pick_device(requested: str) -> torch.device:
