@@ -54,6 +54,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "are split and their gradients accumulated (bounds memory, same update)")
     p.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu, cuda")
     p.add_argument("--no-verify", action="store_true", help="skip the ONNX-vs-PyTorch parity check of the export")
+    p.add_argument("--evaluate-test", action="store_true", help="also score the test cells in PyTorch (recorded in the "
+                   "manifest; the service's `annotate --only-cells` gives the same figures from the exported graphs)")
 
 
 def add_adapt_commands(sub) -> None:
@@ -104,7 +106,7 @@ def _fewshot(args, base, data, device) -> Dict[str, Any]:
                 "trained": ["cell_bert", "cell_proj", "text_bert", "text_proj"], "frozen": ["ctm_head"],
                 "classes": [{"name": c.name, "ontologyId": c.ontology_id} for c in data.classes],
                 "trainCells": len(train), "testCells": len(test), "alpha": result["alpha"], **result["training"]}
-    if test:
+    if test and args.evaluate_test:
         zs, cm = score_cells(result["parts"], data.tokens, test, texts, pad_id, device)
         sweep = alpha_sweep(zs, cm, [data.targets[i] for i in test], len(data.classes))
         chosen = next(r for r in sweep if r["alpha"] == result["alpha"])
@@ -158,7 +160,7 @@ def _finetune(args, base, data, device) -> Dict[str, Any]:
         training["nShot"] = args.n_shot
     else:
         training["testFraction"] = args.test_fraction
-    if test:
+    if test and args.evaluate_test:
         probs = predict(result["model"], data.tokens, test, base.gene_vocab["<pad>"], device)
         training["heldOutInPyTorch"] = accuracy_and_macro_f1([targets[i] for i in test], list(probs.argmax(1)), len(classes))
     return {"parts": base.parts, "alpha": base.alpha, "training": training, "classifier": result["model"].cpu(),
