@@ -35,7 +35,7 @@ from tools.model.fewshot import FewshotSettings, LabelTexts, prepare, train_step
 from tools.model.finetune import (FinetuneSettings, freeze_for, linear_schedule, make_optimizer,  # noqa: E402
                                   new_classifier)
 from tools.model.finetune import train_step as ce_train_step  # noqa: E402
-from tools.model.modeling import LangCellParts  # noqa: E402
+from tools.model.modeling import CellBert, LangCellParts  # noqa: E402
 from tools.model.presets import preset_configs  # noqa: E402
 from tools.model.training_data import read_labels_tsv, read_tokens_jsonl  # noqa: E402
 
@@ -60,7 +60,8 @@ def main() -> int:
     gene_vocab, _, _, _ = read_gene_dicts(args.gene_dicts)
     cell_config, text_config, _ = preset_configs("langcell", len(gene_vocab), 28895)
     started = time.time()
-    parts = LangCellParts.from_configs(cell_config, text_config)
+    # finetune needs only the cell encoder: build just that, so its peak memory is its own.
+    parts = LangCellParts.from_configs(cell_config, text_config) if args.mode == "fewshot" else CellBert(cell_config)
     build_seconds = time.time() - started
     _, tokens, values = read_tokens_jsonl(args.tokens, "bulk_labels")
     labels = read_labels_tsv(args.labels)
@@ -99,8 +100,8 @@ def main() -> int:
     else:
         settings = FinetuneSettings.for_mode(args.head_only, warmup_steps=0)
         settings.token_budget = args.token_budget
-        model = new_classifier(parts.cell_bert, 10, seed=1)
-        del parts  # the classifier owns its copy of cell_bert; the text side is not needed
+        model = new_classifier(parts, 10, seed=1)
+        del parts  # the classifier owns its copy of cell_bert
         freeze_for(model, args.head_only)
         optimizer = make_optimizer(model, settings)
         scheduler = linear_schedule(optimizer, 0, 1000)

@@ -340,3 +340,42 @@ class AdaptedBundleTest(TinyBase):
                 code, stdout, stderr = run_cli(*args, "--out", os.path.join(self.tmp, f"refused{i}"))
                 self.assertEqual(code, 2, stdout + stderr)
                 self.assertIn(code_text, stderr)
+
+
+@unittest.skipUnless(BACKEND, "needs onnxruntime or node + onnxruntime-node to run the exported graphs")
+class CheckpointBaseTest(unittest.TestCase):
+    """The published checkpoint layout as the base (CE few-shot, head only)."""
+
+    def test_head_only_from_a_checkpoint(self):
+        from tools.model.checkpoint import read_gene_dicts
+        from .helpers import tiny_parts, write_fake_checkpoint
+
+        tmp = tempfile.mkdtemp(prefix="langcell-adapt-ckpt-")
+        try:
+            ckpt = os.path.join(tmp, "ckpt")
+            parts = tiny_parts(seed=4)
+            write_fake_checkpoint(ckpt, parts)
+            gene_vocab, _, _, _ = read_gene_dicts(ckpt)
+            tokens, targets = synthetic_cells(gene_vocab, 12, 2, seed=2)
+            tokens_file = os.path.join(tmp, "cells.jsonl")
+            with open(tokens_file, "w") as f:
+                for i, (t, y) in enumerate(zip(tokens, targets)):
+                    f.write(json.dumps({"cell": f"c{i}", "input_ids": t, "obs": {"type": ["B cell", "T cell"][y]}}) + "\n")
+            labels = os.path.join(tmp, "labels.tsv")
+            with open(labels, "w") as f:
+                f.write("name\tontology_id\nB cell\tCL:0000236\nT cell\tCL:0000084\n")
+            out = os.path.join(tmp, "ce")
+            code, stdout, stderr = run_cli("finetune", "--checkpoint", ckpt, "--text-vocab", os.path.join(ckpt, "vocab.txt"),
+                                           "--gene-dicts", ckpt, "--tokens", tokens_file, "--label-column", "type",
+                                           "--labels", labels, "--head-only", "--n-shot", "2", "--epochs", "2", "--out", out)
+            self.assertEqual(code, 0, stdout + stderr)
+            self.assertIn("finetune (head only) epoch 2/2", stdout)
+            with open(os.path.join(out, "manifest.json")) as f:
+                manifest = json.load(f)
+            self.assertEqual(manifest["provenance"]["base"]["kind"], "checkpoint")
+            self.assertIn("cell_bert/config.json", manifest["provenance"]["base"]["checkpointFiles"])
+            self.assertEqual((manifest["training"]["method"], manifest["training"]["nShot"], manifest["training"]["trainCells"]),
+                             ("langcell-ce-head-only", 2, 4))
+            self.assertLessEqual(manifest["provenance"]["parity"]["maxAbsDiff"]["classifier_logits"], 1e-4)
+        finally:
+            shutil.rmtree(tmp)
