@@ -105,7 +105,9 @@ def _fewshot(args, base, data, device) -> Dict[str, Any]:
                 "loss": "CE(cell·text/0.05) + CE(p_match) with probabilities fed to cross-entropy, as the authors wrote",
                 "trained": ["cell_bert", "cell_proj", "text_bert", "text_proj"], "frozen": ["ctm_head"],
                 "classes": [{"name": c.name, "ontologyId": c.ontology_id} for c in data.classes],
-                "trainCells": len(train), "testCells": len(test), "alpha": result["alpha"], **result["training"]}
+                "nShotCells": len(train), "testCells": len(test), "alpha": result["alpha"], **result["training"]}
+    # The cells the exported model was trained on: all n per class after a refit, else n minus the validation cells.
+    training["trainCells"] = len(train) if result["training"]["refit"] else len(fit)
     if test and args.evaluate_test:
         zs, cm = score_cells(result["parts"], data.tokens, test, texts, pad_id, device)
         sweep = alpha_sweep(zs, cm, [data.targets[i] for i in test], len(data.classes))

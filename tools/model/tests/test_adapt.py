@@ -323,7 +323,7 @@ class AdaptedBundleTest(TinyBase):
         with open(os.path.join(out, "manifest.json")) as f:
             manifest = json.load(f)
         training = manifest["training"]
-        self.assertEqual((training["nShot"], training["seed"], training["validationCells"], training["trainCells"]),
+        self.assertEqual((training["nShot"], training["seed"], training["validationCells"], training["trainCells"]),  # refit on all 9
                          (3, 2024, 3, 9))
         self.assertEqual(manifest["scoring"]["alpha"], training["alpha"])
         self.assertLessEqual(max(manifest["provenance"]["parity"]["maxAbsDiff"].values()), 1e-4)
