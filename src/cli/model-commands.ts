@@ -295,13 +295,17 @@ export function registerModelCommands(program: Command, config: Config): void {
               const fusedName = decision.label === null ? 'unassigned' : labels[decision.label]!.name;
               let classifierFields: string[] = [];
               let name = fusedName;
+              let confidence = decision.confidence;
               if (probabilities) {
                 const row = probabilities.subarray(r * k, (r + 1) * k);
                 const top = row.indexOf(Math.max(...row));
                 const atFusedBest = classifierNames.indexOf(labels[decision.best]!.name);
                 classifierPredicted.push(classifierNames[top]!);
                 classifierFields = [classifierNames[top]!, row[top]!.toFixed(4), atFusedBest >= 0 ? row[atFusedBest]!.toFixed(4) : ''];
-                if (options.decideBy === 'classifier') name = classifierNames[top]!;
+                if (options.decideBy === 'classifier') {
+                  name = classifierNames[top]!;
+                  confidence = row[top]!;
+                }
               }
               predicted.push(name);
               fusedPredicted.push(fusedName);
@@ -309,7 +313,7 @@ export function registerModelCommands(program: Command, config: Config): void {
               const trueLabel = rawTruth !== undefined && truthMap ? (truthMap.get(rawTruth) ?? rawTruth) : rawTruth;
               if (trueLabel !== undefined) truth.push(trueLabel);
               if (out) {
-                const fields = [chunk.cellIds[i]!, name, decision.confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? '', ...classifierFields];
+                const fields = [chunk.cellIds[i]!, name, confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? '', ...classifierFields];
                 if (trueLabel !== undefined) fields.push(trueLabel);
                 await writeLine(out, `${fields.map(csvField).join(',')}\n`);
               }
