@@ -50,8 +50,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, help="override the authors' batch size")
     p.add_argument("--lr", type=float, help="override the authors' learning rate")
     p.add_argument("--seed", type=int, help="split seed (authors: 2024 for fewshot, 1 for finetune)")
-    p.add_argument("--token-budget", type=int, default=16384, help="padded cell tokens per forward pass; larger batches "
-                   "are split and their gradients accumulated (bounds memory, same update)")
+    p.add_argument("--token-budget", type=int, default=4096, help="padded cell tokens per forward pass; larger batches "
+                   "are split and their gradients accumulated (bounds memory, same update; one cell per piece at least)")
     p.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu, cuda")
     p.add_argument("--no-verify", action="store_true", help="skip the ONNX-vs-PyTorch parity check of the export")
     p.add_argument("--evaluate-test", action="store_true", help="also score the test cells in PyTorch (recorded in the "
@@ -101,6 +101,7 @@ def _fewshot(args, base, data, device) -> Dict[str, Any]:
     result = run_fewshot(base.parts, data.tokens, data.targets, train, validation, texts, pad_id, settings, base.alpha,
                          refit=not args.no_refit)
     training = {"method": "langcell-fewshot", "nShot": args.n_shot, "seed": seed, "epochs": settings.epochs,
+                "tokenBudget": settings.token_budget,
                 "batchSize": settings.batch_size, "learningRate": settings.lr,
                 "loss": "CE(cell·text/0.05) + CE(p_match) with probabilities fed to cross-entropy, as the authors wrote",
                 "trained": ["cell_bert", "cell_proj", "text_bert", "text_proj"], "frozen": ["ctm_head"],
@@ -156,6 +157,7 @@ def _finetune(args, base, data, device) -> Dict[str, Any]:
     training = {"method": "langcell-ce-head-only" if args.head_only else "langcell-ce", "seed": seed,
                 "epochs": settings.epochs, "batchSize": settings.batch_size, "learningRate": settings.lr,
                 "warmupSteps": settings.warmup_steps, "weightDecay": settings.weight_decay,
+                "tokenBudget": settings.token_budget,
                 "classes": [{"name": c.name, "ontologyId": c.ontology_id} for c in classes],
                 "trainCells": len(train), "heldOutCells": len(test), **result["training"]}
     if args.head_only:

@@ -39,7 +39,7 @@ class FewshotSettings:
     batch_size: int = 12
     lr: float = 1e-5
     seed: int = 2024
-    token_budget: int = 16384  # padded cell tokens per forward pass (micro-batching above it)
+    token_budget: int = 4096  # padded cell tokens per forward pass (micro-batching above it)
     device: torch.device = torch.device("cpu")
 
 

@@ -56,7 +56,7 @@ class FinetuneSettings:
     warmup_steps: int = 500
     weight_decay: float = 0.001
     seed: int = 1
-    token_budget: int = 16384
+    token_budget: int = 4096
     device: torch.device = torch.device("cpu")
 
     @staticmethod
