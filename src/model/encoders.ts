@@ -1,6 +1,7 @@
 import type { ModelBundle } from './bundle.ts';
 import type { BatchingOptions } from './batching.ts';
 import { DEFAULT_BATCHING, planLengthBuckets } from './batching.ts';
+import { softmax } from './scoring.ts';
 import { ort, paddedBatch, type SessionFactory } from './sessions.ts';
 import type { TokenizedText } from './text-tokenizer.ts';
 
@@ -190,15 +191,8 @@ export class CellClassifier {
       const logits = outputOf(await this.session.run({ input_ids: inputIds, attention_mask: attentionMask }), 'logits');
       if (logits.dims[1] !== k) throw new Error(`cell_classifier.onnx returned ${logits.dims[1]} logits per cell; the bundle lists ${k} classes`);
       const data = logits.data as Float32Array;
-      batch.forEach((cellIndex, row) => probabilities.set(softmaxRow(data.subarray(row * k, (row + 1) * k)), cellIndex * k));
+      batch.forEach((cellIndex, row) => probabilities.set(softmax(data.subarray(row * k, (row + 1) * k)), cellIndex * k));
     }
     return probabilities;
   }
-}
-
-function softmaxRow(logits: Float32Array): Float32Array {
-  const max = Math.max(...logits);
-  const exp = logits.map((v) => Math.exp(v - max));
-  const sum = exp.reduce((a, b) => a + b, 0);
-  return exp.map((v) => v / sum);
 }
