@@ -233,6 +233,7 @@ export function registerModelCommands(program: Command, config: Config): void {
       .option('--no-rerank', 'zero-shot only, no CTM')
       .option('--top-m <m>', 'candidates reranked by CTM per cell', (v) => Number.parseInt(v, 10), 3)
       .option('--abstain-below <confidence>', 'answer "unassigned" below this confidence', Number.parseFloat, 0)
+      .option('--alpha <alpha>', "zero-shot weight in the fused score (default: the bundle's scoring.alpha)", Number.parseFloat)
       .option('--only-cells <file>', 'annotate only these cells: one id per line (the first column of a TSV; a "cell" header is skipped)')
       .option('--truth-map <tsv>', 'maps truth values to labels: columns dataset_label and cl_id (or label), e.g. dataset_label_to_cl.tsv')
       .addOption(
@@ -251,12 +252,14 @@ export function registerModelCommands(program: Command, config: Config): void {
         abstainBelow: number;
         onlyCells?: string;
         truthMap?: string;
+        alpha?: number;
         decideBy: 'fused' | 'classifier';
       },
     ) => {
       const { labels } = await readLabelFile(options.labels);
       const model = await openModel(config, options.bundle);
       const labelSet = await model.labelSet(labels.map((l) => labelPrompt(l.name, l.description)));
+      if (options.alpha !== undefined && !(options.alpha >= 0 && options.alpha <= 1)) throw new AtlasError('INVALID_INPUT', `--alpha must be within [0, 1], got ${options.alpha}`);
       if (options.decideBy === 'classifier' && !model.hasClassifier) {
         throw new AtlasError('INVALID_INPUT', `--decide-by classifier: bundle ${model.id} has no cell_classifier.onnx (make one with tools/model finetune)`);
       }
@@ -285,7 +288,12 @@ export function registerModelCommands(program: Command, config: Config): void {
           async (chunk) => {
             const rows = chunk.cellIds.flatMap((id, i) => (onlyCells === null || onlyCells.has(id) ? [i] : []));
             const tokens = rows.map((i) => chunk.tokens[i]!);
-            const decisions = await model.annotateCells(tokens, labelSet, { rerank: options.rerank, topM: options.topM, abstainBelow: options.abstainBelow });
+            const decisions = await model.annotateCells(tokens, labelSet, {
+              rerank: options.rerank,
+              topM: options.topM,
+              abstainBelow: options.abstainBelow,
+              ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
+            });
             const k = classifierNames.length;
             const probabilities = model.hasClassifier ? await model.classifyCells(tokens) : null;
             for (let r = 0; r < decisions.length; r += 1) {

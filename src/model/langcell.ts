@@ -33,6 +33,8 @@ export interface AnnotateOptions {
   scoreEveryTopM?: boolean;
   /** Below this confidence the answer is "unassigned". */
   abstainBelow: number;
+  /** Weight of zero-shot in the fused score; default the bundle's `scoring.alpha`. */
+  alpha?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -171,7 +173,8 @@ export class LangCellModel {
    * scoring the whole top-m; unscored candidates are reported with pMatch null.
    */
   async annotateEncoded(encoding: CellEncoding, labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
-    const { temperature, alpha } = this.bundle.manifest.scoring;
+    const { temperature } = this.bundle.manifest.scoring;
+    const alpha = options.alpha ?? this.bundle.manifest.scoring.alpha;
     const dim = this.embeddingDim;
     const cellSimilarities = Array.from({ length: encoding.embeddings.length / dim }, (_, i) =>
       similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim),

@@ -81,6 +81,12 @@ describe('annotate --only-cells --truth-map', () => {
     ]);
   }, 60_000);
 
+  it('refuses an --alpha outside [0, 1]', async () => {
+    const { code, stderr } = await cli('annotate', h5ad, '--labels', join(directory.path, 'labels.tsv'), '--alpha', '1.5');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--alpha must be within [0, 1]');
+  }, 60_000);
+
   it('refuses --decide-by classifier on a bundle without one', async () => {
     const { code, stderr } = await cli('annotate', h5ad, '--labels', join(directory.path, 'labels.tsv'), '--decide-by', 'classifier');
     expect(code).toBe(2);
