@@ -29,6 +29,9 @@ for name in fewshot1 fewshot3 fewshot5 fewshot10; do
   echo "== $name ($(wc -l < "$OUT/$name.test-ids") test cells, α $(node -e "console.log(require(require('path').resolve(process.argv[1])).scoring.alpha)" "$OUT/$name/manifest.json"))"
   annotate seed/bundle "$labels" "$OUT/$name.test-ids" | sed 's/^/  zero-shot (demo): /'
   annotate "$OUT/$name" "$labels" "$OUT/$name.test-ids" | sed 's/^/  fewshot: /'
+  # The demo at the α this bundle chose, untrained: separates the α choice from the training.
+  alpha=$(node -e "console.log(require(require('path').resolve(process.argv[1])).scoring.alpha)" "$OUT/$name/manifest.json")
+  annotate seed/bundle "$labels" "$OUT/$name.test-ids" --alpha "$alpha" | sed "s/^/  zero-shot (demo) at α $alpha: /"
 done
 if [ -f "$OUT/finetune/manifest.json" ]; then
   awk -F'\t' '$2=="test"{print $1}' "$OUT/finetune.split.tsv" > "$OUT/finetune.test-ids"
