@@ -59,6 +59,8 @@ export interface LabelCandidate {
   readonly knnShare: number;
   /** The few-shot adapter's probability; null without an adapter. */
   readonly adapter: number | null;
+  /** A fine-tuned bundle's classifier probability (LangCell-CE); null when the bundle has no classifier. */
+  readonly classifier: number | null;
   /** The fitted decision's probability (calibrated); null when the decision is LangCell's own (uncalibrated). */
   readonly combined: number | null;
 }
