@@ -16,6 +16,7 @@ import type { ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from '../model/gene-vocabulary.ts';
 import { LangCellModel } from '../model/langcell.ts';
 import { labelPrompt } from '../model/prompt.ts';
+import { registerFidelityCommand } from './fidelity-command.ts';
 import { openNpyWriter } from './npy.ts';
 import { startProgress } from './progress.ts';
 
@@ -98,6 +99,7 @@ async function openModel(config: Config, bundle?: string): Promise<LangCellModel
   return LangCellModel.open({
     ...(bundle ?? config.LANGCELL_BUNDLE ? { bundleDir: bundle ?? config.LANGCELL_BUNDLE } : {}),
     session: { provider: config.LANGCELL_EXECUTION_PROVIDER, cpuThreads: config.LANGCELL_CPU_THREADS, log: (m) => process.stderr.write(`${m}\n`) },
+    precision: config.LANGCELL_PRECISION,
     batching: { tokenBudget: config.LANGCELL_TOKEN_BUDGET, maxBatchSize: 64 },
   });
 }
@@ -128,6 +130,7 @@ function csvField(value: string): string {
 }
 
 export function registerModelCommands(program: Command, config: Config): void {
+  registerFidelityCommand(program, config);
   addInputOptions(
     program
       .command('tokenize <file>')
