@@ -12,6 +12,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, what: string]> = [
   ['hnsw', 'HNSW index on clustered 256-d vectors: recall@10, latency, build rate, bytes per vector'],
   ['service', 'GraphQL text search under concurrent load: p50, p99, QPS, errors'],
   ['ingest', 'ingestion end to end (read → tokenize → encode → store → index), cells/s'],
+  ['precision', 'int8 graphs and the [CLS]-only CTM last layer vs today at LangCell size: encoder, annotation with rerank, peak RSS'],
   ['int8-ops', 'int8 operator forms (DynamicQuantizeMatMul vs MatMulInteger) against fp32 on the cell encoder'],
 ];
 
