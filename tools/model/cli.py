@@ -41,13 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--int8-op", choices=INT8_OPS, default=DEFAULT_INT8_OP,
                    help="operator form of the int8 products (see tools/model/quantize.py)")
     e.add_argument("--keep-fp32", metavar="REGEX", help="MatMul node names also kept fp32 (besides the final projections)")
-    e.add_argument("--quantize-first-layer", action="store_true", help="int8 in the first layer too (default: it stays fp32)")
+    e.add_argument("--keep-first-layer", action="store_true", help="keep the first encoder layer fp32 too")
     q = sub.add_parser("quantize", help="add int8 twins of the graphs to an existing bundle")
     q.add_argument("bundle", metavar="BUNDLE_DIR")
     q.add_argument("--int8-op", choices=INT8_OPS, default=DEFAULT_INT8_OP,
                    help="operator form of the int8 products (see tools/model/quantize.py)")
     q.add_argument("--keep-fp32", metavar="REGEX", help="MatMul node names also kept fp32 (besides the final projections)")
-    q.add_argument("--quantize-first-layer", action="store_true", help="int8 in the first layer too (default: it stays fp32)")
+    q.add_argument("--keep-first-layer", action="store_true", help="keep the first encoder layer fp32 too")
     return p
 
 
@@ -99,12 +99,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         torch.set_grad_enabled(False)
         if args.command == "quantize":
-            manifest = add_int8_variants(args.bundle, args.int8_op, args.keep_fp32, not args.quantize_first_layer)
+            manifest = add_int8_variants(args.bundle, args.int8_op, args.keep_fp32, args.keep_first_layer)
             print(f"done in {time.time() - started:.1f} s: {manifest['int8']['id']}")
             return 0
         manifest = _export_from_checkpoint(args) if args.checkpoint else _export_random(args)
         if args.precision == "int8":
-            manifest = add_int8_variants(args.out, args.int8_op, args.keep_fp32, not args.quantize_first_layer)
+            manifest = add_int8_variants(args.out, args.int8_op, args.keep_fp32, args.keep_first_layer)
     except (CheckpointError, ConfigError, ExportError, QuantizeError, VocabError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -355,7 +355,7 @@ def int8_bundle_id(name: str, files: Mapping[str, Mapping[str, Any]], int8_files
 
 
 def add_int8_variants(bundle_dir: str, op: Optional[str] = None, keep_fp32: Optional[str] = None,
-                      first_layer_fp32: bool = True, log=print) -> Dict[str, Any]:
+                      first_layer_fp32: bool = False, log=print) -> Dict[str, Any]:
     """Writes ``<graph>.int8.onnx`` beside each fp32 graph of a bundle and records them in the
     manifest's ``int8`` section (files, id, how they were made, and the largest difference from
     PyTorch on the reference inputs). Fidelity against the fp32 twin is measured by the service's

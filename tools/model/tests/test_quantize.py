@@ -121,7 +121,7 @@ class BundleInt8Test(unittest.TestCase):
         cls.bundle = os.path.join(cls.tmp, "bundle")
         out = io.StringIO()
         with redirect_stdout(out), redirect_stderr(out):
-            code = cli_main(["export", "--random-init", "tiny", "--out", cls.bundle, "--precision", "int8",
+            code = cli_main(["export", "--random-init", "tiny", "--out", cls.bundle, "--precision", "int8", "--keep-first-layer",
                              *([] if BACKEND else ["--no-verify"])])
         assert code == 0, out.getvalue()
         with open(os.path.join(cls.bundle, "manifest.json")) as f:
@@ -145,7 +145,7 @@ class BundleInt8Test(unittest.TestCase):
 
     def test_every_layer_but_the_first_rewritten(self):
         rewritten = self.manifest["int8"]["quantization"]["rewritten"]
-        # tiny: 2 layers, the first kept fp32 by default; cell and text 6 products a layer (q, k, v,
+        # tiny: 2 layers, the first kept fp32 (--keep-first-layer); cell and text 6 products a layer (q, k, v,
         # out, 2 FFN), CTM 10 (+ cross q, k, v, out)
         self.assertEqual({f: c["matmuls"] for f, c in rewritten.items()},
                          {"cell_encoder.int8.onnx": 6, "text_encoder.int8.onnx": 6, "ctm.int8.onnx": 10})
@@ -176,14 +176,14 @@ class BundleInt8Test(unittest.TestCase):
             json.dump(manifest, f)
         out = io.StringIO()
         with redirect_stdout(out), redirect_stderr(out):
-            self.assertEqual(cli_main(["quantize", copy, "--int8-op", "matmulinteger", "--quantize-first-layer"]), 0, out.getvalue())
+            self.assertEqual(cli_main(["quantize", copy, "--int8-op", "matmulinteger"]), 0, out.getvalue())
         with open(os.path.join(copy, "manifest.json")) as f:
             again = json.load(f)
         self.assertNotIn("fidelity", again["int8"])
         self.assertEqual(again["id"], self.manifest["id"])
         self.assertNotEqual(again["int8"]["id"], self.manifest["int8"]["id"])
         ops = collections.Counter(n.op_type for n in onnx.load(os.path.join(copy, "cell_encoder.int8.onnx")).graph.node)
-        self.assertEqual(ops["MatMulInteger"], 12)  # both layers
+        self.assertEqual(ops["MatMulInteger"], 12)  # both layers: the default
 
 
 if __name__ == "__main__":
