@@ -26,6 +26,7 @@ const { values } = parseArgs({
     provider: { type: 'string', default: 'webgpu' },
     modules: { type: 'string', default: process.env.ORT_MODULES || resolve('node_modules') },
     quick: { type: 'boolean', default: false },
+    why: { type: 'string' },
   },
 });
 const require = createRequire(join(values.modules, 'noop.js'));
@@ -90,7 +91,8 @@ async function session(graph, provider) {
 }
 const sessions = { cpu: {}, acc: {} };
 let accelerator = values.provider;
-let gpuProblem = null;
+// run.sh passes --why when it found no GPU and asked for the CPU provider itself.
+let gpuProblem = values.why ?? null;
 if (accelerator !== 'cpu') {
   try {
     for (const graph of ['cell_encoder.onnx', 'text_encoder.onnx', 'ctm.onnx']) sessions.acc[graph] = await session(graph, accelerator);

@@ -36,9 +36,11 @@ fi
 # unpacking packages into / would change a shared machine): bring the loader where the machine
 # lacks one, and point at the driver's ICD where it is installed outside the default search path.
 provider=webgpu
+why=()
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
   echo "no NVIDIA GPU here (nvidia-smi): running the CPU fallback" >&2
   provider=cpu
+  why=(--why "no NVIDIA GPU on this machine (nvidia-smi)")
 else
   if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && ls .gl/*.deb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     for f in .gl/*.deb; do dpkg -x "$f" /; done
@@ -57,7 +59,7 @@ if [ "$provider" = webgpu ]; then
 fi
 echo "node $("$node" --version) ($node), onnxruntime-node from $modules, provider $provider" | tee "$OUT/setup.txt" >&2
 status=0
-ORT_MODULES=$modules "$node" bench/gpu/gpu-bench.mjs --provider "$provider" --out "$OUT" "$@" 2> >(tee "$OUT/ort.log" >&2) || status=$?
+ORT_MODULES=$modules "$node" bench/gpu/gpu-bench.mjs --provider "$provider" "${why[@]}" --out "$OUT" "$@" 2> >(tee "$OUT/ort.log" >&2) || status=$?
 if [ -n "$sampler" ]; then
   kill "$sampler" 2>/dev/null || true
   peak=$(awk -F', ' 'NR > 1 { u = $3 + 0; m = $4 + 0; if (u > pu) pu = u; if (m > pm) pm = m } END { printf "%d %% utilisation, %d MiB", pu, pm }' "$OUT/nvidia-smi.csv")
