@@ -16,6 +16,10 @@ function tokenList() {
 export const configSchema = z.object({
   LANGCELL_BUNDLE: z.string().min(1).optional().describe('Model bundle directory (default: the demo bundle in seed/bundle)'),
   LANGCELL_EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu', 'cuda', 'auto']).default('cpu').describe('Where the ONNX graphs run'),
+  LANGCELL_PRECISION: z
+    .enum(['fp32', 'int8'])
+    .default('fp32')
+    .describe("Which graphs run: fp32, or the bundle's int8 twins (refused unless their fidelity to fp32 is recorded; int8 embeddings are a different model id)"),
   LANGCELL_CPU_THREADS: z.coerce.number().int().min(0).max(256).default(0).describe('Intra-op threads for the CPU provider; 0 = one per core'),
   LANGCELL_TOKEN_BUDGET: z.coerce.number().int().min(256).default(2_048).describe('Encoder batch size × padded length limit (2048 measured fastest on CPU: bench/results/encoder-*)'),
   // --- atlas store, index and ingestion ---
