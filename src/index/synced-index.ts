@@ -54,6 +54,8 @@ export class SyncedHnswIndex implements VectorIndex {
   private dirty = false;
   /** The last sync's failure while it is not repaired: health reports it instead of claiming ok. */
   private failure: string | null = null;
+  /** Set while the LISTEN connection is lost: changes made meanwhile are caught up on reconnect. */
+  private disconnected: string | null = null;
   private retry: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -237,7 +239,19 @@ export class SyncedHnswIndex implements VectorIndex {
   /** Re-syncs whenever a chunk, job or dataset changes anywhere (any process on this database). */
   async listen(): Promise<void> {
     if (this.unlisten) return;
-    this.unlisten = await this.db.listen(ATLAS_CHANNEL, () => this.syncInBackground());
+    this.unlisten = await this.db.listen(
+      ATLAS_CHANNEL,
+      () => this.syncInBackground(),
+      (state) => {
+        if (state.connected) {
+          this.disconnected = null;
+          this.options.log('index: database notifications reconnected; catching up');
+        } else {
+          this.disconnected = `index not following the database (notifications lost: ${state.error}); reconnecting`;
+          this.options.log(this.disconnected);
+        }
+      },
+    );
   }
 
   /** A sync nobody awaits: a failure is logged, reported by `problem()` and retried until it succeeds. */
@@ -254,7 +268,7 @@ export class SyncedHnswIndex implements VectorIndex {
   }
 
   problem(): string | null {
-    return this.failure;
+    return this.failure ?? this.disconnected;
   }
 
   async search(query: Float32Array, k: number, filter: IndexFilter = {}): Promise<IndexHit[]> {
