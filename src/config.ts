@@ -56,6 +56,14 @@ export const configSchema = z.object({
   LANGCELL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20).describe('Most directives in one GraphQL operation'),
   LANGCELL_MAX_TOKENS: z.coerce.number().int().min(1).default(2000).describe('Most lexical tokens in one GraphQL document (send large inputs as variables)'),
   LANGCELL_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 2).describe('Largest GraphQL request body in bytes (4 MiB)'),
+  LANGCELL_REQUEST_TIMEOUT_S: z.coerce.number().int().min(1).default(30).describe('A request body (other than an admin upload) must arrive within this time, else 408 and the connection is closed'),
+  LANGCELL_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(0).default(200).describe('Most open subscriptions in total; more are refused with TOO_MANY_SUBSCRIPTIONS'),
+  LANGCELL_MAX_SUBSCRIPTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(8).describe('Most open subscriptions per client address'),
+  LANGCELL_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .describe('Comma-separated origins (e.g. https://atlas.example.org) whose pages may call the API from a browser; none = same-origin only'),
   LANGCELL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 

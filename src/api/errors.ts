@@ -39,6 +39,8 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'SERVICE_CLOSING'
+  | 'REQUEST_TIMEOUT'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'INTERNAL_SERVER_ERROR';
 
 /** A code an `InputError` may carry: the API's input codes or the atlas's own. */
@@ -49,6 +51,7 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 const HTTP_STATUS: Partial<Record<ApiErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  TOO_MANY_SUBSCRIPTIONS: 429,
 };
 
 /** A refusal the client can act on. `details` (for example the limit) go into `extensions`. */

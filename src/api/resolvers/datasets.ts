@@ -63,7 +63,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
  * Follows a job until the atlas ends the stream. The atlas's watch stops when the client goes
  * away (request signal), the server closes, or GraphQL returns the iterator.
  */
-async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
+async function* follow(ctx: ApiContext, jobId: number, release: () => void): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
   const done = new AbortController();
   const stop = () => done.abort();
   // Linked by listeners, not AbortSignal.any: the request's signal is whatwg-node's own implementation.
@@ -77,6 +77,7 @@ async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingesti
   } finally {
     for (const source of sources) source.removeEventListener('abort', stop);
     done.abort();
+    release();
   }
 }
 
@@ -85,8 +86,17 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
     // An async function (not a generator) so that an unknown job is refused before the stream opens.
     subscribe: async (_parent, { jobId }, ctx) => {
       const id = toAtlasId(jobId, 'jobId');
-      if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
-      return follow(ctx, id);
+      const slot = ctx.subscriptions.acquire(ctx.client);
+      if ('refused' in slot) throw apiError('TOO_MANY_SUBSCRIPTIONS', slot.refused, { limit: ctx.subscriptions.maxPerClient });
+      // Also on disconnect: a stream the client leaves before its first event never runs follow's finally.
+      ctx.request.signal.addEventListener('abort', slot.release, { once: true });
+      try {
+        if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+      return follow(ctx, id, slot.release);
     },
   },
 };
