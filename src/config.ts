@@ -25,6 +25,7 @@ export const configSchema = z.object({
   LANGCELL_HNSW_M: z.coerce.number().int().min(4).max(128).optional().describe('HNSW graph degree M (default: tuned, see src/index)'),
   LANGCELL_HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(8).max(2048).optional().describe('HNSW efConstruction (default: tuned)'),
   LANGCELL_HNSW_EF_SEARCH: z.coerce.number().int().min(8).max(4096).optional().describe('HNSW ef at query time (default: tuned); never below k'),
+  LANGCELL_INDEX_CHECKPOINT_S: z.coerce.number().int().min(0).default(60).describe('A serving process saves a changed index in the background at most this often (0 = only at shutdown); a crash then costs at most this much re-indexing'),
   LANGCELL_INGEST_CHUNK_CELLS: z.coerce.number().int().min(16).max(100_000).default(1024).describe('Cells per ingestion chunk: the unit of work, commit and resume'),
   LANGCELL_INGEST_WORKER: z.enum(['on', 'off']).default('on').describe('Whether `serve` also takes ingestion chunks (off: run `langcell-atlas worker` processes instead)'),
   LANGCELL_CHUNK_TIMEOUT_S: z.coerce.number().int().min(10).default(1800).describe('A chunk not stored within this time is handed to another worker'),

@@ -77,6 +77,7 @@ export function indexOptions(
       efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
       efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
     },
+    checkpointSeconds: config.LANGCELL_INDEX_CHECKPOINT_S,
     ...use,
   };
 }

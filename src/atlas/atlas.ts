@@ -60,11 +60,9 @@ export class Atlas implements AtlasApi {
     private readonly options: AtlasOptions,
   ) {
     this.labelCatalogue = new LabelCatalogue(runtime.db, runtime.model, runtime.log);
+    // Saving is left to the index's background checkpoints: a restart applies deletions it missed.
     this.datasetService = new Datasets(runtime, async () => {
-      if (!this.indexPromise) return;
-      const index = await this.indexPromise;
-      await index.sync();
-      await index.checkpoint();
+      if (this.indexPromise) await (await this.indexPromise).sync();
     });
   }
 

@@ -6,15 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_HNSW_PARAMS, SyncedHnswIndex } from '../../src/index/index.ts';
 import { IngestQueue } from '../../src/ingest/queue.ts';
-import { LangCellModel } from '../../src/model/langcell.ts';
-import { Database } from '../../src/store/database.ts';
+import type { LangCellModel } from '../../src/model/langcell.ts';
+import type { Database } from '../../src/store/database.ts';
 import { deleteDataset, getDataset } from '../../src/store/datasets.ts';
-import { registerModel } from '../../src/store/models.ts';
-import { DEMO_DATASET_NAME, seedDemo } from '../../seed/seed-database.ts';
-import { createTestDatabase, tempDir, type TestDatabase } from '../helpers/atlas-db.ts';
+import { DEMO_DATASET_NAME } from '../../seed/seed-database.ts';
+import { tempDir } from '../helpers/atlas-db.ts';
+import { seededDatabase, type SeededDatabase } from '../helpers/seeded-db.ts';
 
 const CELLS = 128;
-let database: TestDatabase;
+let seeded: SeededDatabase;
 let db: Database;
 let model: LangCellModel;
 const messages: string[] = [];
@@ -30,17 +30,11 @@ async function terminate(application?: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = await Database.open({ url: database.url, dataDir: tempDir('conn'), embeddedPort: 1 });
-  model = await LangCellModel.open();
-  await registerModel(db, model.bundle);
-  await seedDemo({ db, model, chunkSize: 64, log: () => undefined }, CELLS);
+  seeded = await seededDatabase(CELLS);
+  ({ db, model } = seeded);
 });
 
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
-});
+afterAll(() => seeded?.close());
 
 describe('a lost database connection', () => {
   it('is reported by the index, re-made, and what changed meanwhile is caught up', async () => {
