@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'NO_VOCABULARY_GENES',
   'TOO_FEW_GENES_MATCHED',
   'DUPLICATE_CELL_IDS',
+  'DUPLICATE_ENTRIES',
   'LABEL_COLUMN_MISSING',
   'INVALID_INPUT',
   // atlas store and ingestion
@@ -34,6 +35,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'JOB_NOT_CANCELLABLE',
   'PATH_NOT_ALLOWED',
+  'INTERRUPTED',
   // anything else (logged; the message is kept, the cause is not shown to clients)
   'INTERNAL',
 ] as const;

@@ -50,6 +50,8 @@ export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
       model,
       queue,
       chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS,
+      shareSources: config.LANGCELL_SHARE_SOURCES === 'on',
+      sourceCacheDir: join(resolve(config.LANGCELL_DATA_DIR), 'sources'),
       log,
       close: async () => {
         await queue.stop();

@@ -177,8 +177,8 @@ export class Atlas implements AtlasApi {
     return this.labelCatalogue.importFile(path);
   }
 
-  ingestReference(request: IngestRequest): Promise<IngestionJobRecord> {
-    return this.datasetService.ingest(request);
+  ingestReference(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord> {
+    return this.datasetService.ingest(request, signal);
   }
 
   ingestionJob(id: number): Promise<IngestionJobRecord | null> {

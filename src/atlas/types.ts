@@ -139,7 +139,8 @@ export interface AtlasApi {
   deleteLabel(id: number): Promise<LabelRecord>;
   /** OBO or TSV file (path on the server). */
   importLabels(path: string): Promise<LabelImportResult>;
-  ingestReference(request: IngestRequest): Promise<IngestionJobRecord>;
+  /** Validates and queues; `signal` aborts the validation (INTERRUPTED), which writes nothing. */
+  ingestReference(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord>;
   ingestionJob(id: number): Promise<IngestionJobRecord | null>;
   cancelIngestion(id: number): Promise<IngestionJobRecord>;
   /** Yields the job's state on every change until it is finished (SUCCEEDED, FAILED, CANCELLED). */

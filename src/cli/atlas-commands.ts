@@ -83,6 +83,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
     .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      // Validation reads the whole file (a large or hostile one for minutes): Ctrl-C ends it too.
+      const validating = interruption();
       await withAtlas(config, async (atlas) => {
         const job = await atlas.ingestReference({
           path,
@@ -92,7 +94,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.format ? { format: options.format } : {}),
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
-        });
+        }, validating.signal).finally(() => validating.release());
         if (job.state === 'SUCCEEDED') {
           log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
           return;

@@ -34,7 +34,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
     const path = await resolveFileSource(settings.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
     const { source: _source, ...request } = settings;
-    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }));
+    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }, ctx.request.signal));
     if ('errors' in outcome) return jobFailed(outcome.errors);
     ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
     return { job: outcome.value, errors: [] };
