@@ -36,6 +36,7 @@ export type ApiErrorCode =
   // HTTP
   | 'REQUEST_ENTITY_TOO_LARGE'
   | 'UPLOAD_TOO_LARGE'
+  | 'EMPTY_UPLOAD'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'SERVICE_CLOSING'
