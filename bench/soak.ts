@@ -40,7 +40,12 @@ const DURATION_S = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
 
 const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+const WARM_UP_S = 20;
 const PHRASES = ['B cell', 'natural killer cell', 'classical monocyte', 'CD8-positive cytotoxic T cell', 'platelet', 'plasmacytoid dendritic cell'];
+
+// A new text every 7th search keeps the text encoder and its LRU cache in play.
+const searchBody = (n: number) => body('query($t: String!) { searchCells(text: $t, k: 10) { similarity cell { id label } } }', { t: `${PHRASES[n % PHRASES.length]}${n % 7 === 0 ? ` ${n}` : ''}` });
+const annotateBody = (n: number) => body('query($id: ID!) { annotateCell(input: { cellId: $id }, k: 10) { status confidence bestLabel { name } } }', { id: String(1 + (n % 6000)) });
 
 async function admin<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; data?: T; errors?: unknown }> {
   const response = await fetch(`${url}/graphql`, {
@@ -55,12 +60,12 @@ async function admin<T>(url: string, query: string, variables: Record<string, un
 const statuses = new Map<string, number>();
 const count = (status: number) => statuses.set(`${Math.floor(status / 100)}xx`, (statuses.get(`${Math.floor(status / 100)}xx`) ?? 0) + 1);
 
-async function cannon(url: string, make: (n: number) => string, connections: number) {
+async function cannon(url: string, make: (n: number) => string, connections: number, durationS = DURATION_S) {
   let n = 0;
   return autocannon({
     url: `${url}/graphql`,
     connections,
-    duration: DURATION_S,
+    duration: durationS,
     timeout: 60,
     requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: make(n++) }) }],
   });
@@ -85,6 +90,10 @@ async function labelChurn(url: string, until: number): Promise<{ created: number
   return { created, deleted };
 }
 
+/** The soak ingestion's job id once it is queued (subscriptions follow it while it runs). */
+let announceJob: (id: string) => void = () => undefined;
+const ingestionJobId = new Promise<string>((resolve) => (announceJob = resolve));
+
 async function ingest(url: string, file: string): Promise<{ state: string; cells: number; seconds: number }> {
   const started = Date.now();
   const upload = await fetch(`${url}/uploads?filename=${encodeURIComponent(basename(file))}`, {
@@ -100,6 +109,7 @@ async function ingest(url: string, file: string): Promise<{ state: string; cells
   count(queued.status);
   const jobId = queued.data?.ingestReference.job?.id;
   if (!jobId) throw new Error(`ingestReference refused: ${JSON.stringify(queued)}`);
+  announceJob(jobId);
   for (;;) {
     const job = await admin<{ ingestionJob: { state: string; processedCells: number } }>(url, 'query($id: ID!) { ingestionJob(id: $id) { state processedCells } }', { id: jobId });
     count(job.status);
@@ -109,8 +119,9 @@ async function ingest(url: string, file: string): Promise<{ state: string; cells
   }
 }
 
-/** Opens `n` subscriptions to job 1 from this one client; returns how many were refused with TOO_MANY_SUBSCRIPTIONS. */
+/** Opens `n` subscriptions to the running ingestion from this one client; returns how many were refused with TOO_MANY_SUBSCRIPTIONS. */
 async function subscriptionFlood(url: string, n: number, until: number): Promise<{ opened: number; refused: number }> {
+  const jobId = await ingestionJobId;
   const controllers: AbortController[] = [];
   let opened = 0;
   let refused = 0;
@@ -120,7 +131,7 @@ async function subscriptionFlood(url: string, n: number, until: number): Promise
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: body('subscription { ingestionProgress(jobId: "1") { state processedCells } }'),
+      body: body('subscription($id: ID!) { ingestionProgress(jobId: $id) { state processedCells } }', { id: jobId }),
       signal: controller.signal,
     });
     count(response.status);
@@ -184,17 +195,22 @@ async function main(): Promise<void> {
   const server = await startServer(dataDir, logPath, { LANGCELL_INDEX_CHECKPOINT_S: '20' });
   const { url } = server;
   try {
-    // Warm-up: every kind of request once, so the starting RSS includes loaded graphs and caches.
-    for (const phrase of PHRASES) count((await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('query($t: String!) { searchCells(text: $t, k: 10) { similarity } }', { t: phrase }) })).status);
-    count((await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('{ annotateCell(input: { cellId: "1" }, k: 10) { status } }') })).status);
+    // Warm-up under the same concurrency, so the starting RSS includes the runtime's arenas at that
+    // load and full caches: growth after it is what the soak itself leaves behind.
+    const warm = await Promise.all([cannon(url, searchBody, CONNECTIONS, WARM_UP_S), cannon(url, annotateBody, Math.max(1, CONNECTIONS / 2), WARM_UP_S)]);
+    for (const result of warm) {
+      for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) for (let i = 0; i < (stats.count ?? 0); i += 1) count(Number(code));
+    }
     const rssStart = processMemoryMiB(server.pid);
     say(`RSS at start ${rssStart.rss.toFixed(0)} MiB; ${DURATION_S} s of mixed load`);
 
     const until = Date.now() + DURATION_S * 1000;
     const file = existsSync(options.ingest) ? options.ingest : undefined;
+    // Without a file the subscriptions follow the seed's (finished) job: the cap is then not exercised.
+    if (!file) announceJob('1');
     const [searches, annotations, churn, ingestion, subscriptions, drops, slow] = await Promise.all([
-      cannon(url, (n) => body('query($t: String!) { searchCells(text: $t, k: 10) { similarity cell { id label } } }', { t: `${PHRASES[n % PHRASES.length]}${n % 7 === 0 ? ` ${n}` : ''}` }), CONNECTIONS),
-      cannon(url, (n) => body('query($id: ID!) { annotateCell(input: { cellId: $id }, k: 10) { status confidence bestLabel { name } } }', { id: String(1 + (n % 6000)) }), Math.max(1, CONNECTIONS / 2)),
+      cannon(url, searchBody, CONNECTIONS),
+      cannon(url, annotateBody, Math.max(1, CONNECTIONS / 2)),
       labelChurn(url, until),
       file ? ingest(url, file) : Promise.resolve(null),
       subscriptionFlood(url, Number(options.subscriptions), until),

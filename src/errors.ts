@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'JOB_NOT_CANCELLABLE',
   'PATH_NOT_ALLOWED',
   'INTERRUPTED',
+  'PORT_IN_USE',
   // anything else (logged; the message is kept, the cause is not shown to clients)
   'INTERNAL',
 ] as const;

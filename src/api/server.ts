@@ -12,6 +12,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import { createSchema, createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { AtlasApi } from '../atlas/types.ts';
+import { AtlasError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { TokenVerifier } from './auth.ts';
 import type { ApiContext, ApiServices, ServerContext } from './context.ts';
@@ -234,9 +235,13 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
         server.requestTimeout = 0;
         server.timeout = 120_000;
         connections.track(server);
-        server.once('error', rejectListen);
+        server.once('error', (error: NodeJS.ErrnoException) => {
+          // A refusal people can act on, not a stack trace.
+          if (error.code !== 'EADDRINUSE') return rejectListen(error);
+          rejectListen(new AtlasError('PORT_IN_USE', `Port ${port} on ${host} is in use (another langcell-atlas serve?). Stop it, or choose another with PORT=….`, { field: 'PORT' }));
+        });
         server.listen(port, host, () => {
-          server.off('error', rejectListen);
+          server.removeAllListeners('error');
           httpServer = server;
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

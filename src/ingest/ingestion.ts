@@ -10,6 +10,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { AtlasError, isAtlasError } from '../errors.ts';
+import { processGone } from '../process-liveness.ts';
 import type { CellChunk } from '../model/cells.ts';
 import { ValueKindGuard, type ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
@@ -251,16 +252,6 @@ export async function requeuePending(ctx: IngestionContext, jobId: number): Prom
 
 /** This process as a chunk's claimant: `host:pid`. */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
-
-/** Whether process `pid` on this host is gone (EPERM: it exists under another user). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /** A live worker claims a chunk within milliseconds of taking its message; one taken this long ago and unclaimed has no worker. */
 const UNCLAIMED_GRACE_MS = 30_000;

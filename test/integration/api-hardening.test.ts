@@ -6,6 +6,8 @@
 import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/api/logger.ts';
+import { createServer } from '../../src/api/server.ts';
 import { standInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { READ_TOKEN, startApi, type TestApi } from '../helpers/api-server.ts';
 
@@ -112,6 +114,19 @@ describe('a slow client', () => {
       expect(answer).toContain('REQUEST_TIMEOUT');
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('start-up', () => {
+  it('a port in use is refused with PORT_IN_USE and what to do, not a stack trace', async () => {
+    const first = await startApi(standInAtlas());
+    try {
+      const second = createServer({ atlas: standInAtlas(), config: first.config, logger: createLogger(first.config, { write: () => undefined }) });
+      const port = Number(new URL(first.url).port);
+      await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(`Port ${port} on 127.0.0.1 is in use`) as string });
+    } finally {
+      await first.close();
     }
   });
 });
