@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** A comma-separated list of secrets; blanks around commas are ignored. */
@@ -43,7 +44,7 @@ export const configSchema = z.object({
     'Comma-separated admin tokens (each at least 16 characters) for mutations and uploads; none = the admin API is closed',
   ),
   LANGCELL_READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('When set, every query and subscription needs this token (or an admin token)'),
-  LANGCELL_UPLOAD_DIR: z.string().min(1).default('./.langcell/uploads').describe('Where POST /uploads stores files'),
+  LANGCELL_UPLOAD_DIR: z.string().min(1).optional().describe('Where POST /uploads stores files (default: uploads/ under LANGCELL_DATA_DIR)'),
   LANGCELL_UPLOAD_TTL_HOURS: z.coerce
     .number()
     .min(0)
@@ -72,7 +73,8 @@ export const configSchema = z.object({
   LANGCELL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** The parsed configuration; defaults that depend on another variable are filled in (`parseConfig`). */
+export type Config = Omit<z.infer<typeof configSchema>, 'LANGCELL_UPLOAD_DIR'> & { readonly LANGCELL_UPLOAD_DIR: string };
 
 /** Variables whose values never appear in messages or logs. */
 const SECRET_VARIABLES = new Set(['LANGCELL_ADMIN_TOKENS', 'LANGCELL_READ_TOKEN', 'DATABASE_URL']);
@@ -94,7 +96,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
-  return result.data;
+  // Uploads live under the data dir unless placed elsewhere, as the README says.
+  return { ...result.data, LANGCELL_UPLOAD_DIR: result.data.LANGCELL_UPLOAD_DIR ?? join(result.data.LANGCELL_DATA_DIR, 'uploads') };
 }
 
 /** For entry points: parse, or print every problem and exit 1. */

@@ -11,6 +11,18 @@ import { createServer } from '../../src/api/server.ts';
 import { standInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { READ_TOKEN, startApi, type TestApi } from '../helpers/api-server.ts';
 
+/** Sends `request` as written (fetch would add or fix headers) and returns every byte until the server closes. */
+function rawHttp(url: string, request: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    const parts: Buffer[] = [];
+    socket.on('data', (part) => parts.push(part));
+    socket.on('close', () => resolve(Buffer.concat(parts)));
+    socket.on('error', reject);
+    socket.write(request);
+  });
+}
+
 const basic = (password: string) => `Basic ${Buffer.from(`someone:${password}`).toString('base64')}`;
 
 describe('the GraphiQL page', () => {
@@ -40,19 +52,9 @@ describe('the GraphiQL page', () => {
     expect(etag).toMatch(/^"[\w-]+"$/);
 
     // Raw bytes, as sent: gzip a fraction of the page's size.
-    const raw = await new Promise<{ encoding: string | undefined; bytes: Buffer }>((resolve, reject) => {
-      const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
-      const parts: Buffer[] = [];
-      socket.on('data', (part) => parts.push(part));
-      socket.on('end', () => {
-        const all = Buffer.concat(parts);
-        const split = all.indexOf('\r\n\r\n');
-        const head = all.subarray(0, split).toString();
-        resolve({ encoding: /content-encoding: (\S+)/i.exec(head)?.[1], bytes: all.subarray(split + 4) });
-      });
-      socket.on('error', reject);
-      socket.write(`GET /graphql HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nAccept-Encoding: gzip\r\nAuthorization: ${basic(READ_TOKEN)}\r\nConnection: close\r\n\r\n`);
-    });
+    const all = await rawHttp(api.url, `GET /graphql HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nAccept-Encoding: gzip\r\nAuthorization: ${basic(READ_TOKEN)}\r\nConnection: close\r\n\r\n`);
+    const split = all.indexOf('\r\n\r\n');
+    const raw = { encoding: /content-encoding: (\S+)/i.exec(all.subarray(0, split).toString())?.[1], bytes: all.subarray(split + 4) };
     expect(raw.encoding).toBe('gzip');
     expect(gunzipSync(raw.bytes).toString()).toBe(html);
     expect(raw.bytes.length).toBeLessThan(html.length / 3);
@@ -102,14 +104,7 @@ describe('a slow client', () => {
   it('a body that trickles in is answered 408 and its connection closed', async () => {
     const api = await startApi(standInAtlas(), { LANGCELL_REQUEST_TIMEOUT_S: '1' });
     try {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
-        let text = '';
-        socket.on('data', (part) => (text += part.toString()));
-        socket.on('close', () => resolve(text));
-        socket.on('error', reject);
-        socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":');
-      });
+      const answer = (await rawHttp(api.url, 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":')).toString();
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
       expect(answer).toContain('REQUEST_TIMEOUT');
     } finally {
@@ -128,5 +123,28 @@ describe('start-up', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('GraphQL over HTTP', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi(standInAtlas());
+  });
+  afterAll(() => api?.close());
+
+  it('a document that does not validate is 400 for application/graphql-response+json (the spec), 200 for legacy application/json', async () => {
+    const spec = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query: '{ noSuchField }' }) });
+    expect(spec.status).toBe(400);
+    expect(spec.headers.get('content-type')).toContain('application/graphql-response+json');
+    const legacy = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: '{ noSuchField }' }) });
+    expect(legacy.status).toBe(200);
+  });
+
+  it('a POST without a content type is refused with 415', async () => {
+    // Raw, since fetch would add text/plain.
+    const payload = JSON.stringify({ query: '{ model { bundleId } }' });
+    const answer = (await rawHttp(api.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nAccept: application/graphql-response+json\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`)).toString();
+    expect(answer).toMatch(/^HTTP\/1\.1 415/);
   });
 });
