@@ -103,7 +103,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         log(`${resuming ? 'resuming' : 'started'} ingestion job ${job.id}: ${job.processedCells}/${job.totalCells} cells stored`);
         if (options.detach) return;
         await atlas.startWorker();
-        const progress = startProgress(`ingest ${options.name}`, job.totalCells);
+        const progress = startProgress(`ingest ${options.name}`, job.totalCells, process.stderr, job.processedCells);
         const interrupt = interruption();
         // Rates are of this run: cells stored before a resume do not count as done in no time.
         const resumedAt = job.processedCells;
