@@ -140,6 +140,24 @@ export class Database {
     };
   }
 
+  /**
+   * Runs `work` while holding PostgreSQL advisory lock `key` (session level, on a connection of its
+   * own): processes sharing the database, on any machine, run such work one at a time.
+   */
+  async withLock<T>(key: number, work: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   /** Runs `work` in one transaction on one pooled connection. */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
