@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadStore, safeFilename } from '../../src/api/uploads.ts';
+import { AtlasError } from '../../src/errors.ts';
 import { standInAtlas, type StandInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { ADMIN_TOKEN, READ_TOKEN, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 
@@ -171,6 +172,28 @@ describe('files named by mutations', () => {
     await symlink(join(fixtures, 'outside.tsv'), join(root, 'escape.tsv'));
   });
   afterAll(() => rm(fixtures, { recursive: true, force: true }));
+
+  it("refusals name the upload, not the server's folders", async () => {
+    const local = await startApi(
+      standInAtlas({
+        ingestReference: async (request) => {
+          throw new AtlasError('FILE_CORRUPT', `${request.path} is not an HDF5 file.`, { path: request.path });
+        },
+      }),
+    );
+    try {
+      const uploaded = await upload(local, 'not hdf5', { token: ADMIN_TOKEN, filename: 'pbmc.h5ad' });
+      const response = await gql(local.url, 'mutation($input: IngestReferenceInput!) { ingestReference(input: $input) { errors { code message } } }', {
+        token: ADMIN_TOKEN,
+        variables: { input: { uploadId: uploaded.body['uploadId'], name: 'pbmc' } },
+      });
+      const [problem] = (response.body.data!['ingestReference'] as { errors: { code: string; message: string }[] }).errors;
+      expect(problem).toEqual({ code: 'FILE_CORRUPT', message: `upload/${uploaded.body['uploadId'] as string}/pbmc.h5ad is not an HDF5 file.` });
+      expect(problem!.message).not.toContain(local.scratch);
+    } finally {
+      await local.close();
+    }
+  });
 
   it('ingestReference with an uploadId reads the uploaded file', async () => {
     const local = await startApi(atlas);

@@ -13,7 +13,7 @@ import type {
   SubscriptionResolvers,
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
   datasets: (_parent, _args, { atlas }) => atlas.datasets(),
@@ -34,7 +34,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
     const path = await resolveFileSource(settings.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
     const { source: _source, ...request } = settings;
-    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }, ctx.request.signal));
+    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }, ctx.request.signal), serverDirs(ctx));
     if ('errors' in outcome) return jobFailed(outcome.errors);
     ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
     return { job: outcome.value, errors: [] };

@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkFileSource, checkLabelInput, checkLabelPatch, type InputProblem } from '../inputs.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const labelQueries: Pick<QueryResolvers, 'labels'> = {
   labels: (_parent, { search }, { atlas }) => atlas.labels(search ?? undefined),
@@ -50,7 +50,7 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
     if (source === null) return { result: null, errors: problems };
     const path = await resolveFileSource(source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return { result: null, errors: [path] };
-    const outcome = await attempt('input', () => ctx.atlas.importLabels(path));
+    const outcome = await attempt('input', () => ctx.atlas.importLabels(path), serverDirs(ctx));
     return 'errors' in outcome ? { result: null, errors: outcome.errors } : { result: outcome.value, errors: [] };
   },
 };
