@@ -61,6 +61,8 @@ export async function openRuntime(config: Config, log: Log, use: ModelUse = {}):
       model,
       queue,
       chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS,
+      shareSources: config.LANGCELL_SHARE_SOURCES === 'on',
+      sourceCacheDir: join(resolve(config.LANGCELL_DATA_DIR), 'sources'),
       log,
       close: async () => {
         await queue.stop();
@@ -88,6 +90,7 @@ export function indexOptions(
       efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
       efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
     },
+    checkpointSeconds: config.LANGCELL_INDEX_CHECKPOINT_S,
     ...use,
   };
 }

@@ -197,7 +197,8 @@ export interface AtlasApi {
   /** The decision fitted for the atlas now; null while a server fits it in the background. */
   decision(adapter?: string): Promise<DecisionFit | null>;
   calibrate(adapter?: string): Promise<DecisionFit>;
-  ingestReference(request: IngestRequest): Promise<IngestionJobRecord>;
+  /** Validates and queues; `signal` aborts the validation (INTERRUPTED), which writes nothing. */
+  ingestReference(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord>;
   ingestionJob(id: number): Promise<IngestionJobRecord | null>;
   cancelIngestion(id: number): Promise<IngestionJobRecord>;
   /** Yields the job's state on every change until it is finished (SUCCEEDED, FAILED, CANCELLED). */

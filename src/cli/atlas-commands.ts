@@ -89,6 +89,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
     .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      // Validation reads the whole file (a large or hostile one for minutes): Ctrl-C ends it too.
+      const validating = interruption();
       await withAtlas(config, async (atlas) => {
         const job = await atlas.ingestReference({
           path,
@@ -99,7 +101,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
           ...(options.labelMap ? { labelMapPath: options.labelMap } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
-        });
+        }, validating.signal).finally(() => validating.release());
         if (job.state === 'SUCCEEDED') {
           log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
           return;
@@ -108,7 +110,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         log(`${resuming ? 'resuming' : 'started'} ingestion job ${job.id}: ${job.processedCells}/${job.totalCells} cells stored`);
         if (options.detach) return;
         await atlas.startWorker();
-        const progress = startProgress(`ingest ${options.name}`, job.totalCells);
+        const progress = startProgress(`ingest ${options.name}`, job.totalCells, process.stderr, job.processedCells);
         const interrupt = interruption();
         // Rates are of this run: cells stored before a resume do not count as done in no time.
         const resumedAt = job.processedCells;
