@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import type { Atlas } from '../src/atlas/atlas.ts';
 import { evaluateAnnotations } from '../src/atlas/evaluation.ts';
 import type { Annotation } from '../src/atlas/types.ts';
@@ -26,6 +25,7 @@ import { upsertOntologyTerms } from '../src/store/ontology.ts';
 import { demoLabelInputs, DEMO_DATASET_NAME, seedDemo } from '../seed/seed-database.ts';
 import { DEMO_ONTOLOGY_TERMS } from '../seed/ontology.ts';
 import { writeH5ad } from '../test/helpers/h5ad-writer.ts';
+import { scratchDatabase } from './lib/database.ts';
 import { fixed, markdownTable, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
 import { PBMC68K_H5AD, requireFile, SHARED_DATA_DIR, tokenizeFile } from './lib/workloads.ts';
@@ -113,25 +113,6 @@ async function writeCells(path: string, cells: readonly Cell[], genes: readonly 
   });
 }
 
-async function scratchDatabase(adminUrl: string, tag: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `langcell_bench_trust_${tag}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 /** An atlas on a scratch database with the demo model, its labels and the ontology graph (no demo cells). */
 async function labelledAtlas(tag: string, scratch: string): Promise<{ atlas: Atlas; drop(): Promise<void> }> {

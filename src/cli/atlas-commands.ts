@@ -67,9 +67,9 @@ function printAnnotation(annotation: Annotation): void {
       (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)})\n` : '') +
       '\n',
   );
-  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'combined']];
+  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'classifier', 'combined']];
   for (const c of annotation.candidates.slice(0, 10)) {
-    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
+    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.classifier?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
   }
   process.stdout.write(table(rows) + '\nnearest reference cells:\n');
   printHits(annotation.neighbors);
@@ -90,6 +90,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
     .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      // Validation reads the whole file (a large or hostile one for minutes): Ctrl-C ends it too.
+      const validating = interruption();
       await withAtlas(config, async (atlas) => {
         const job = await atlas.ingestReference({
           path,
@@ -100,7 +102,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
           ...(options.labelMap ? { labelMapPath: options.labelMap } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
-        });
+        }, validating.signal).finally(() => validating.release());
         if (job.state === 'SUCCEEDED') {
           log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
           return;
@@ -110,7 +112,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         if (options.detach) return;
         // The map is the server's (or a worker's) business: this process exits when the job ends.
         await atlas.startWorker({ layouts: false });
-        const progress = startProgress(`ingest ${options.name}`, job.totalCells);
+        const progress = startProgress(`ingest ${options.name}`, job.totalCells, process.stderr, job.processedCells);
         const interrupt = interruption();
         // Rates are of this run: cells stored before a resume do not count as done in no time.
         const resumedAt = job.processedCells;

@@ -1,8 +1,10 @@
 import type { BatchingOptions } from './batching.ts';
 import { DEFAULT_BATCHING } from './batching.ts';
+import { AtlasError } from '../errors.ts';
 import { DEMO_BUNDLE_DIR, loadBundle, type ModelBundle } from './bundle.ts';
+import type { ClassifierClass, Precision } from './manifest.ts';
 import { CellTokenizer } from './cell-tokenizer.ts';
-import { CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
+import { CellClassifier, CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
 import { decideLabel, settledWinner, similarities, softmax, topIndices, type LabelDecision } from './scoring.ts';
 import { DEFAULT_SESSION_OPTIONS, SessionFactory, type ExecutionProvider, type SessionOptions } from './sessions.ts';
 import { TextTokenizer, type TokenizedText } from './text-tokenizer.ts';
@@ -11,6 +13,33 @@ export interface OpenModelOptions {
   bundleDir?: string;
   session?: SessionOptions;
   batching?: BatchingOptions;
+  /** fp32 (default) or the bundle's int8 graphs (LANGCELL_PRECISION); int8 has its own model id. */
+  precision?: Precision;
+  /** Measuring fidelity and benchmarks only: open int8 graphs that have no fidelity record yet. */
+  allowUnmeasuredInt8?: boolean;
+  /** Receives one line saying which model, precision and graphs run (default: `session.log`). */
+  log?: (message: string) => void;
+}
+
+/** One line for the log: what runs, and for int8 how close it came to fp32. */
+export function describeModel(bundle: ModelBundle): string {
+  const graphs = (['cell_encoder.onnx', 'text_encoder.onnx', 'ctm.onnx'] as const).map((g) => bundle.graphPath(g).split('/').pop()).join(', ');
+  const line = `model ${bundle.manifest.id} (${bundle.precision}: ${graphs})`;
+  if (bundle.precision !== 'int8') return line;
+  const fidelity = bundle.storedManifest.int8?.fidelity;
+  if (!fidelity) return `${line}; int8 fidelity NOT MEASURED (opened for measurement)`;
+  const agreement = Object.entries(fidelity.top1Agreement)
+    .map(([set, a]) => `${set} ${(a.agreement * 100).toFixed(2)}%`)
+    .join(', ');
+  const missed = Object.entries(fidelity.targets)
+    .filter(([, t]) => !t.met)
+    .map(([name]) => name);
+  return (
+    `${line}; fidelity to fp32 ${bundle.storedManifest.id}: cell cosine min ${fidelity.cellEmbeddingCosine.min.toFixed(4)} ` +
+    `(1st percentile ${fidelity.cellEmbeddingCosine.p01.toFixed(4)}), p_match max |Δ| ${fidelity.pMatchMaxAbsDiff.value.toFixed(4)}, ` +
+    `same top-1 ${agreement}, text→cell P@10 |Δ| ${fidelity.textToCellPrecisionAt10.absDiff.toFixed(3)}` +
+    (missed.length > 0 ? `; targets NOT met: ${missed.join(', ')}` : '; all fidelity targets met')
+  );
 }
 
 /** Candidate labels for annotation: prompts tokenized and encoded once, reused for every cell. */
@@ -31,6 +60,8 @@ export interface AnnotateOptions {
   scoreEveryTopM?: boolean;
   /** Below this confidence the answer is "unassigned". */
   abstainBelow: number;
+  /** Weight of zero-shot in the fused score; default the bundle's `scoring.alpha`. */
+  alpha?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,6 +81,7 @@ export class LangCellModel {
   private cellEncoderPromise?: Promise<CellEncoder>;
   private textEncoderPromise?: Promise<TextEncoder>;
   private ctmPromise?: Promise<CtmScorer>;
+  private classifierPromise?: Promise<CellClassifier>;
 
   private constructor(
     readonly bundle: ModelBundle,
@@ -62,12 +94,21 @@ export class LangCellModel {
   }
 
   static async open(options: OpenModelOptions = {}): Promise<LangCellModel> {
-    const bundle = await loadBundle(options.bundleDir ?? DEMO_BUNDLE_DIR);
+    const bundle = await loadBundle(options.bundleDir ?? DEMO_BUNDLE_DIR, {
+      precision: options.precision ?? 'fp32',
+      allowUnmeasuredInt8: options.allowUnmeasuredInt8 ?? false,
+    });
+    (options.log ?? options.session?.log)?.(describeModel(bundle));
     return new LangCellModel(bundle, options.session ?? DEFAULT_SESSION_OPTIONS, options.batching ?? DEFAULT_BATCHING);
   }
 
+  /** The model id embeddings are recorded under: the int8 id when the int8 graphs run. */
   get id(): string {
     return this.bundle.manifest.id;
+  }
+
+  get precision(): Precision {
+    return this.bundle.precision;
   }
 
   get embeddingDim(): number {
@@ -92,6 +133,26 @@ export class LangCellModel {
   private ctm(): Promise<CtmScorer> {
     this.ctmPromise ??= CtmScorer.create(this.bundle, this.sessions);
     return this.ctmPromise;
+  }
+
+  /** Whether the bundle carries a LangCell-CE classifier (`cell_classifier.onnx`). */
+  get hasClassifier(): boolean {
+    return this.bundle.classifierClasses !== null;
+  }
+
+  /** The classifier's classes in probability-column order (empty without a classifier). */
+  get classifierClasses(): readonly ClassifierClass[] {
+    return this.bundle.classifierClasses ?? [];
+  }
+
+  /**
+   * The fine-tuned classifier's probabilities per cell: N × classifierClasses.length, rows in input
+   * order. Refused when the bundle has no classifier.
+   */
+  async classifyCells(cells: readonly Int32Array[]): Promise<Float32Array> {
+    if (!this.hasClassifier) throw new AtlasError('INVALID_INPUT', `Bundle ${this.id} has no cell_classifier.onnx; make one with tools/model finetune`);
+    this.classifierPromise ??= CellClassifier.create(this.bundle, this.sessions);
+    return (await this.classifierPromise).classify(cells, this.batching);
   }
 
   async embedCells(cells: readonly Int32Array[], options: EncodeOptions = {}): Promise<CellEncoding> {
@@ -148,7 +209,8 @@ export class LangCellModel {
    * scoring the whole top-m; unscored candidates are reported with pMatch null.
    */
   async annotateEncoded(encoding: CellEncoding, labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
-    const { temperature, alpha } = this.bundle.manifest.scoring;
+    const { temperature } = this.bundle.manifest.scoring;
+    const alpha = options.alpha ?? this.bundle.manifest.scoring.alpha;
     const dim = this.embeddingDim;
     const cellSimilarities = Array.from({ length: encoding.embeddings.length / dim }, (_, i) =>
       similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim),

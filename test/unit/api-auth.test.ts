@@ -18,6 +18,10 @@ const EVERY_MUTATION: Record<string, string> = {
   ingestReference: 'mutation { ingestReference(input: { uploadId: "00000000-0000-4000-8000-000000000000", name: "pbmc" }) { errors { code } } }',
   cancelIngestion: 'mutation { cancelIngestion(id: "1") { errors { code } } }',
   deleteDataset: 'mutation { deleteDataset(id: "1") { errors { code } } }',
+  setLabelMapping: 'mutation { setLabelMapping(datasetId: "1", sourceLabel: "CD19+ B", label: "B cell") { errors { code } } }',
+  adapt: 'mutation { adapt(input: { name: "lab", dataset: "pbmc" }) { errors { code } } }',
+  deleteAdapter: 'mutation { deleteAdapter(id: "1") { errors { code } } }',
+  calibrate: 'mutation { calibrate { errors { code } } }',
 };
 
 describe('token comparison', () => {
@@ -149,8 +153,9 @@ describe('read token', () => {
     expect(response.status).toBe(401);
   });
 
-  it('the GraphiQL page itself loads without a token (the token goes in its headers editor)', async () => {
-    const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
+  it('the GraphiQL page needs the token too (the browser asks for it as a password)', async () => {
+    expect((await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } })).status).toBe(401);
+    const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html', authorization: `Basic ${Buffer.from(`me:${READ_TOKEN}`).toString('base64')}` } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
   });

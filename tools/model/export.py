@@ -84,11 +84,17 @@ class CTMAllPairs(nn.Module):
         text_bias = text_mask_bias(attention_mask)                 # [K, 1, 1, S]: right-aligns with [N, K, heads, S, S]
         cross_bias = cell_mask_bias(cell_attention_mask)[:, None]  # [N, 1, 1, 1, L]
         h = self.text_bert.embeddings(input_ids)                   # [K, S, H]
-        for layer in self.text_bert.encoder.layer:
-            h = layer.attention(h, h, text_bias)
+        layers = list(self.text_bert.encoder.layer)
+        for index, layer in enumerate(layers):
+            # Only the [CLS] row of the last layer reaches ctm_head, and in a layer every later step
+            # (cross-attention, feed-forward) is row-wise: the last layer's queries, residual and
+            # everything after its self-attention are computed for that one row (keys/values of
+            # the self-attention still come from every text token).
+            queries = h[..., :1, :] if index == len(layers) - 1 else h
+            h = layer.attention(queries, h, text_bias)
             keys, values = layer.crossattention.self.keys_values(cell_hidden)  # [N, heads, L, d]
             h = layer.crossattention.forward_with_kv(h, keys[:, None], values[:, None], cross_bias)
-            h = layer.feed_forward(h)                              # [N, K, S, H]
+            h = layer.feed_forward(h)                              # [N, K, S or 1, H]
         return torch.softmax(self.ctm_head(h[..., 0, :]), dim=-1)[..., 1]
 
 
@@ -116,6 +122,23 @@ def _example_inputs(file: str, parts: LangCellParts):
         return (torch.full((3, 7), 2, dtype=torch.long), ones(3, 7))
     hidden = parts.cell_bert.dims.hidden_size
     return (torch.full((3, 6), 2, dtype=torch.long), ones(3, 6), torch.zeros(2, 5, hidden), ones(2, 5))
+
+
+CLASSIFIER_FILE = "cell_classifier.onnx"
+CLASSIFIER_CLASSES_FILE = "cell_classifier_classes.json"
+
+
+def export_classifier_onnx(classifier: nn.Module, path: str) -> None:
+    """`cell_classifier.onnx`: input_ids, attention_mask -> logits [B, K] (LangCell-CE's head)."""
+    classifier.eval()
+    example = (torch.full((2, 5), 2, dtype=torch.long), torch.ones(2, 5, dtype=torch.long))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="The shape inference of prim::Constant type is missing")
+        torch.onnx.export(classifier, example, path, opset_version=OPSET, input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], do_constant_folding=True, export_params=True,
+                          dynamic_axes={"input_ids": {0: "B", 1: "L"}, "attention_mask": {0: "B", 1: "L"},
+                                        "logits": {0: "B"}})
 
 
 def export_onnx(parts: LangCellParts, file: str, path: str) -> None:
@@ -181,19 +204,21 @@ def compute_reference(parts: LangCellParts, cells: List[List[int]], texts: Seque
     }
 
 
-def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int, text_pad_id: int) -> Dict[str, float]:
-    """Run the exported graphs on the reference inputs (batched, padded) and return max abs diffs."""
+def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int, text_pad_id: int,
+                 suffix: str = ".onnx") -> Dict[str, float]:
+    """Run the exported graphs (``cell_encoder<suffix>``…) on the reference inputs (batched, padded)
+    and return max abs diffs."""
     from .onnx_runner import run_onnx
 
     cells = [c["input_ids"] for c in reference["cells"]]
     texts = [t["input_ids"] for t in reference["texts"]]
     cell_ids, cell_mask = (x.numpy() for x in pad_batch(cells, cell_pad_id))
     text_ids, text_mask = (x.numpy() for x in pad_batch(texts, text_pad_id))
-    cell_out = run_onnx(os.path.join(bundle_dir, "cell_encoder.onnx"),
+    cell_out = run_onnx(os.path.join(bundle_dir, "cell_encoder" + suffix),
                         {"input_ids": cell_ids, "attention_mask": cell_mask})
-    text_out = run_onnx(os.path.join(bundle_dir, "text_encoder.onnx"),
+    text_out = run_onnx(os.path.join(bundle_dir, "text_encoder" + suffix),
                         {"input_ids": text_ids, "attention_mask": text_mask})
-    ctm_out = run_onnx(os.path.join(bundle_dir, "ctm.onnx"),
+    ctm_out = run_onnx(os.path.join(bundle_dir, "ctm" + suffix),
                        {"input_ids": text_ids, "attention_mask": text_mask,
                         "cell_hidden": cell_out["last_hidden_state"], "cell_attention_mask": cell_mask})
     diff = lambda got, key: float(np.max(np.abs(np.asarray(got, dtype=np.float64) - np.asarray(reference[key]))))  # noqa: E731
@@ -203,6 +228,14 @@ def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int
         "text_embedding": diff(text_out["text_embedding"], "text_embedding"),
         "p_match": diff(ctm_out["p_match"], "p_match"),
     }
+
+
+def check_classifier_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int) -> float:
+    from .onnx_runner import run_onnx
+
+    ids, mask = (x.numpy() for x in pad_batch([c["input_ids"] for c in reference["cells"]], cell_pad_id))
+    out = run_onnx(os.path.join(bundle_dir, CLASSIFIER_FILE), {"input_ids": ids, "attention_mask": mask})
+    return float(np.max(np.abs(np.asarray(out["logits"], dtype=np.float64) - np.asarray(reference["classifier_logits"]))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,20 +276,25 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
                   provenance: Mapping[str, Any], training: Optional[Mapping[str, Any]] = None,
                   alpha: float = DEFAULT_ALPHA, raw_configs: Optional[Mapping[str, bytes]] = None,
                   reference_texts: Sequence[str] = DEFAULT_REFERENCE_TEXTS, seed: int = 0,
-                  verify: bool = True, log=print) -> Dict[str, Any]:
+                  verify: bool = True, log=print, classifier: Optional[nn.Module] = None,
+                  classifier_classes: Optional[Sequence[Mapping[str, Any]]] = None) -> Dict[str, Any]:
     """Write a complete bundle to ``out_dir`` (created; must be empty) and return its manifest.
 
     parts: the five modules (eval mode is set here). gene_vocab: Ensembl id -> token id including
     <pad>, <mask>, <cls>. text_vocab: WordPiece tokens in id order (vocab.txt lines).
     provenance: at least {"kind": "trained" | "checkpoint" | "random-init", "source": ...}.
     raw_configs: {"cell": bytes, "text": bytes} to copy config.json verbatim (else the modules' configs).
-    verify: run the ONNX graphs on the reference inputs and fail above 1e-4 (needs onnxruntime or node)."""
+    verify: run the ONNX graphs on the reference inputs and fail above 1e-4 (needs onnxruntime or node).
+    classifier / classifier_classes: a LangCell-CE model (ids, mask -> logits [B, K]) and its K classes
+    ({"name", "ontologyId"}), written as cell_classifier.onnx + cell_classifier_classes.json."""
     if not 0.0 <= alpha <= 1.0:
         raise ExportError(f"alpha must be within [0, 1], got {alpha}")
     if os.path.exists(out_dir) and os.listdir(out_dir):
         raise ExportError(f"{out_dir} exists and is not empty; choose a new directory")
     parts.check_compatible()
     parts.eval()
+    if (classifier is None) != (classifier_classes is None):
+        raise ExportError("a classifier needs its class list, and a class list its classifier")
     _check_vocabularies(parts, gene_vocab, gene_medians, text_vocab)
     tokenizer = WordPieceTokenizer(text_vocab)
     cell_dims, text_dims = parts.cell_bert.dims, parts.text_bert.dims
@@ -267,6 +305,10 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     for file in GRAPHS:
         log(f"exporting {file} ...")
         export_onnx(parts, file, os.path.join(out_dir, file))
+    if classifier is not None:
+        log(f"exporting {CLASSIFIER_FILE} ...")
+        export_classifier_onnx(classifier, os.path.join(out_dir, CLASSIFIER_FILE))
+        _write_json(os.path.join(out_dir, CLASSIFIER_CLASSES_FILE), [dict(c) for c in classifier_classes], compact=False)
 
     ordered_vocab = dict(sorted(gene_vocab.items(), key=lambda kv: kv[1]))
     _write_json(os.path.join(out_dir, "gene_vocab.json"), ordered_vocab)
@@ -287,6 +329,12 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     cells = reference_cells(gene_vocab, cell_max, seed)
     text_ids = [tokenizer.encode(t, text_max) for t in reference_texts]
     reference = compute_reference(parts, cells, reference_texts, text_ids, cell_pad_id=gene_vocab[PAD_TOKEN])
+    if classifier is not None:
+        with torch.no_grad():
+            reference["classifier_logits"] = classifier(*pad_batch(cells, gene_vocab[PAD_TOKEN])).tolist()
+        if len(reference["classifier_logits"][0]) != len(classifier_classes):
+            raise ExportError(f"the classifier has {len(reference['classifier_logits'][0])} outputs for "
+                              f"{len(classifier_classes)} classes")
     _write_json(os.path.join(out_dir, "reference_outputs.json"), reference)
 
     prov = dict(provenance)
@@ -295,6 +343,8 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     if verify:
         log("checking the ONNX graphs against the reference outputs ...")
         diffs = check_parity(out_dir, reference, gene_vocab[PAD_TOKEN], tokenizer.vocab[PAD])
+        if classifier is not None:
+            diffs["classifier_logits"] = check_classifier_parity(out_dir, reference, gene_vocab[PAD_TOKEN])
         worst = max(diffs.values())
         log("max abs diff ONNX vs PyTorch: " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
         if worst > PARITY_TOLERANCE:
@@ -325,8 +375,77 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     }
     if MASK in vocab:
         manifest["text"]["maskId"] = vocab[MASK]
+    if classifier is not None:
+        manifest["classifier"] = {"file": CLASSIFIER_FILE, "classes": CLASSIFIER_CLASSES_FILE,
+                                  "numClasses": len(classifier_classes)}
     if training is not None:
         manifest["training"] = dict(training)
     _write_json(os.path.join(out_dir, "manifest.json"), manifest, compact=False)
     log(f"bundle {manifest['id']} written to {out_dir}")
+    return manifest
+
+
+# ---------------------------------------------------------------------------------------------
+# int8 variants (tools/model/quantize.py), in the same bundle as their fp32 twins
+
+def int8_bundle_id(name: str, files: Mapping[str, Mapping[str, Any]], int8_files: Mapping[str, Mapping[str, Any]]) -> str:
+    """The int8 model's id: the id rule over the files the int8 model runs (its graphs in place of
+    the fp32 ones, the vocabularies shared), named ``<name>-int8``. The fp32 id is unchanged."""
+    from .quantize import graph_files, int8_file_name
+
+    effective = {f: v["sha256"] for f, v in files.items() if f not in set(graph_files())}
+    for graph in graph_files():
+        effective[int8_file_name(graph)] = int8_files[int8_file_name(graph)]["sha256"]
+    return bundle_id(f"{name}-int8", effective)
+
+
+def add_int8_variants(bundle_dir: str, op: Optional[str] = None, keep_fp32: Optional[str] = None,
+                      first_layer_fp32: bool = False, log=print) -> Dict[str, Any]:
+    """Writes ``<graph>.int8.onnx`` beside each fp32 graph of a bundle and records them in the
+    manifest's ``int8`` section (files, id, how they were made, and the largest difference from
+    PyTorch on the reference inputs). Fidelity against the fp32 twin is measured by the service's
+    ``langcell-atlas fidelity`` and written to ``int8.fidelity``; until then the service
+    refuses to run the int8 graphs. Re-quantizing drops an earlier fidelity record."""
+    from .onnx_runner import available_backend
+    from .quantize import DEFAULT_INT8_OP, KEEP_FP32, graph_files, int8_file_name, quantize_file
+
+    op = op or DEFAULT_INT8_OP
+    manifest_path = os.path.join(bundle_dir, "manifest.json")
+    with open(manifest_path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    counts, int8_files = {}, {}
+    for graph in graph_files():
+        target = int8_file_name(graph)
+        log(f"quantizing {graph} -> {target} ({op}) ...")
+        layers = manifest["cell" if graph == "cell_encoder.onnx" else "text"]["layers"] if first_layer_fp32 else 0
+        counts[target] = quantize_file(os.path.join(bundle_dir, graph), os.path.join(bundle_dir, target), op,
+                                       keep_fp32 or None, layers)
+        path = os.path.join(bundle_dir, target)
+        int8_files[target] = {"sha256": sha256_file(path), "bytes": os.path.getsize(path)}
+    section: Dict[str, Any] = {
+        "id": int8_bundle_id(manifest["name"], manifest["files"], int8_files),
+        "files": int8_files,
+        "quantization": {
+            "weights": "int8 per output channel, symmetric (zero point 0)",
+            "activations": "uint8 per call (dynamic, asymmetric)",
+            "operator": {"dqmatmul": "com.microsoft.DynamicQuantizeMatMul",
+                         "matmulinteger": "DynamicQuantizeLinear + MatMulInteger"}[op],
+            "keptFp32": ["attention scores and softmax", "LayerNorm", "embeddings",
+                         "final projections (" + KEEP_FP32.pattern + ")"],
+            "keptFp32Nodes": keep_fp32 or None,
+            "firstLayerFp32": first_layer_fp32,
+            "rewritten": counts,
+        },
+    }
+    if available_backend():
+        with open(os.path.join(bundle_dir, "reference_outputs.json"), encoding="utf-8") as f:
+            reference = json.load(f)
+        diffs = check_parity(bundle_dir, reference, manifest["cell"]["padId"], manifest["text"]["padId"],
+                             suffix=".int8.onnx")
+        log("max abs diff int8 ONNX vs PyTorch (fp32): " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
+        section["referenceMaxAbsDiff"] = diffs
+    manifest["int8"] = section
+    _write_json(manifest_path, manifest, compact=False)
+    log(f"int8 model {section['id']} added to {bundle_dir}; measure its fidelity with "
+        f"`langcell-atlas fidelity --bundle {bundle_dir}` before serving it")
     return manifest

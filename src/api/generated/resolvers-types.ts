@@ -52,13 +52,17 @@ export type Adapter = {
   __typename?: 'Adapter';
   /** Weight of the adapter against zero-shot, chosen on validation cells (0 = zero-shot). */
   blend: Scalars['Float']['output'];
+  /** When it was fitted. */
   createdAt: Scalars['DateTime']['output'];
+  /** The atlas's id of this adapter. */
   id: Scalars['ID']['output'];
   /** `cache` (Tip-Adapter) or `linear` (a linear probe started at the label texts). */
   kind: Scalars['String']['output'];
   /** The labels it predicts. */
   labels: Array<Scalars['String']['output']>;
+  /** The model bundle whose embeddings it was fitted on. */
   modelId: Scalars['String']['output'];
+  /** Its unique name. */
   name: Scalars['String']['output'];
   /** Validation figures (accuracy, log-loss, zero-shot accuracy, cells, shots, seed) as fitted. */
   validation: Scalars['JSONObject']['output'];
@@ -67,7 +71,9 @@ export type Adapter = {
 /** Result of `adapt` and `deleteAdapter`. */
 export type AdapterPayload = {
   __typename?: 'AdapterPayload';
+  /** The adapter, or null when refused. */
   adapter?: Maybe<Adapter>;
+  /** What was refused, with its code. */
   errors: Array<InputError>;
 };
 
@@ -97,7 +103,7 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
-  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`; LangCell's own decision is `zeroShot` and `ctm`. */
+  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`, `classifier`; LangCell's own decision is `zeroShot` and `ctm`. */
   decidedBy: Array<Scalars['String']['output']>;
   /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
   inputGenes?: Maybe<InputGenes>;
@@ -238,6 +244,7 @@ export type Decision = {
   adapter?: Maybe<Scalars['String']['output']>;
   /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
   calibrated: Scalars['Boolean']['output'];
+  /** When it was fitted. */
   fittedAt: Scalars['DateTime']['output'];
   /** The reference's novelty thresholds. */
   novelty?: Maybe<Scalars['JSONObject']['output']>;
@@ -250,7 +257,9 @@ export type Decision = {
 /** Result of `calibrate`. */
 export type DecisionPayload = {
   __typename?: 'DecisionPayload';
+  /** The decision as fitted, or null when refused. */
   decision?: Maybe<Decision>;
+  /** What was refused, with its code. */
   errors: Array<InputError>;
 };
 
@@ -458,6 +467,8 @@ export type LabelCandidate = {
   __typename?: 'LabelCandidate';
   /** The few-shot adapter's probability (blended toward zero-shot), or null without an adapter. */
   adapter?: Maybe<Scalars['Float']['output']>;
+  /** A fine-tuned bundle's classifier probability (LangCell-CE, `tools/model finetune`), or null when the model has no classifier. */
+  classifier?: Maybe<Scalars['Float']['output']>;
   /** The fitted decision's calibrated probability of this label, or null when the decision is LangCell's own (`Annotation.calibrated` false). */
   combined?: Maybe<Scalars['Float']['output']>;
   /** LangCell's CTM term: softmax over the candidates of pMatch, with unscored candidates counted as pMatch = 0. Null when not reranked. */
@@ -527,7 +538,9 @@ export type LabelMapping = {
 /** Result of `setLabelMapping`. */
 export type LabelMappingPayload = {
   __typename?: 'LabelMappingPayload';
+  /** What was refused, with its code. */
   errors: Array<InputError>;
+  /** The entry as it is now, or null when refused. */
   mapping?: Maybe<LabelMapping>;
 };
 
@@ -556,7 +569,9 @@ export type LabelPayload = {
 
 /** A stored cell and its label name. */
 export type LabelledCellInput = {
+  /** A stored cell's id. */
   cellId: Scalars['ID']['input'];
+  /** A catalogue label name. */
   label: Scalars['String']['input'];
 };
 
@@ -1231,6 +1246,7 @@ export type LabelResolvers<ContextType = ApiContext, ParentType extends Resolver
 
 export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCandidate'] = ResolversParentTypes['LabelCandidate']> = {
   adapter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  classifier?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   combined?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ctm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   fused?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;

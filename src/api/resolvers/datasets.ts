@@ -13,7 +13,7 @@ import type {
   SubscriptionResolvers,
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
   datasets: (_parent, _args, { atlas }) => atlas.datasets(),
@@ -34,7 +34,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
     const path = await resolveFileSource(settings.value.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
     const { source: _source, ...request } = settings.value;
-    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }));
+    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }, ctx.request.signal), serverDirs(ctx));
     if ('errors' in outcome) return jobFailed(outcome.errors);
     ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
     return { job: outcome.value, errors: [] };
@@ -63,7 +63,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
  * Follows a job until the atlas ends the stream. The atlas's watch stops when the client goes
  * away (request signal), the server closes, or GraphQL returns the iterator.
  */
-async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
+async function* follow(ctx: ApiContext, jobId: number, release: () => void): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
   const done = new AbortController();
   const stop = () => done.abort();
   // Linked by listeners, not AbortSignal.any: the request's signal is whatwg-node's own implementation.
@@ -77,6 +77,7 @@ async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingesti
   } finally {
     for (const source of sources) source.removeEventListener('abort', stop);
     done.abort();
+    release();
   }
 }
 
@@ -85,8 +86,17 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
     // An async function (not a generator) so that an unknown job is refused before the stream opens.
     subscribe: async (_parent, { jobId }, ctx) => {
       const id = toAtlasId(jobId, 'jobId');
-      if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
-      return follow(ctx, id);
+      const slot = ctx.subscriptions.acquire(ctx.client);
+      if ('refused' in slot) throw apiError('TOO_MANY_SUBSCRIPTIONS', slot.refused, { limit: ctx.subscriptions.maxPerClient });
+      // Also on disconnect: a stream the client leaves before its first event never runs follow's finally.
+      ctx.request.signal.addEventListener('abort', slot.release, { once: true });
+      try {
+        if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+      return follow(ctx, id, slot.release);
     },
   },
 };
