@@ -4,6 +4,7 @@
  * and the ingestion request in `ingest/request.ts`; they are re-exported here for the API and CLI.
  */
 import type { IngestRequest } from '../ingest/request.ts';
+import type { StatedValueType } from '../model/expression-values.ts';
 import type { CellRecord, DatasetRecord, IngestionJobRecord, LabelInput, LabelRecord } from '../store/records.ts';
 
 export type { IngestRequest } from '../ingest/request.ts';
@@ -28,7 +29,8 @@ export interface CellHit {
   readonly ctmProbability: number | null;
 }
 
-export type ExpressionValueType = 'counts' | 'log1p';
+/** How the caller says an expression's values were produced (see model/expression-values.ts). */
+export type ExpressionValueType = StatedValueType;
 
 /** One cell given by value: genes are Ensembl ids or symbols. */
 export interface ExpressionInput {
@@ -67,6 +69,8 @@ export interface InputGenes {
   readonly matched: number;
   /** How the ids were read, e.g. `var index (Ensembl)` or `var index (symbols)`. */
   readonly source: string;
+  /** How the values were read, e.g. `log1p (stated)`. */
+  readonly valuesReadAs: string;
 }
 
 /** Why an annotation is UNASSIGNED: too unsure, sources disagreeing, or a cell unlike any reference cell and label. */

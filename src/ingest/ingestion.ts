@@ -10,7 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AtlasError, isAtlasError } from '../errors.ts';
 import type { CellChunk } from '../model/cells.ts';
-import { ValueKindGuard, type ValueKind } from '../model/expression-values.ts';
+import { statedKind, ValueKindGuard, type StatedValueType, type ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
@@ -33,6 +33,7 @@ import type { ChunkMessage, IngestQueue } from './queue.ts';
 import { openExpressionFile, type ExpressionSource, type OpenOptions } from './readers/index.ts';
 import { ingestRequestSchema, type IngestRequest } from './request.ts';
 import { stageTimer, storeChunk, type ChunkTarget } from './store-chunk.ts';
+import { sourceValueGuard } from './tokenize-source.ts';
 
 export interface IngestionContext {
   readonly db: Database;
@@ -110,10 +111,10 @@ function checkDuplicateIds(path: string, ids: readonly string[]): void {
 }
 
 /** Reads chunks from the start until one holds values, and decides from it how the values are read. */
-async function firstValueKind(source: ExpressionSource, where: string): Promise<ValueKind> {
-  const values = new ValueKindGuard(where);
+async function firstValueKind(source: ExpressionSource, where: string, stated: StatedValueType | undefined): Promise<ValueKind> {
+  const values = sourceValueGuard(source, stated === undefined ? {} : { stated: statedKind(stated) });
   for await (const chunk of source.chunks(256)) {
-    const kind = values.read(chunk.values);
+    const kind = values.read(chunk);
     if (kind !== undefined) return kind;
   }
   throw new AtlasError('EMPTY_MATRIX', `${where} holds no non-zero values; there is nothing to rank.`, { path: source.path });
@@ -178,7 +179,7 @@ export async function startIngestion(ctx: IngestionContext, given: IngestRequest
       );
     }
     checkDuplicateIds(path, await source.cellIds());
-    const valueKind = await firstValueKind(source, where);
+    const valueKind = await firstValueKind(source, where, request.valueType);
     const labelColumn = request.labelColumn ?? detectLabelColumn(source.obsColumns);
     const { jobId } = await createIngestion(ctx.db, {
       dataset: {
