@@ -29,6 +29,8 @@ const config: CodegenConfig = {
           Dataset: `${atlasTypes}#DatasetRecord`,
           IngestionJob: `${atlasTypes}#IngestionJobRecord`,
           Model: `${atlasTypes}#ModelInfo`,
+          AnnotationJob: `${atlasTypes}#AnnotationJob as AtlasAnnotationJob`,
+          AnnotationResultRow: `${atlasTypes}#AnnotationResultRecord`,
           LabelImportResult: `${atlasTypes}#LabelImportResult as AtlasLabelImportResult`,
         },
         scalars: {

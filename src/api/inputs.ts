@@ -4,6 +4,7 @@
  * `InputError`s that the payload carries (admins get every problem at once).
  */
 import type {
+  AnnotateFileRequest,
   AnnotateCellOptions,
   CellFilter,
   CellInput,
@@ -60,7 +61,13 @@ export function checkSearchText(text: string, limits: ApiLimits): string {
   return text;
 }
 
-const VALUE_TYPES: Record<gql.ValueType, ExpressionValueType> = { COUNTS: 'counts', LOG1P: 'log1p' };
+export const VALUE_TYPES: Record<gql.ValueType, ExpressionValueType> = {
+  COUNTS: 'counts',
+  NORMALIZED: 'normalized',
+  LOG1P: 'log1p',
+  LOG2P: 'log2p',
+  LOG10P: 'log10p',
+};
 
 export function toCellInput(input: gql.CellInput, limits: ApiLimits): CellInput {
   const hasId = input.cellId !== undefined && input.cellId !== null;
@@ -199,6 +206,7 @@ export interface IngestSettings {
   readonly labelColumn?: string;
   readonly genesAsRows?: boolean;
   readonly species?: string;
+  readonly valueType?: ExpressionValueType;
 }
 
 export function checkIngestInput(input: gql.IngestReferenceInput): IngestSettings | InputProblem[] {
@@ -216,5 +224,39 @@ export function checkIngestInput(input: gql.IngestReferenceInput): IngestSetting
     ...(input.labelColumn ? { labelColumn: input.labelColumn } : {}),
     ...(input.genesAsRows !== undefined && input.genesAsRows !== null ? { genesAsRows: input.genesAsRows } : {}),
     ...(input.species ? { species: input.species.trim() } : {}),
+    ...(input.valueType ? { valueType: VALUE_TYPES[input.valueType] } : {}),
+  };
+}
+
+/** An annotateFile input: where the file is, and the request the atlas gets once the file is resolved. */
+export interface AnnotateFileSettings {
+  readonly source: FileSource;
+  readonly request: Omit<AnnotateFileRequest, 'path'>;
+}
+
+export function checkAnnotateFileInput(input: gql.AnnotateFileInput, limits: ApiLimits): AnnotateFileSettings | InputProblem[] {
+  const problems: InputProblem[] = [];
+  const source = checkFileSource(input, problems);
+  checkText(input.truthColumn, 'input.truthColumn', MAX_NAME, problems);
+  const k = input.k ?? 25;
+  const topM = input.topM ?? 3;
+  if (k < 1 || k > limits.maxK) problems.push({ field: 'input.k', code: 'K_TOO_LARGE', message: `k is from 1 to ${limits.maxK} on this server; got ${k}.` });
+  if (topM < 1 || topM > limits.maxTopM) {
+    problems.push({ field: 'input.topM', code: 'TOP_M_TOO_LARGE', message: `topM is from 1 to ${limits.maxTopM} on this server; got ${topM}.` });
+  }
+  if (input.candidates && input.candidates.length === 0) problems.push({ field: 'input.candidates', code: 'REQUIRED', message: 'candidates is empty; leave it out for every label.' });
+  if (problems.length > 0 || source === null) return problems;
+  return {
+    source,
+    request: {
+      k,
+      topM,
+      rerank: input.rerank ?? true,
+      layer: LAYERS[input.layer ?? 'AUTO'],
+      ...(input.format ? { format: FORMATS[input.format] } : {}),
+      ...(input.truthColumn ? { truthColumn: input.truthColumn } : {}),
+      ...(input.valueType ? { valueType: VALUE_TYPES[input.valueType] } : {}),
+      ...(input.candidates ? { candidates: input.candidates } : {}),
+    },
   };
 }

@@ -19,7 +19,9 @@ import { checkHealth } from './health.ts';
 import { apiLimits, operationLimitPlugins } from './limits.ts';
 import { yogaLogger } from './logger.ts';
 import { requestStateOf, trackRequests } from './request-state.ts';
+import { RESULTS_CSV_ROUTE } from './resolvers/annotation-jobs.ts';
 import { resolvers } from './resolvers/index.ts';
+import { resultsCsvRoute } from './results-csv.ts';
 import { UploadStore, uploadRoute } from './uploads.ts';
 
 export const SCHEMA_PATH = new URL('../../schema.graphql', import.meta.url);
@@ -164,10 +166,11 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
   });
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.post('/uploads', authenticate(verifier), uploadRoute(uploads, verifier));
+  app.get(RESULTS_CSV_ROUTE, authenticate(verifier), requireReadAccess(verifier), resultsCsvRoute(atlas));
   const graphql: RequestHandler = (req, res) => void yoga(req, res);
   app.use('/graphql', authenticate(verifier), requireReadAccess(verifier), graphql);
   app.use((req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the API is at /graphql, uploads at POST /uploads.`));
+    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the API is at /graphql, uploads at POST /uploads, results at GET /annotation-jobs/ID/results.csv.`));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     (requestStateOf(req)?.log ?? logger).error({ err: error }, 'unexpected error (masked for the client)');
@@ -180,7 +183,10 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
   // they only fill the disk. Swept at start and hourly; a file an unfinished ingestion reads stays.
   async function sweepUploads(): Promise<void> {
     try {
-      const inUse = new Set((await atlas.datasets()).filter((d) => d.state === 'INGESTING').map((d) => d.sourcePath));
+      const inUse = new Set([
+        ...(await atlas.datasets()).filter((d) => d.state === 'INGESTING').map((d) => d.sourcePath),
+        ...((await atlas.annotationSourcesInUse?.()) ?? []),
+      ]);
       const removed = await uploads.sweep(config.LANGCELL_UPLOAD_TTL_HOURS * 3_600_000, inUse);
       if (removed.length > 0) logger.info({ removed }, `removed ${removed.length} uploads older than ${config.LANGCELL_UPLOAD_TTL_HOURS} h`);
     } catch (error) {

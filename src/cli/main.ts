@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isAtlasError } from '../errors.ts';
+import { registerAnnotateCommands } from './annotate-commands.ts';
 import { registerAtlasCommands } from './atlas-commands.ts';
 import { registerModelCommands } from './model-commands.ts';
 import { registerServeCommand, type ServeHooks } from './serve-command.ts';
@@ -18,6 +19,7 @@ export async function runCli(argv: readonly string[], hooks: ServeHooks = {}): P
   const config = loadConfig();
   registerModelCommands(program, config);
   registerAtlasCommands(program, config);
+  registerAnnotateCommands(program, config);
   registerServeCommand(program, config, hooks);
 
   try {

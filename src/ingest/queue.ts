@@ -7,6 +7,13 @@ import PgBoss from 'pg-boss';
 import { z } from 'zod';
 
 export const CHUNK_QUEUE = 'ingest-chunk';
+/** Annotation jobs (a whole query file each) have their own queue, taken by the same worker processes. */
+export const ANNOTATION_QUEUE = 'annotate-file';
+/** An annotation job not finished within this time is handed to another worker, which resumes it. */
+const ANNOTATION_TIMEOUT_SECONDS = 6 * 3600;
+
+const annotationMessageSchema = z.object({ annotationJobId: z.number().int().positive() });
+export type AnnotationMessage = Readonly<z.infer<typeof annotationMessageSchema>>;
 
 /** A queue payload: parsed when queued and again when taken (another version of a worker may have queued it). */
 const chunkMessageSchema = z
@@ -38,6 +45,7 @@ export class IngestQueue {
     boss.on('error', (error: Error) => log(`queue: ${error.message}`));
     await boss.start();
     await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, retryLimit: 3, retryDelay: 2, expireInSeconds: options.chunkTimeoutSeconds });
+    await boss.createQueue(ANNOTATION_QUEUE, { name: ANNOTATION_QUEUE, retryLimit: 2, retryDelay: 5, expireInSeconds: ANNOTATION_TIMEOUT_SECONDS });
     return new IngestQueue(boss, options, log);
   }
 
@@ -65,6 +73,28 @@ export class IngestQueue {
             continue;
           }
           await handler(chunk.data, job.retryCount);
+        }
+      },
+    );
+  }
+
+  async enqueueAnnotation(message: AnnotationMessage): Promise<void> {
+    await this.boss.send(ANNOTATION_QUEUE, annotationMessageSchema.parse(message), { retryLimit: 2, retryDelay: 5, expireInSeconds: ANNOTATION_TIMEOUT_SECONDS });
+  }
+
+  /** Processes annotation jobs one at a time until `stop`; like `work`, a payload that is not one is dropped (logged). */
+  async workAnnotations(handler: (message: AnnotationMessage, attempt: number) => Promise<void>): Promise<void> {
+    await this.boss.work<unknown>(
+      ANNOTATION_QUEUE,
+      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        for (const job of jobs) {
+          const message = annotationMessageSchema.safeParse(job.data);
+          if (!message.success) {
+            this.log(`queue: dropped message ${job.id}, not an annotation job: ${message.error.issues.map((issue) => issue.message).join('; ')}`);
+            continue;
+          }
+          await handler(message.data, job.retryCount);
         }
       },
     );

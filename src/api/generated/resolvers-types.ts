@@ -1,6 +1,6 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, LabelImportResult as AtlasLabelImportResult } from '../../atlas/types.ts';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult } from '../../atlas/types.ts';
 import type { ApiContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,6 +20,39 @@ export type Scalars = {
    * as they were in the reference file's cell annotations (`obs`).
    */
   JSONObject: { input: Record<string, unknown>; output: Readonly<Record<string, unknown>>; }
+};
+
+/** Why an annotation is UNASSIGNED. */
+export type AbstainReason =
+  /** The sources of evidence disagree. */
+  | 'CONFLICT'
+  /** The confidence is below the abstain threshold. */
+  | 'LOW_CONFIDENCE'
+  /** The cell is unlike every labelled reference cell and every label text: probably a type the atlas does not have. */
+  | 'NOVEL';
+
+/** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
+export type AnnotateFileInput = {
+  /** Label names to choose from (exact names from `labels`). Default: every label. */
+  candidates?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The file's format; detected when left out. */
+  format?: InputMaybe<IngestFormat>;
+  /** Reference neighbours for the kNN vote (1 to the server's maximum). */
+  k?: InputMaybe<Scalars['Int']['input']>;
+  /** Which matrix of an `.h5ad` file to read. */
+  layer?: InputMaybe<IngestLayer>;
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
+  path?: InputMaybe<Scalars['String']['input']>;
+  /** Run the CTM head on the best `topM` zero-shot candidates. */
+  rerank?: InputMaybe<Scalars['Boolean']['input']>;
+  /** How many of the best zero-shot candidates the CTM head scores. */
+  topM?: InputMaybe<Scalars['Int']['input']>;
+  /** An `obs` column holding each cell's true cell type: the results are then evaluated (after harmonising its labels to the catalogue). */
+  truthColumn?: InputMaybe<Scalars['String']['input']>;
+  /** The id returned by `POST /uploads?purpose=annotation` (a read token may upload for annotation). */
+  uploadId?: InputMaybe<Scalars['String']['input']>;
+  /** How the values were produced; read from the file or the data when left out (ambiguous values are refused with `VALUE_TYPE_AMBIGUOUS`). */
+  valueType?: InputMaybe<ValueType>;
 };
 
 /**
@@ -52,8 +85,86 @@ export type Annotation = {
   label?: Maybe<Label>;
   /** The nearest reference cells (the `k` used for the kNN vote), closest first. */
   neighbors: Array<CellHit>;
+  /** Why the service abstained; null when a label was assigned. */
+  reason?: Maybe<AbstainReason>;
   /** ASSIGNED when `confidence` ≥ `abstainBelow`, otherwise UNASSIGNED. */
   status: AnnotationStatus;
+};
+
+/** A query file annotated as a whole, in the background (`annotateFile`). */
+export type AnnotationJob = {
+  __typename?: 'AnnotationJob';
+  /** When the job was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable code of the error that stopped the job, or null. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  /** What went wrong and what to do about it, or null. */
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  /** The results against the truth column, once the job has SUCCEEDED; null without a truth column. */
+  evaluation?: Maybe<Evaluation>;
+  /** The file's name. */
+  fileName: Scalars['String']['output'];
+  /** When it finished, or null. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The job's id. */
+  id: Scalars['ID']['output'];
+  /** Cells per assigned label, and `unassigned`, most cells first (so far). */
+  labelCounts: Array<LabelCount>;
+  /** Cells annotated so far. */
+  processedCells: Scalars['Int']['output'];
+  /** processedCells / totalCells, from 0 to 1. */
+  progress: Scalars['Float']['output'];
+  /** Where to download every result as CSV (GET, same token as the API): row, cell, label, best_label, status, reason, confidence, truth, neighbor_cell_ids. */
+  resultsCsvUrl: Scalars['String']['output'];
+  /** Where the job is. */
+  state: JobState;
+  /** Cells in the file. */
+  totalCells: Scalars['Int']['output'];
+  /** The `obs` column the results are evaluated against, or null. */
+  truthColumn?: Maybe<Scalars['String']['output']>;
+  /** How the file's values were read and what decided it, for example `log1p (count lattice)`. */
+  valuesReadAs?: Maybe<Scalars['String']['output']>;
+};
+
+/** Result of `annotateFile`. */
+export type AnnotationJobPayload = {
+  __typename?: 'AnnotationJobPayload';
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+  /** The job; null when `errors` is not empty. */
+  job?: Maybe<AnnotationJob>;
+};
+
+/** A page of an annotation job's results. */
+export type AnnotationResultPage = {
+  __typename?: 'AnnotationResultPage';
+  /** This page's rows, in file order. */
+  rows: Array<AnnotationResultRow>;
+  /** Results matching the query (all pages). */
+  total: Scalars['Int']['output'];
+};
+
+/** One annotated cell of a file. */
+export type AnnotationResultRow = {
+  __typename?: 'AnnotationResultRow';
+  /** The best label whether or not the service abstained. */
+  bestLabel: Scalars['String']['output'];
+  /** The confidence of `bestLabel`, from 0 to 1 (see `Annotation.confidence`). */
+  confidence: Scalars['Float']['output'];
+  /** The cell's id in the file (barcode or `obs` index). */
+  externalId: Scalars['String']['output'];
+  /** The label given, or null when UNASSIGNED. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** The nearest reference cells that voted, closest first. */
+  neighborCellIds: Array<Scalars['ID']['output']>;
+  /** Why the service abstained; null when assigned. */
+  reason?: Maybe<AbstainReason>;
+  /** The cell's row in the file (0-based). */
+  row: Scalars['Int']['output'];
+  /** ASSIGNED or UNASSIGNED. */
+  status: AnnotationStatus;
+  /** The truth column's value for this cell, as the file has it; null without a truth column. */
+  truth?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether an annotation names a label or abstains. */
@@ -111,6 +222,32 @@ export type CellInput = {
   expression?: InputMaybe<ExpressionInput>;
 };
 
+/** One truth class's metrics. */
+export type ClassMetrics = {
+  __typename?: 'ClassMetrics';
+  /** Harmonic mean of precision and recall. */
+  f1: Scalars['Float']['output'];
+  /** The class. */
+  label: Scalars['String']['output'];
+  /** Share of cells given this class that are of it. */
+  precision: Scalars['Float']['output'];
+  /** Share of this class's cells given it. */
+  recall: Scalars['Float']['output'];
+  /** Cells of this class. */
+  support: Scalars['Int']['output'];
+};
+
+/** Counts of cells by truth (rows) and prediction (columns, `unassigned` last). */
+export type ConfusionMatrix = {
+  __typename?: 'ConfusionMatrix';
+  /** counts[i][j]: cells of truth[i] predicted as predicted[j]. */
+  counts: Array<Array<Scalars['Int']['output']>>;
+  /** Column names. */
+  predicted: Array<Scalars['String']['output']>;
+  /** Row names. */
+  truth: Array<Scalars['String']['output']>;
+};
+
 /** A reference atlas (one ingested file). */
 export type Dataset = {
   __typename?: 'Dataset';
@@ -146,6 +283,8 @@ export type Dataset = {
   state: DatasetState;
   /** Cells in the source file. */
   totalCells: Scalars['Int']['output'];
+  /** How the file's values were read: `counts`, `normalized`, `log1p`, `log2(x+1)`, `log10(x+1)` (inverted before ranking). */
+  valuesReadAs: Scalars['String']['output'];
 };
 
 /** Result of `deleteDataset`. */
@@ -167,6 +306,48 @@ export type DatasetState =
   | 'INGESTING'
   /** Complete and searchable. */
   | 'READY';
+
+/**
+ * An annotation job's results against its truth column. Truth labels are harmonised to catalogue
+ * labels first (never compared as raw strings); those that map to no label are listed in
+ * `unmappedTruth` with their counts and not scored.
+ */
+export type Evaluation = {
+  __typename?: 'Evaluation';
+  /** Scored on coarse classes (the labels' parents); null when no truth label has one. */
+  coarse?: Maybe<EvaluationLevel>;
+  /** Scored on catalogue labels. */
+  fine: EvaluationLevel;
+  /** When the truth holds types absent from the candidates: how well the service tells those cells apart; null otherwise. */
+  novelty?: Maybe<NoveltyEvaluation>;
+  /** Truth labels that map to no catalogue label, with their cell counts. */
+  unmappedTruth: Array<LabelCount>;
+};
+
+/** Metrics at one level (fine labels or coarse classes). */
+export type EvaluationLevel = {
+  __typename?: 'EvaluationLevel';
+  /** Share of cells left UNASSIGNED. */
+  abstentionRate: Scalars['Float']['output'];
+  /** Share of cells given their true label (an abstention counts as wrong). */
+  accuracy: Scalars['Float']['output'];
+  /** Accuracy among the cells given a label. */
+  assignedAccuracy: Scalars['Float']['output'];
+  /** Cells scored (those with a mapped truth of a candidate type). */
+  cells: Scalars['Int']['output'];
+  /** Truth × prediction counts. */
+  confusion: ConfusionMatrix;
+  /** Expected calibration error of the confidence (10 equal-width bins); null at the coarse level, which the confidence does not speak of. */
+  ece?: Maybe<Scalars['Float']['output']>;
+  /** Mean F1 over the truth classes. */
+  macroF1: Scalars['Float']['output'];
+  /** Per truth class. */
+  perClass: Array<ClassMetrics>;
+  /** The reliability table behind `ece`. */
+  reliability: Array<ReliabilityBin>;
+  /** Coverage and accuracy at abstain thresholds 0, 0.1, …, 0.9 (risk–coverage). */
+  riskCoverage: Array<RiskCoveragePoint>;
+};
 
 /**
  * One cell given by its expression. `genes` and `values` are parallel lists of the same length;
@@ -252,6 +433,8 @@ export type IngestReferenceInput = {
   species?: InputMaybe<Scalars['String']['input']>;
   /** The id returned by `POST /uploads`. */
   uploadId?: InputMaybe<Scalars['ID']['input']>;
+  /** How the values were produced. Left out, it is read from the file (scanpy's `uns/log1p`) or the data; values that could be read several ways are refused with `VALUE_TYPE_AMBIGUOUS`. */
+  valueType?: InputMaybe<ValueType>;
 };
 
 /** A background job that ingests one reference file. */
@@ -316,6 +499,8 @@ export type InputGenes = {
   matched: Scalars['Int']['output'];
   /** How the ids were read: Ensembl ids or gene symbols. */
   source: Scalars['String']['output'];
+  /** How the values were read and what decided it, for example `log1p (stated)`. */
+  valuesReadAs: Scalars['String']['output'];
 };
 
 /** Where an ingestion job is. */
@@ -378,6 +563,15 @@ export type LabelCandidate = {
   pMatch?: Maybe<Scalars['Float']['output']>;
   /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
   zeroShot: Scalars['Float']['output'];
+};
+
+/** How many cells got a label. */
+export type LabelCount = {
+  __typename?: 'LabelCount';
+  /** Cells. */
+  cells: Scalars['Int']['output'];
+  /** A label name, or `unassigned`. */
+  label: Scalars['String']['output'];
 };
 
 /** Counts of a label import. */
@@ -444,12 +638,19 @@ export type Model = {
 };
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Annotates every cell of a query file (an upload or a server path) as a background job, with the
+   * same decision as `annotateCell`; with `truthColumn` the results are evaluated against it. Needs
+   * read access only. The file is checked first (cells, genes, truth column, how its values are
+   * read): refusals come back in `errors`. Follow the job with `annotationProgress`.
+   */
+  annotateFile: AnnotationJobPayload;
   /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
   cancelIngestion: IngestionJobPayload;
   /** Adds a cell-type label; its text is embedded at once so that annotation can use it. */
@@ -475,7 +676,17 @@ export type Mutation = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationAnnotateFileArgs = {
+  input: AnnotateFileInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -485,7 +696,7 @@ export type MutationCancelIngestionArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -495,7 +706,7 @@ export type MutationCreateLabelArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -505,7 +716,7 @@ export type MutationDeleteDatasetArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -515,7 +726,7 @@ export type MutationDeleteLabelArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -525,7 +736,7 @@ export type MutationImportLabelsArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -535,13 +746,28 @@ export type MutationIngestReferenceArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
 export type MutationUpdateLabelArgs = {
   id: Scalars['ID']['input'];
   patch: LabelPatch;
+};
+
+/** Telling cells of types absent from the candidates (novel) from the others. */
+export type NoveltyEvaluation = {
+  __typename?: 'NoveltyEvaluation';
+  /** AUROC of the novelty score (1 − confidence) for telling them apart; null unless both are present. */
+  auroc?: Maybe<Scalars['Float']['output']>;
+  /** Cells of a candidate type. */
+  knownCells: Scalars['Int']['output'];
+  /** Share of known cells left UNASSIGNED. */
+  knownUnassigned: Scalars['Float']['output'];
+  /** Cells of a type absent from the candidates. */
+  novelCells: Scalars['Int']['output'];
+  /** Share of novel cells left UNASSIGNED. */
+  novelUnassigned: Scalars['Float']['output'];
 };
 
 /**
@@ -557,6 +783,10 @@ export type Query = {
    * reference cells. See `Annotation.confidence` for how the answer is decided.
    */
   annotateCell: Annotation;
+  /** One annotation job, or null when no job has this id. To follow it as it runs, subscribe to `annotationProgress`. */
+  annotationJob?: Maybe<AnnotationJob>;
+  /** A page of an annotation job's per-cell results, in file order (all of them: download `AnnotationJob.resultsCsvUrl`). */
+  annotationResults: AnnotationResultPage;
   /** One stored reference cell, or null when no cell has this id. */
   cell?: Maybe<Cell>;
   /** Every reference dataset, including ones still being ingested (see `state`). */
@@ -592,6 +822,27 @@ export type QueryAnnotateCellArgs = {
   k?: Scalars['Int']['input'];
   rerank?: Scalars['Boolean']['input'];
   topM?: Scalars['Int']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryAnnotationJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryAnnotationResultsArgs = {
+  jobId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<AnnotationStatus>;
 };
 
 
@@ -644,14 +895,51 @@ export type QuerySimilarCellsArgs = {
   k?: Scalars['Int']['input'];
 };
 
+/** Cells whose confidence falls in (lower, upper]. */
+export type ReliabilityBin = {
+  __typename?: 'ReliabilityBin';
+  /** Share of them whose best label is right; null when empty. */
+  accuracy?: Maybe<Scalars['Float']['output']>;
+  /** Cells in the bin. */
+  cells: Scalars['Int']['output'];
+  /** Their mean confidence; null when empty. */
+  confidence?: Maybe<Scalars['Float']['output']>;
+  /** Lower bound (exclusive; 0 is included in the first bin). */
+  lower: Scalars['Float']['output'];
+  /** Upper bound. */
+  upper: Scalars['Float']['output'];
+};
+
+/** What answering only the cells at or above a confidence threshold gives. */
+export type RiskCoveragePoint = {
+  __typename?: 'RiskCoveragePoint';
+  /** Accuracy of the answered cells; null when none is. */
+  accuracy?: Maybe<Scalars['Float']['output']>;
+  /** Share of cells answered. */
+  coverage: Scalars['Float']['output'];
+  /** The threshold. */
+  threshold: Scalars['Float']['output'];
+};
+
 /**
  * Live updates, delivered as server-sent events: send the subscription with
  * `Accept: text/event-stream` (GraphiQL does this for you).
  */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The annotation job every time its state or progress changes, starting with its current state; the stream ends when it has SUCCEEDED or FAILED. */
+  annotationProgress: AnnotationJob;
   /** The job's state every time it changes, starting with its current state; the stream ends when the job has SUCCEEDED, FAILED or was CANCELLED. */
   ingestionProgress: IngestionJob;
+};
+
+
+/**
+ * Live updates, delivered as server-sent events: send the subscription with
+ * `Accept: text/event-stream` (GraphiQL does this for you).
+ */
+export type SubscriptionAnnotationProgressArgs = {
+  jobId: Scalars['ID']['input'];
 };
 
 
@@ -663,12 +951,18 @@ export type SubscriptionIngestionProgressArgs = {
   jobId: Scalars['ID']['input'];
 };
 
-/** How the numbers in an expression profile were produced. */
+/** How the numbers in an expression profile or a file were produced. */
 export type ValueType =
-  /** Raw UMI or read counts (preferred). */
+  /** Raw UMI or read counts (preferred): whole numbers; non-integers are refused (`VALUE_TYPE_MISMATCH`). */
   | 'COUNTS'
-  /** log1p of library-size-normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
-  | 'LOG1P';
+  /** log1p (natural log) of normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
+  | 'LOG1P'
+  /** log2(x + 1) of normalized values, for example log2(TPM/10 + 1); inverted before ranking. */
+  | 'LOG2P'
+  /** log10(x + 1) of normalized values; inverted before ranking. */
+  | 'LOG10P'
+  /** Library-size-normalized values on the linear scale (CP10k, CPM, TPM). */
+  | 'NORMALIZED';
 
 
 
@@ -743,17 +1037,27 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AbstainReason: AbstainReason;
+  AnnotateFileInput: AnnotateFileInput;
   Annotation: ResolverTypeWrapper<AtlasAnnotation>;
+  AnnotationJob: ResolverTypeWrapper<AtlasAnnotationJob>;
+  AnnotationJobPayload: ResolverTypeWrapper<Omit<AnnotationJobPayload, 'job'> & { job?: Maybe<ResolversTypes['AnnotationJob']> }>;
+  AnnotationResultPage: ResolverTypeWrapper<Omit<AnnotationResultPage, 'rows'> & { rows: Array<ResolversTypes['AnnotationResultRow']> }>;
+  AnnotationResultRow: ResolverTypeWrapper<AnnotationResultRecord>;
   AnnotationStatus: AnnotationStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Cell: ResolverTypeWrapper<CellRecord>;
   CellFilter: CellFilter;
   CellHit: ResolverTypeWrapper<AtlasCellHit>;
   CellInput: CellInput;
+  ClassMetrics: ResolverTypeWrapper<ClassMetrics>;
+  ConfusionMatrix: ResolverTypeWrapper<ConfusionMatrix>;
   Dataset: ResolverTypeWrapper<DatasetRecord>;
   DatasetPayload: ResolverTypeWrapper<Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   DatasetState: DatasetState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Evaluation: ResolverTypeWrapper<Evaluation>;
+  EvaluationLevel: ResolverTypeWrapper<EvaluationLevel>;
   ExpressionInput: ExpressionInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<Health>;
@@ -773,13 +1077,17 @@ export type ResolversTypes = {
   KnnSummary: ResolverTypeWrapper<AtlasKnnSummary>;
   Label: ResolverTypeWrapper<LabelRecord>;
   LabelCandidate: ResolverTypeWrapper<AtlasLabelCandidate>;
+  LabelCount: ResolverTypeWrapper<LabelCount>;
   LabelImportResult: ResolverTypeWrapper<AtlasLabelImportResult>;
   LabelInput: LabelInput;
   LabelPatch: LabelPatch;
   LabelPayload: ResolverTypeWrapper<Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversTypes['Label']> }>;
   Model: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NoveltyEvaluation: ResolverTypeWrapper<NoveltyEvaluation>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReliabilityBin: ResolverTypeWrapper<ReliabilityBin>;
+  RiskCoveragePoint: ResolverTypeWrapper<RiskCoveragePoint>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ValueType: ValueType;
@@ -787,15 +1095,24 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AnnotateFileInput: AnnotateFileInput;
   Annotation: AtlasAnnotation;
+  AnnotationJob: AtlasAnnotationJob;
+  AnnotationJobPayload: Omit<AnnotationJobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['AnnotationJob']> };
+  AnnotationResultPage: Omit<AnnotationResultPage, 'rows'> & { rows: Array<ResolversParentTypes['AnnotationResultRow']> };
+  AnnotationResultRow: AnnotationResultRecord;
   Boolean: Scalars['Boolean']['output'];
   Cell: CellRecord;
   CellFilter: CellFilter;
   CellHit: AtlasCellHit;
   CellInput: CellInput;
+  ClassMetrics: ClassMetrics;
+  ConfusionMatrix: ConfusionMatrix;
   Dataset: DatasetRecord;
   DatasetPayload: Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
+  Evaluation: Evaluation;
+  EvaluationLevel: EvaluationLevel;
   ExpressionInput: ExpressionInput;
   Float: Scalars['Float']['output'];
   Health: Health;
@@ -812,13 +1129,17 @@ export type ResolversParentTypes = {
   KnnSummary: AtlasKnnSummary;
   Label: LabelRecord;
   LabelCandidate: AtlasLabelCandidate;
+  LabelCount: LabelCount;
   LabelImportResult: AtlasLabelImportResult;
   LabelInput: LabelInput;
   LabelPatch: LabelPatch;
   LabelPayload: Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversParentTypes['Label']> };
   Model: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  NoveltyEvaluation: NoveltyEvaluation;
   Query: Record<PropertyKey, never>;
+  ReliabilityBin: ReliabilityBin;
+  RiskCoveragePoint: RiskCoveragePoint;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
 };
@@ -832,7 +1153,48 @@ export type AnnotationResolvers<ContextType = ApiContext, ParentType extends Res
   knn?: Resolver<ResolversTypes['KnnSummary'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
   neighbors?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
+};
+
+export type AnnotationJobResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationJob'] = ResolversParentTypes['AnnotationJob']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labelCounts?: Resolver<Array<ResolversTypes['LabelCount']>, ParentType, ContextType>;
+  processedCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  resultsCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  truthColumn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  valuesReadAs?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AnnotationJobPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationJobPayload'] = ResolversParentTypes['AnnotationJobPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType>;
+};
+
+export type AnnotationResultPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationResultPage'] = ResolversParentTypes['AnnotationResultPage']> = {
+  rows?: Resolver<Array<ResolversTypes['AnnotationResultRow']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AnnotationResultRowResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationResultRow'] = ResolversParentTypes['AnnotationResultRow']> = {
+  bestLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  neighborCellIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
+  truth?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CellResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Cell'] = ResolversParentTypes['Cell']> = {
@@ -849,6 +1211,20 @@ export type CellHitResolvers<ContextType = ApiContext, ParentType extends Resolv
   cell?: Resolver<ResolversTypes['Cell'], ParentType, ContextType>;
   ctmProbability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ClassMetricsResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ClassMetrics'] = ResolversParentTypes['ClassMetrics']> = {
+  f1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  recall?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  support?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConfusionMatrixResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ConfusionMatrix'] = ResolversParentTypes['ConfusionMatrix']> = {
+  counts?: Resolver<Array<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  predicted?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  truth?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type DatasetResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = {
@@ -868,6 +1244,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   species?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['DatasetState'], ParentType, ContextType>;
   totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  valuesReadAs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DatasetPayload'] = ResolversParentTypes['DatasetPayload']> = {
@@ -878,6 +1255,26 @@ export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
+  coarse?: Resolver<Maybe<ResolversTypes['EvaluationLevel']>, ParentType, ContextType>;
+  fine?: Resolver<ResolversTypes['EvaluationLevel'], ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['NoveltyEvaluation']>, ParentType, ContextType>;
+  unmappedTruth?: Resolver<Array<ResolversTypes['LabelCount']>, ParentType, ContextType>;
+};
+
+export type EvaluationLevelResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['EvaluationLevel'] = ResolversParentTypes['EvaluationLevel']> = {
+  abstentionRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  assignedAccuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  confusion?: Resolver<ResolversTypes['ConfusionMatrix'], ParentType, ContextType>;
+  ece?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  macroF1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['ClassMetrics']>, ParentType, ContextType>;
+  reliability?: Resolver<Array<ResolversTypes['ReliabilityBin']>, ParentType, ContextType>;
+  riskCoverage?: Resolver<Array<ResolversTypes['RiskCoveragePoint']>, ParentType, ContextType>;
+};
 
 export type HealthResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
   cellsIndexed?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -922,6 +1319,7 @@ export type InputGenesResolvers<ContextType = ApiContext, ParentType extends Res
   given?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   matched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  valuesReadAs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
@@ -954,6 +1352,11 @@ export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends
   zeroShot?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type LabelCountResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCount'] = ResolversParentTypes['LabelCount']> = {
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type LabelImportResultResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelImportResult'] = ResolversParentTypes['LabelImportResult']> = {
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -974,6 +1377,7 @@ export type ModelResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  annotateFile?: Resolver<ResolversTypes['AnnotationJobPayload'], ParentType, ContextType, RequireFields<MutationAnnotateFileArgs, 'input'>>;
   cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
   createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
   deleteDataset?: Resolver<ResolversTypes['DatasetPayload'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
@@ -983,8 +1387,18 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   updateLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationUpdateLabelArgs, 'id' | 'patch'>>;
 };
 
+export type NoveltyEvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['NoveltyEvaluation'] = ResolversParentTypes['NoveltyEvaluation']> = {
+  auroc?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  knownCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  knownUnassigned?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  novelCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  novelUnassigned?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   annotateCell?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotateCellArgs, 'input' | 'k' | 'rerank' | 'topM'>>;
+  annotationJob?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType, RequireFields<QueryAnnotationJobArgs, 'id'>>;
+  annotationResults?: Resolver<ResolversTypes['AnnotationResultPage'], ParentType, ContextType, RequireFields<QueryAnnotationResultsArgs, 'jobId' | 'limit' | 'offset'>>;
   cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
@@ -995,17 +1409,40 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   similarCells?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType, RequireFields<QuerySimilarCellsArgs, 'input' | 'k'>>;
 };
 
+export type ReliabilityBinResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ReliabilityBin'] = ResolversParentTypes['ReliabilityBin']> = {
+  accuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  confidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lower?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  upper?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RiskCoveragePointResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RiskCoveragePoint'] = ResolversParentTypes['RiskCoveragePoint']> = {
+  accuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  annotationProgress?: SubscriptionResolver<ResolversTypes['AnnotationJob'], "annotationProgress", ParentType, ContextType, RequireFields<SubscriptionAnnotationProgressArgs, 'jobId'>>;
   ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
 };
 
 export type Resolvers<ContextType = ApiContext> = {
   Annotation?: AnnotationResolvers<ContextType>;
+  AnnotationJob?: AnnotationJobResolvers<ContextType>;
+  AnnotationJobPayload?: AnnotationJobPayloadResolvers<ContextType>;
+  AnnotationResultPage?: AnnotationResultPageResolvers<ContextType>;
+  AnnotationResultRow?: AnnotationResultRowResolvers<ContextType>;
   Cell?: CellResolvers<ContextType>;
   CellHit?: CellHitResolvers<ContextType>;
+  ClassMetrics?: ClassMetricsResolvers<ContextType>;
+  ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPayload?: DatasetPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Evaluation?: EvaluationResolvers<ContextType>;
+  EvaluationLevel?: EvaluationLevelResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   ImportLabelsPayload?: ImportLabelsPayloadResolvers<ContextType>;
   IngestionJob?: IngestionJobResolvers<ContextType>;
@@ -1016,11 +1453,15 @@ export type Resolvers<ContextType = ApiContext> = {
   KnnSummary?: KnnSummaryResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;
   LabelCandidate?: LabelCandidateResolvers<ContextType>;
+  LabelCount?: LabelCountResolvers<ContextType>;
   LabelImportResult?: LabelImportResultResolvers<ContextType>;
   LabelPayload?: LabelPayloadResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  NoveltyEvaluation?: NoveltyEvaluationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReliabilityBin?: ReliabilityBinResolvers<ContextType>;
+  RiskCoveragePoint?: RiskCoveragePointResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };
 

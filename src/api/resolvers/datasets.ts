@@ -13,6 +13,7 @@ import type {
   SubscriptionResolvers,
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
+import { followJob } from './follow.ts';
 import { attempt, isProblem } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
@@ -59,25 +60,8 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
   },
 };
 
-/**
- * Follows a job until the atlas ends the stream. The atlas's watch stops when the client goes
- * away (request signal), the server closes, or GraphQL returns the iterator.
- */
 async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
-  const done = new AbortController();
-  const stop = () => done.abort();
-  // Linked by listeners, not AbortSignal.any: the request's signal is whatwg-node's own implementation.
-  const sources = [ctx.request.signal, ctx.shutdown];
-  for (const source of sources) {
-    if (source.aborted) stop();
-    else source.addEventListener('abort', stop, { once: true });
-  }
-  try {
-    for await (const job of ctx.atlas.watchIngestion(jobId, done.signal)) yield { ingestionProgress: job };
-  } finally {
-    for (const source of sources) source.removeEventListener('abort', stop);
-    done.abort();
-  }
+  for await (const job of followJob(ctx, (signal) => ctx.atlas.watchIngestion(jobId, signal))) yield { ingestionProgress: job };
 }
 
 export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgress'> = {
@@ -93,6 +77,7 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
 
 export const Dataset: DatasetResolvers = {
   sourceFile: (dataset) => basename(dataset.sourcePath),
+  valuesReadAs: (dataset) => dataset.valueKind,
 };
 
 export const IngestionJob: IngestionJobResolvers = {
