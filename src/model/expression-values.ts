@@ -193,7 +193,7 @@ function scaledRefusal(where: string, min: number): AtlasError {
     'SCALED_VALUES',
     `${where} holds scaled values (min ${min.toFixed(2)}): gene ranks cannot be recovered from a centered matrix. ` +
       'Use the raw counts instead: layers/counts or raw/X in an h5ad (CLI --layer counts or --layer raw; API layer: COUNTS or RAW).',
-    { where, min },
+    { where, min, field: 'layer' },
   );
 }
 
