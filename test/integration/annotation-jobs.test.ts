@@ -246,6 +246,43 @@ describe('annotation jobs through HTTP', () => {
   });
 });
 
+describe('values read from a cell given by value and from a dataset', () => {
+  const cell = query.matrix[20]!;
+  const genes = query.geneIds.filter((_, g) => cell[g]! > 0);
+  const counts = cell.filter((v) => v > 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const annotate = (values: number[], valueType: string) =>
+    gql(api.url, 'query($input: CellInput!) { annotateCell(input: $input, k: 5) { bestLabel { name } inputGenes { valuesReadAs } } }', {
+      variables: { input: { expression: { genes, values, valueType } } },
+      token: READ_TOKEN,
+    });
+
+  it('log2(x+1) and normalized values stated as such give the answer of the counts, and say how they were read', async () => {
+    const fromCounts = (await annotate(counts, 'COUNTS')).body.data!.annotateCell as { bestLabel: { name: string }; inputGenes: { valuesReadAs: string } };
+    expect(fromCounts.inputGenes.valuesReadAs).toBe('counts (stated)');
+    const cases: [number[], string, string][] = [
+      [counts.map((v) => Math.log2((v / total) * 1e4 + 1)), 'LOG2P', 'log2(x+1) (stated)'],
+      [counts.map((v) => Math.log10((v / total) * 1e4 + 1)), 'LOG10P', 'log10(x+1) (stated)'],
+      [counts.map((v) => (v / total) * 1e4), 'NORMALIZED', 'normalized (stated)'],
+    ];
+    for (const [values, valueType, readAs] of cases) {
+      const answer = (await annotate(values, valueType)).body.data!.annotateCell as typeof fromCounts;
+      expect(answer).toEqual({ bestLabel: fromCounts.bestLabel, inputGenes: { valuesReadAs: readAs } });
+    }
+  });
+
+  it('refuses non-integer values sent as COUNTS', async () => {
+    const response = await annotate(counts.map((v) => v + 0.5), 'COUNTS');
+    expect(codes(response)).toEqual(['VALUE_TYPE_MISMATCH']);
+    expect(response.body.errors![0]!.message).toContain('NORMALIZED');
+  });
+
+  it('a dataset says how its values were read', async () => {
+    const response = await gql(api.url, '{ datasets { name valuesReadAs } }', { token: READ_TOKEN });
+    expect(response.body.data!.datasets).toEqual([expect.objectContaining({ valuesReadAs: 'counts' })]);
+  });
+});
+
 describe('annotation job refusals, each with its code', () => {
   it('refuses unusable input in the payload', async () => {
     const file = await writeQuery('refusals.h5ad');
