@@ -12,7 +12,7 @@ import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
 import { seedDemo } from '../../seed/seed-database.ts';
 import { ADMIN_TOKEN, READ_TOKEN, codes, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
-import { writeH5ad } from '../helpers/h5ad-writer.ts';
+import { writeQueryH5ad } from '../helpers/query-files.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -25,21 +25,8 @@ const query = referenceCells(QUERY_CELLS, 11);
 const truth = query.labels.map((label, i) => (i < 10 ? 'Mystery type' : label === 'B cell' ? 'b-cell' : label));
 const CANONICAL: Record<string, string> = { 'b-cell': 'B cell' };
 
-async function writeQuery(name: string, transform: (value: number, total: number) => number = (v) => v): Promise<string> {
-  const path = join(dir, name);
-  const matrix = query.matrix.map((row) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return row.map((v) => (v === 0 ? 0 : transform(v, total)));
-  });
-  await writeH5ad(path, {
-    X: matrix,
-    layout: 'csr',
-    encoding: 'modern',
-    dtype: '<f',
-    obs: { index: query.cellIds.map((c) => `q-${c}`), columns: { cell_type: { kind: 'categorical', values: truth }, donor: { kind: 'categorical', values: query.donors } } },
-    var: { index: query.geneIds },
-  });
-  return path;
+function writeQuery(name: string, transform?: (value: number, total: number) => number): Promise<string> {
+  return writeQueryH5ad(dir, name, query, truth, transform);
 }
 
 async function upload(path: string, token: string | undefined, purpose = 'annotation'): Promise<Response> {

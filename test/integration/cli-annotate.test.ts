@@ -13,7 +13,7 @@ import { runCli } from '../../src/cli/main.ts';
 import type { Config } from '../../src/config.ts';
 import { seedDemo } from '../../seed/seed-database.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
-import { writeH5ad } from '../helpers/h5ad-writer.ts';
+import { writeQueryH5ad } from '../helpers/query-files.ts';
 
 let database: TestDatabase;
 let dir: string;
@@ -22,21 +22,8 @@ let config: Config;
 const query = referenceCells(40, 13);
 const truth = query.labels.map((label, i) => (i < 5 ? 'Unknown blob' : label));
 
-async function writeQuery(name: string, transform: (value: number, total: number) => number = (v) => v): Promise<string> {
-  const path = join(dir, name);
-  const matrix = query.matrix.map((row) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return row.map((v) => (v === 0 ? 0 : transform(v, total)));
-  });
-  await writeH5ad(path, {
-    X: matrix,
-    layout: 'csr',
-    encoding: 'modern',
-    dtype: '<f',
-    obs: { index: query.cellIds.map((c) => `c-${c}`), columns: { cell_type: { kind: 'categorical', values: truth } } },
-    var: { index: query.geneIds },
-  });
-  return path;
+function writeQuery(name: string, transform?: (value: number, total: number) => number): Promise<string> {
+  return writeQueryH5ad(dir, name, query, truth, transform);
 }
 
 /** Runs the CLI in process with the test database in its environment; returns what it printed to stdout. */
