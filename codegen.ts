@@ -32,6 +32,9 @@ const config: CodegenConfig = {
           AnnotationJob: `${atlasTypes}#AnnotationJob as AtlasAnnotationJob`,
           AnnotationResultRow: `${atlasTypes}#AnnotationResultRecord`,
           LabelImportResult: `${atlasTypes}#LabelImportResult as AtlasLabelImportResult`,
+          LabelMapping: `${atlasTypes}#LabelMapEntry`,
+          Adapter: `${atlasTypes}#AdapterSummary`,
+          Decision: `${atlasTypes}#DecisionFit`,
         },
         scalars: {
           ID: { input: 'string', output: 'string | number' },

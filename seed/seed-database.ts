@@ -21,6 +21,8 @@ import { openRuntime } from '../src/runtime.ts';
 import { countDatasets, deleteDataset, getDataset } from '../src/store/datasets.ts';
 import { createIngestion, endJob } from '../src/store/jobs.ts';
 import { upsertLabels } from '../src/store/labels.ts';
+import { upsertOntologyTerms } from '../src/store/ontology.ts';
+import { DEMO_ONTOLOGY_TERMS } from './ontology.ts';
 import { DEFAULT_CELL_COUNT, DEFAULT_SEED, demoChunk, iterateDemoAtlasCells, type DemoCellRow } from './atlas.ts';
 import { GENES } from './genes.ts';
 import { CELL_TYPE_LABELS } from './labels.ts';
@@ -59,7 +61,8 @@ function demoCellChunk(rows: readonly DemoCellRow[], start: number): CellChunk {
 /** Labels (upserted) and the demo dataset (skipped when already there). Returns the dataset id. */
 export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Promise<number> {
   const labels = await upsertLabels(ctx.db, demoLabelInputs());
-  ctx.log(`demo labels: ${labels.created} created, ${labels.updated} updated`);
+  await upsertOntologyTerms(ctx.db, DEMO_ONTOLOGY_TERMS);
+  ctx.log(`demo labels: ${labels.created} created, ${labels.updated} updated; ${DEMO_ONTOLOGY_TERMS.length} ontology terms above them`);
   const existing = await getDataset(ctx.db, { name: DEMO_DATASET_NAME });
   if (existing?.state === 'READY') return existing.id;
   if (existing) await deleteDataset(ctx.db, existing.id);

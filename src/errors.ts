@@ -36,6 +36,9 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'JOB_NOT_CANCELLABLE',
   'PATH_NOT_ALLOWED',
+  // annotation: adapters and the fitted decision
+  'ADAPTER_STALE',
+  'TOO_FEW_CELLS',
   // anything else (logged; the message is kept, the cause is not shown to clients)
   'INTERNAL',
 ] as const;

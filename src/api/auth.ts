@@ -13,11 +13,6 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/** Constant-time equality of two secrets of any lengths. */
-export function tokensEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 export class TokenVerifier {
   private readonly adminDigests: readonly Buffer[];
   private readonly readDigest: Buffer | null;

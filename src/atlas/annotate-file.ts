@@ -17,7 +17,6 @@ import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { AnnotationResultRecord } from '../store/records.ts';
 import { evaluateAnnotations, type Evaluation } from './evaluation.ts';
-import { harmoniseLabels } from './harmonise-stand-in.ts';
 import type { Annotation, AnnotateCellOptions, LabelRecord } from './types.ts';
 
 /** What annotating a file is asked to do; stored with a job as JSON and parsed again when a worker takes it. */
@@ -30,6 +29,8 @@ export const annotateFileRequestSchema = z.object({
   truthColumn: z.string().min(1).optional(),
   valueType: z.enum(STATED_VALUE_TYPES).optional(),
   candidates: z.array(z.string().min(1)).min(1).optional(),
+  /** Truth label → catalogue label name or ontology id (a mapping file's rows); wins over the automatic rules. */
+  truthMap: z.record(z.string(), z.string()).optional(),
   k: z.number().int().min(1),
   rerank: z.boolean(),
   topM: z.number().int().min(1),
@@ -42,6 +43,8 @@ export interface FileAnnotationParts {
   readonly model: LangCellModel;
   annotateTokens(tokens: readonly Int32Array[], options: AnnotateCellOptions, onProgress?: (done: number) => void): Promise<Annotation[]>;
   labels(): Promise<LabelRecord[]>;
+  /** Label strings as catalogue labels with coarse classes (atlas/label-maps.ts); `explicit` wins over the rules. */
+  harmoniseLabels(sources: readonly string[], explicit?: ReadonlyMap<string, string>): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null }>>;
 }
 
 /** A validated query file, open for reading. */
@@ -132,6 +135,7 @@ function toRow(row: number, externalId: string, annotation: Annotation, truth: s
     status: annotation.label === null ? 'UNASSIGNED' : 'ASSIGNED',
     reason: annotation.label === null ? (annotation.reason ?? 'LOW_CONFIDENCE') : null,
     confidence: annotation.confidence,
+    novelty: annotation.novelty?.score ?? null,
     truth,
     neighborCellIds: annotation.neighbors.map((hit) => hit.cell.id),
   };
@@ -173,24 +177,29 @@ export async function annotateQueryFile(
 }
 
 /** What evaluation reads of a result row. */
-export type EvaluatedRow = Pick<AnnotationResultRecord, 'truth' | 'label' | 'bestLabel' | 'confidence'>;
+export type EvaluatedRow = Pick<AnnotationResultRecord, 'truth' | 'label' | 'bestLabel' | 'confidence' | 'novelty'>;
 
 /**
  * Evaluates annotated rows against their truth, harmonised to catalogue labels and coarse classes
- * (unmapped truth reported with its counts). The novelty score is 1 − confidence until the decision
- * reports one of its own.
+ * like reference labels (unmapped truth reported with its counts); `truthMap` (truth → label name or
+ * ontology id) wins over the rules. Novel types are ranked by the decision's novelty score, or by
+ * 1 − confidence for cells that have none.
  */
-export async function evaluateRows(parts: Pick<FileAnnotationParts, 'labels'>, rows: readonly EvaluatedRow[], candidates?: readonly string[]): Promise<Evaluation> {
+export async function evaluateRows(
+  parts: Pick<FileAnnotationParts, 'harmoniseLabels'>,
+  rows: readonly EvaluatedRow[],
+  candidates?: readonly string[],
+  truthMap?: Readonly<Record<string, string>>,
+): Promise<Evaluation> {
   const truths = [...new Set(rows.map((r) => r.truth ?? ''))];
   const answers = [...new Set(rows.flatMap((r) => (r.label === null ? [r.bestLabel] : [r.label, r.bestLabel])))];
-  const catalogue = { labels: () => parts.labels() };
-  const truthMap = await harmoniseLabels(catalogue, truths);
-  const answerMap = await harmoniseLabels(catalogue, answers);
-  const mapping = new Map([...truthMap].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse }]));
+  const harmonisedTruth = await parts.harmoniseLabels(truths, new Map(Object.entries(truthMap ?? {})));
+  const harmonisedAnswers = await parts.harmoniseLabels(answers);
+  const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse }]));
   return evaluateAnnotations(
-    rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: 1 - r.confidence })),
+    rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
     mapping,
-    (label) => answerMap.get(label)?.coarse ?? null,
+    (label) => harmonisedAnswers.get(label)?.coarse ?? null,
     candidates === undefined ? undefined : new Set(candidates),
   );
 }

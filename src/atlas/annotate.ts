@@ -1,15 +1,24 @@
 /**
- * Annotating cells: candidate labels from the catalogue, the model's zero-shot and CTM scores
- * (settled top-m), and the distance-weighted vote of each cell's nearest labelled reference cells.
- * The math is pure (model/scoring.ts); this gathers the numbers. One cell (annotateCell) and a
- * batch of tokenized cells (a file's, annotateTokens) go through the same `annotateEncoded`.
+ * Annotating cells: one decision over all the evidence. For each cell and candidate label it
+ * gathers zero-shot and CTM (the model's settled top-m, LangCell's fused score), the distance-
+ * weighted vote of the nearest labelled reference cells over harmonised labels, and a few-shot
+ * adapter's probability when one is chosen; the fitted decision (decider.ts) combines them into a
+ * calibrated probability. Without labelled references and without an adapter the decision is
+ * exactly LangCell's (uncalibrated, and the answer says so). A cell unlike every reference cell and
+ * every label text is UNASSIGNED as NOVEL; an unsure one as LOW_CONFIDENCE, or CONFLICT when the
+ * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
+ * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
+import { argmax, combine, novelty, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { knnVote } from '../model/scoring.ts';
+import type { Adapters } from './adapters.ts';
+import { candidateMapper, type Decider } from './decider.ts';
+import type { LabelMaps } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import { checkK, type CellSearch, type QueryCell } from './search.ts';
-import type { Annotation, AnnotateCellOptions, CellInput, LabelCandidate } from './types.ts';
+import type { AbstainReason, Annotation, AnnotateCellOptions, CellInput, LabelCandidate } from './types.ts';
 
 export interface AnnotationSettings {
   /** Below this confidence the answer is UNASSIGNED. */
@@ -20,43 +29,98 @@ export interface AnnotationParts {
   readonly model: LangCellModel;
   readonly labels: LabelCatalogue;
   readonly search: CellSearch;
+  readonly labelMaps: LabelMaps;
+  readonly decider: Decider;
+  readonly adapters: Adapters;
 }
 
 /** Cells annotated at once when a batch is given: CTM holds their hidden states (see LangCellModel.annotateCells). */
 const BATCH_SLICE = 64;
+/** A source "says" a label when it gives it at least this much; two sources saying different labels conflict. */
+const CONFLICT_SHARE = 0.5;
+
+function conflicting(evidence: CellEvidence, reranked: boolean): boolean {
+  const verdicts = [reranked ? evidence.fused : evidence.zeroShot, evidence.knn, evidence.adapter]
+    .filter((values): values is Float64Array => values !== null)
+    .flatMap((values) => {
+      const winner = argmax(values);
+      return values[winner]! >= CONFLICT_SHARE ? [winner] : [];
+    });
+  return new Set(verdicts).size > 1;
+}
 
 /** Annotations of encoded query cells (rows of `encoding`), in order. */
 async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSettings, cells: readonly QueryCell[], encoding: CellEncoding, options: AnnotateCellOptions): Promise<Annotation[]> {
   const { labels, labelSet } = await parts.labels.candidates(options.candidates);
+  const adapter = options.adapter === undefined ? null : await parts.adapters.usable(options.adapter);
+  const [lookup, { index, catalogue }, fit] = await Promise.all([parts.labelMaps.lookup(), parts.labelMaps.harmonisation(), parts.decider.current(adapter)]);
   const decisions = await parts.model.annotateEncoded(encoding, labelSet, {
     rerank: options.rerank,
     topM: Math.max(1, Math.min(options.topM, labels.length)),
     abstainBelow: settings.abstainBelow,
   });
-  const names = labels.map((label) => [label.name, ...label.synonyms]);
+  const adapted = adapter ? await parts.adapters.predict(adapter, encoding.embeddings, labels) : null;
+  const toCandidate = candidateMapper(labels, catalogue.labels, (term) => index.graph.lineage(term));
+  const lineages = labels.map((label) => (label.ontologyId ? index.graph.lineage(label.ontologyId) : [`label:${label.id}`]));
+  const weights: CombinerWeights | null = fit?.combiner ? (options.rerank ? fit.combiner.withCtm : fit.combiner.withoutCtm) : null;
+
   const annotations: Annotation[] = [];
   for (const [i, cell] of cells.entries()) {
     const decision = decisions[i]!;
     const neighbours = await parts.search.neighbours(cell, options.k, options.filter);
-    // Reference datasets name cell types their own way: a label's synonyms count as its name.
     const vote = knnVote(
-      neighbours.map((hit) => ({ label: hit.cell.label, similarity: hit.similarity })),
-      names,
+      neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
+      labels.length,
     );
-    const candidates: LabelCandidate[] = decision.scores.map((score) => ({
-      label: labels[score.label]!,
-      zeroShot: score.zeroShot,
-      ctm: score.ctm,
-      pMatch: score.pMatch,
-      fused: score.fused,
-      knnShare: vote.shares[score.label]!,
-    }));
+    const zeroShot = new Float64Array(labels.length);
+    const fused = new Float64Array(labels.length);
+    let bestText = -Infinity;
+    for (const score of decision.scores) {
+      zeroShot[score.label] = score.zeroShot;
+      fused[score.label] = score.fused;
+      bestText = Math.max(bestText, score.similarity);
+    }
+    const evidence: CellEvidence = { zeroShot, fused: options.rerank ? fused : null, knn: vote.shares, adapter: adapted ? adapted[i]! : null };
+    // The fitted decision when there is one for this atlas; else LangCell's own, uncalibrated.
+    const combined = weights ? combine(evidence, weights) : null;
+    const best = combined ? argmax(combined) : decision.best;
+    const confidence = combined ? combined[best]! : decision.confidence;
+    const noveltyReport = fit?.novelty ? { ...novelty(fit.novelty, vote.minDistance, bestText), nearestDistance: vote.minDistance, bestTextSimilarity: bestText } : null;
+    const reason: AbstainReason | null = noveltyReport?.novel
+      ? 'NOVEL'
+      : confidence >= settings.abstainBelow
+        ? null
+        : conflicting(evidence, options.rerank)
+          ? 'CONFLICT'
+          : 'LOW_CONFIDENCE';
+    const probabilities = combined ?? fused;
+    const rolled = reason === 'LOW_CONFIDENCE' || reason === 'CONFLICT' ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph)) : null;
+    const order = Array.from(labels.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
+    const byLabel = new Map(decision.scores.map((score) => [score.label, score]));
+    const candidates: LabelCandidate[] = order.map((k) => {
+      const score = byLabel.get(k)!;
+      return {
+        label: labels[k]!,
+        zeroShot: score.zeroShot,
+        ctm: score.ctm,
+        pMatch: score.pMatch,
+        fused: score.fused,
+        knnShare: vote.shares[k]!,
+        adapter: adapted ? adapted[i]![k]! : null,
+        combined: combined ? combined[k]! : null,
+      };
+    });
     annotations.push({
-      label: decision.label === null ? null : labels[decision.label]!,
-      reason: decision.label === null ? 'LOW_CONFIDENCE' : null,
-      bestLabel: labels[decision.best]!,
-      confidence: decision.confidence,
+      label: reason === null ? labels[best]! : null,
+      reason,
+      bestLabel: labels[best]!,
+      confidence,
       abstainBelow: settings.abstainBelow,
+      calibrated: combined !== null,
+      decidedBy: weights ? sourcesOf(weights) : options.rerank ? ['zeroShot', 'ctm'] : ['zeroShot'],
+      rolledUp: rolled,
+      novelty: noveltyReport,
+      adapter: adapter?.name ?? null,
       candidates,
       neighbors: neighbours,
       knn: { hits: vote.hits, topShare: vote.topShare, runnerUpShare: vote.runnerUpShare, minDistance: vote.minDistance },
@@ -64,6 +128,21 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
     });
   }
   return annotations;
+}
+
+/** The roll-up of an unsure answer, ignoring terms every candidate shares (they say nothing). */
+function rollUpAnswer(
+  probabilities: Float64Array,
+  lineages: readonly (readonly string[])[],
+  threshold: number,
+  nameOf: (term: string) => string | null,
+): Annotation['rolledUp'] {
+  const everywhere = new Set(lineages[0] ?? []);
+  for (const lineage of lineages.slice(1)) for (const term of [...everywhere]) if (!lineage.includes(term)) everywhere.delete(term);
+  const informative = lineages.map((lineage) => lineage.filter((term) => !everywhere.has(term)));
+  const found = rollUp(probabilities, informative, threshold);
+  if (!found || found.term.startsWith('label:')) return null;
+  return { ontologyId: found.term, name: nameOf(found.term) ?? found.term, confidence: found.confidence };
 }
 
 export async function annotateCell(parts: AnnotationParts, settings: AnnotationSettings, input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {

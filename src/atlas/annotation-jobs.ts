@@ -16,7 +16,7 @@ import type { AnnotationJob, AnnotationResultPage, LabelCount } from './types.ts
 import { UNASSIGNED } from './evaluation.ts';
 import { pollJob } from './watch.ts';
 
-const CSV_HEADER = 'row,cell,label,best_label,status,reason,confidence,truth,neighbor_cell_ids';
+const CSV_HEADER = 'row,cell,label,best_label,status,reason,confidence,novelty,truth,neighbor_cell_ids';
 
 function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -24,7 +24,7 @@ function csvField(value: string): string {
 
 /** One result as a CSV line (the download and the CLI's --out share it). */
 export function resultCsvLine(r: AnnotationResultRecord): string {
-  return [String(r.row), r.externalId, r.label ?? '', r.bestLabel, r.status, r.reason ?? '', r.confidence.toFixed(6), r.truth ?? '', r.neighborCellIds.join(' ')]
+  return [String(r.row), r.externalId, r.label ?? '', r.bestLabel, r.status, r.reason ?? '', r.confidence.toFixed(6), r.novelty?.toFixed(6) ?? '', r.truth ?? '', r.neighborCellIds.join(' ')]
     .map(csvField)
     .join(',');
 }
@@ -141,7 +141,7 @@ export class AnnotationJobs {
       if (request.truthColumn !== undefined) {
         const rows: EvaluatedRow[] = [];
         for await (const page of jobStore.allAnnotationResults(db, id)) rows.push(...page);
-        evaluation = await evaluateRows(parts, rows, request.candidates);
+        evaluation = await evaluateRows(parts, rows, request.candidates, request.truthMap);
       }
       await jobStore.endAnnotationJob(db, id, { state: 'SUCCEEDED', evaluation });
       this.runtime.log(`annotation job ${id} finished`);

@@ -12,11 +12,15 @@ import { IngestWorker, resumeUnfinished } from '../ingest/ingestion.ts';
 import { openVectorIndex, type VectorIndex, type VectorIndexOptions } from '../index/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { getCells } from '../store/cells.ts';
+import { Adapters, type AdaptRequest, type AdapterSummary } from './adapters.ts';
 import { annotateCell, annotateTokens, type AnnotationParts, type AnnotationSettings } from './annotate.ts';
 import type { FileAnnotationParts } from './annotate-file.ts';
 import { AnnotationJobs } from './annotation-jobs.ts';
 import { Datasets } from './datasets.ts';
+import { Decider, type DecisionFit } from './decider.ts';
+import { LabelMaps } from './label-maps.ts';
 import { LabelCatalogue } from './labels.ts';
+import type { LabelMapEntry } from '../store/label-maps.ts';
 import { CellSearch, type SearchSettings } from './search.ts';
 import type {
   AnnotateFileRequest,
@@ -53,6 +57,11 @@ export interface AtlasOptions extends SearchSettings, AnnotationSettings {
   readonly openIndexAtStart: boolean;
   /** Runs before the index opens, e.g. seeding an empty database (`serve` passes the demo seed). */
   readonly prepare?: (runtime: Runtime) => Promise<unknown>;
+  /**
+   * Fit the decision in the background when the atlas changed, answering uncalibrated meanwhile (a
+   * server); otherwise the first annotation waits for the fit (a CLI run).
+   */
+  readonly fitInBackground: boolean;
 }
 
 export class Atlas implements AtlasApi {
@@ -62,12 +71,18 @@ export class Atlas implements AtlasApi {
   private readonly labelCatalogue: LabelCatalogue;
   private readonly datasetService: Datasets;
   private readonly annotationJobs: AnnotationJobs;
+  private readonly labelMaps: LabelMaps;
+  private readonly adapterService: Adapters;
+  private readonly decider: Decider;
 
   private constructor(
     readonly runtime: Runtime,
     private readonly options: AtlasOptions,
   ) {
     this.labelCatalogue = new LabelCatalogue(runtime.db, runtime.model, runtime.log);
+    this.labelMaps = new LabelMaps(runtime.db, runtime.model, this.labelCatalogue);
+    this.adapterService = new Adapters(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps);
+    this.decider = new Decider(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps, this.adapterService, () => this.search(), runtime.log, options.fitInBackground);
     this.datasetService = new Datasets(runtime, async () => {
       if (!this.indexPromise) return;
       const index = await this.indexPromise;
@@ -151,7 +166,14 @@ export class Atlas implements AtlasApi {
   }
 
   private async annotationParts(): Promise<AnnotationParts> {
-    return { model: this.runtime.model, labels: this.labelCatalogue, search: await this.search() };
+    return {
+      model: this.runtime.model,
+      labels: this.labelCatalogue,
+      search: await this.search(),
+      labelMaps: this.labelMaps,
+      decider: this.decider,
+      adapters: this.adapterService,
+    };
   }
 
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
@@ -169,6 +191,7 @@ export class Atlas implements AtlasApi {
       model: this.runtime.model,
       annotateTokens: (tokens, options, onProgress) => this.annotateTokens(tokens, options, onProgress),
       labels: () => this.labels(),
+      harmoniseLabels: (sources, explicit) => this.harmoniseLabels(sources, explicit),
     };
   }
 
@@ -232,8 +255,8 @@ export class Atlas implements AtlasApi {
     return this.labelCatalogue.delete(id);
   }
 
-  importLabels(path: string): Promise<LabelImportResult> {
-    return this.labelCatalogue.importFile(path);
+  importLabels(path: string, options: { termsOnly?: boolean } = {}): Promise<LabelImportResult> {
+    return this.labelCatalogue.importFile(path, options);
   }
 
   ingestReference(request: IngestRequest): Promise<IngestionJobRecord> {
@@ -250,5 +273,46 @@ export class Atlas implements AtlasApi {
 
   watchIngestion(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
     return this.datasetService.watch(id, signal);
+  }
+
+  // --- harmonisation, adapters and the fitted decision --------------------------------------
+
+  /** How a dataset's own label strings map onto the catalogue (mapped first when needed). */
+  labelMappings(datasetId: number): Promise<LabelMapEntry[]> {
+    return this.labelMaps.entries(datasetId);
+  }
+
+  /** An admin's mapping of one of a dataset's label strings (null: unmapped on purpose). */
+  setLabelMapping(datasetId: number, sourceLabel: string, labelName: string | null): Promise<LabelMapEntry> {
+    return this.labelMaps.setMapping(datasetId, sourceLabel, labelName);
+  }
+
+  /** Label strings (e.g. a query file's truth column) as catalogue labels with coarse classes; `explicit` maps source → label name or ontology id. */
+  harmoniseLabels(sources: readonly string[], explicit?: ReadonlyMap<string, string>) {
+    return this.labelMaps.harmonise(sources, explicit);
+  }
+
+  adapters(): Promise<AdapterSummary[]> {
+    return this.adapterService.list();
+  }
+
+  adapt(request: AdaptRequest): Promise<AdapterSummary> {
+    return this.adapterService.fit(request, this.runtime.log);
+  }
+
+  deleteAdapter(id: number): Promise<AdapterSummary> {
+    return this.adapterService.delete(id);
+  }
+
+  /** The decision as fitted for the atlas now (fitting it first when needed), for an adapter or none. */
+  async decision(adapter?: string): Promise<DecisionFit | null> {
+    const record = adapter === undefined ? null : await this.adapterService.usable(adapter);
+    return this.decider.current(record);
+  }
+
+  /** Fits the decision again for the atlas now (`langcell-atlas calibrate`). */
+  async calibrate(adapter?: string): Promise<DecisionFit> {
+    const record = adapter === undefined ? null : await this.adapterService.usable(adapter);
+    return this.decider.refit(record);
   }
 }

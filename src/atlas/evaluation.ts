@@ -11,6 +11,10 @@
  * kept out of these and scored as a novelty-detection problem (AUROC of a novelty score).
  */
 
+import { calibrationError, type ReliabilityBin } from '../model/decision.ts';
+
+export type { ReliabilityBin } from '../model/decision.ts';
+
 /** The prediction column of an abstention in the confusion matrix and per-cell tables. */
 export const UNASSIGNED = 'unassigned';
 
@@ -29,15 +33,6 @@ export interface ConfusionMatrix {
   readonly predicted: readonly string[];
   /** counts[i][j]: cells of truth[i] predicted as predicted[j]. */
   readonly counts: readonly (readonly number[])[];
-}
-
-export interface ReliabilityBin {
-  readonly lower: number;
-  readonly upper: number;
-  readonly cells: number;
-  /** Mean confidence and accuracy (of the best label) of the bin's cells; null when empty. */
-  readonly confidence: number | null;
-  readonly accuracy: number | null;
 }
 
 export interface RiskCoveragePoint {
@@ -71,27 +66,7 @@ export interface ScoredCell {
   readonly confidence: number;
 }
 
-export const RELIABILITY_BINS = 10;
 export const RISK_COVERAGE_THRESHOLDS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-
-/** Expected calibration error over equal-width bins ((i/10, (i+1)/10], 0 in the first): Σ n_b/N · |accuracy_b − confidence_b|. */
-export function calibration(confidence: readonly number[], correct: readonly boolean[], bins = RELIABILITY_BINS): { ece: number; reliability: ReliabilityBin[] } {
-  const sums = Array.from({ length: bins }, () => ({ cells: 0, confidence: 0, correct: 0 }));
-  confidence.forEach((c, i) => {
-    const bin = Math.min(bins - 1, Math.max(0, Math.ceil(c * bins) - 1));
-    sums[bin]!.cells += 1;
-    sums[bin]!.confidence += c;
-    if (correct[i]) sums[bin]!.correct += 1;
-  });
-  let ece = 0;
-  const reliability = sums.map((s, i) => {
-    const meanConfidence = s.cells === 0 ? null : s.confidence / s.cells;
-    const accuracy = s.cells === 0 ? null : s.correct / s.cells;
-    if (meanConfidence !== null && accuracy !== null) ece += (s.cells / confidence.length) * Math.abs(accuracy - meanConfidence);
-    return { lower: i / bins, upper: (i + 1) / bins, cells: s.cells, confidence: meanConfidence, accuracy };
-  });
-  return { ece, reliability };
-}
 
 /** Coverage and accuracy of the cells the service would answer at each threshold. */
 export function riskCoverage(confidence: readonly number[], correct: readonly boolean[], thresholds = RISK_COVERAGE_THRESHOLDS): RiskCoveragePoint[] {
@@ -150,7 +125,8 @@ export function evaluateLevel(cells: readonly ScoredCell[], options: { readonly 
   const assigned = cells.length - abstained;
   const bestCorrect = cells.map((c) => c.best === c.truth);
   const confidence = cells.map((c) => c.confidence);
-  const calibrationTable = calibration(confidence, bestCorrect);
+  // The decision's own ECE (model/decision.ts): equal-width bins (lower, upper], 0 in the first.
+  const calibrationTable = calibrationError(confidence, bestCorrect);
   return {
     cells: cells.length,
     accuracy: cells.length === 0 ? 0 : correct / cells.length,
@@ -158,7 +134,7 @@ export function evaluateLevel(cells: readonly ScoredCell[], options: { readonly 
     assignedAccuracy: assigned === 0 ? 0 : correct / assigned,
     abstentionRate: cells.length === 0 ? 0 : abstained / cells.length,
     ece: options.calibrated ? calibrationTable.ece : null,
-    reliability: calibrationTable.reliability,
+    reliability: calibrationTable.table,
     riskCoverage: riskCoverage(confidence, bestCorrect),
     perClass,
     confusion: { truth: classes, predicted: columns, counts },

@@ -8,11 +8,12 @@ import type { LabelSet, LangCellModel } from '../model/langcell.ts';
 import type { TokenizedText } from '../model/text-tokenizer.ts';
 import type { Database } from '../store/database.ts';
 import * as labelStore from '../store/labels.ts';
+import { upsertOntologyTerms } from '../store/ontology.ts';
 import { readLabelFile } from './label-file.ts';
 import type { LabelImportResult, LabelInput, LabelRecord } from './types.ts';
 
 /** Every label in memory, with what annotation needs of it; `version` is `labelsVersion` when read. */
-interface Catalogue {
+export interface Catalogue {
   readonly version: string;
   readonly labels: readonly LabelRecord[];
   /** Label name → index into `labels`. */
@@ -37,7 +38,8 @@ export class LabelCatalogue {
     private readonly log: (message: string) => void,
   ) {}
 
-  private async current(): Promise<Catalogue> {
+  /** The catalogue as it is now (re-read only when a label changed, in any process). */
+  async current(): Promise<Catalogue> {
     const version = await labelStore.labelsVersion(this.db);
     if (this.catalogue?.version === version) return this.catalogue;
     const labels = await labelStore.listLabels(this.db);
@@ -101,14 +103,21 @@ export class LabelCatalogue {
     return labelStore.deleteLabel(this.db, id);
   }
 
-  /** Labels from an OBO or TSV file, upserted by name. */
-  async importFile(path: string): Promise<LabelImportResult> {
+  /**
+   * Labels from an OBO or TSV file, upserted by name; every term with an id also enters the ontology
+   * graph (harmonisation, roll-up, coarse classes). `termsOnly` imports the graph alone, leaving the
+   * candidate labels as they are (e.g. the whole Cell Ontology behind a small catalogue).
+   */
+  async importFile(path: string, options: { termsOnly?: boolean } = {}): Promise<LabelImportResult> {
     const file = await readLabelFile(path);
+    const terms = file.labels.flatMap((label) => (label.ontologyId ? [{ id: label.ontologyId, name: label.name, synonyms: label.synonyms ?? [], parents: label.parents ?? [] }] : []));
+    await upsertOntologyTerms(this.db, terms);
+    if (options.termsOnly) return { created: 0, updated: 0, total: file.labels.length, terms: terms.length };
     const { created, updated } = await labelStore.upsertLabels(this.db, file.labels);
     if (file.skippedDuplicates.length + file.skippedUnnamed.length > 0) {
       const examples = [...file.skippedDuplicates, ...file.skippedUnnamed].slice(0, 3).join('; ');
       this.log(`labels import: skipped ${file.skippedDuplicates.length} repeated names and ${file.skippedUnnamed.length} terms without a name (e.g. ${examples})`);
     }
-    return { created, updated, total: file.labels.length };
+    return { created, updated, total: file.labels.length, terms: terms.length };
   }
 }

@@ -5,11 +5,17 @@
  */
 import type { IngestRequest } from '../ingest/request.ts';
 import type { StatedValueType } from '../model/expression-values.ts';
+import type { LabelMapEntry } from '../store/label-maps.ts';
 import type { AnnotationJobRecord, AnnotationResultRecord, AnnotationStatus, CellRecord, DatasetRecord, IngestionJobRecord, LabelInput, LabelRecord } from '../store/records.ts';
+import type { AdaptRequest, AdapterSummary } from './adapters.ts';
 import type { AnnotateFileRequest } from './annotate-file.ts';
+import type { DecisionFit } from './decider.ts';
 import type { Evaluation } from './evaluation.ts';
 
 export type { IngestRequest } from '../ingest/request.ts';
+export type { LabelMapEntry } from '../store/label-maps.ts';
+export type { AdaptRequest, AdapterSummary } from './adapters.ts';
+export type { DecisionFit } from './decider.ts';
 export type { CellRecord, DatasetRecord, DatasetState, IngestionJobRecord, JobState, LabelInput, LabelRecord } from '../store/records.ts';
 export type { AnnotationResultRecord, AnnotationStatus } from '../store/records.ts';
 export type { AnnotateFileRequest } from './annotate-file.ts';
@@ -52,11 +58,33 @@ export interface LabelCandidate {
   readonly zeroShot: number;
   /** LangCell's CTM term (softmax of p_match over candidates); null when not reranked. */
   readonly ctm: number | null;
-  /** CTM match probability for (cell, label); null when not reranked. */
+  /** CTM match probability for (cell, label); null when not reranked or not needed (settled). */
   readonly pMatch: number | null;
+  /** LangCell's fused score α·zeroShot + (1 − α)·ctm (zeroShot without rerank). */
   readonly fused: number;
-  /** Share of the distance-weighted kNN vote of reference cells carrying this label. */
+  /** Share of the distance-weighted kNN vote of labelled reference cells whose harmonised label counts for this one. */
   readonly knnShare: number;
+  /** The few-shot adapter's probability; null without an adapter. */
+  readonly adapter: number | null;
+  /** The fitted decision's probability (calibrated); null when the decision is LangCell's own (uncalibrated). */
+  readonly combined: number | null;
+}
+
+/** An uncertain fine answer rolled up to the nearest ancestor its candidates make certain. */
+export interface RolledUp {
+  readonly ontologyId: string;
+  readonly name: string;
+  readonly confidence: number;
+}
+
+/** How unlike the reference a cell is (see NoveltyProfile in model/decision.ts). */
+export interface NoveltyReport {
+  readonly novel: boolean;
+  /** > 1 past both thresholds; the smaller of the two ratios. */
+  readonly score: number;
+  /** 1 − similarity of the nearest reference cell; null without reference cells. */
+  readonly nearestDistance: number | null;
+  readonly bestTextSimilarity: number;
 }
 
 export interface KnnSummary {
@@ -90,6 +118,16 @@ export interface Annotation {
   readonly bestLabel: LabelRecord;
   readonly confidence: number;
   readonly abstainBelow: number;
+  /** Whether `confidence` is a calibrated probability (a fitted decision), or LangCell's own score. */
+  readonly calibrated: boolean;
+  /** The evidence sources the decision combined, e.g. ['zeroShot', 'fused', 'knn']. */
+  readonly decidedBy: readonly string[];
+  /** When UNASSIGNED for low confidence or conflict: the nearest ancestor that is certain, or null. */
+  readonly rolledUp: RolledUp | null;
+  /** Null when there is no novelty profile yet (no reference cells). */
+  readonly novelty: NoveltyReport | null;
+  /** The adapter used, by name. */
+  readonly adapter: string | null;
   readonly candidates: readonly LabelCandidate[];
   readonly neighbors: readonly CellHit[];
   readonly knn: KnnSummary;
@@ -121,6 +159,8 @@ export interface AnnotateCellOptions {
   /** CTM scores this many best zero-shot candidates. */
   readonly topM: number;
   readonly filter?: CellFilter;
+  /** A few-shot adapter by name. */
+  readonly adapter?: string;
 }
 
 /** A query file annotated as a whole (a job), with its evaluation when it had a truth column. */
@@ -154,6 +194,8 @@ export interface LabelImportResult {
   readonly created: number;
   readonly updated: number;
   readonly total: number;
+  /** Terms with an ontology id stored in the ontology graph. */
+  readonly terms: number;
 }
 
 /**
@@ -172,8 +214,17 @@ export interface AtlasApi {
   createLabel(input: LabelInput): Promise<LabelRecord>;
   updateLabel(id: number, patch: Partial<LabelInput>): Promise<LabelRecord>;
   deleteLabel(id: number): Promise<LabelRecord>;
-  /** OBO or TSV file (path on the server). */
-  importLabels(path: string): Promise<LabelImportResult>;
+  /** OBO or TSV file (path on the server); `termsOnly` imports the ontology graph alone. */
+  importLabels(path: string, options?: { termsOnly?: boolean }): Promise<LabelImportResult>;
+  /** How a dataset's label strings map onto the catalogue. */
+  labelMappings(datasetId: number): Promise<LabelMapEntry[]>;
+  setLabelMapping(datasetId: number, sourceLabel: string, labelName: string | null): Promise<LabelMapEntry>;
+  adapters(): Promise<AdapterSummary[]>;
+  adapt(request: AdaptRequest): Promise<AdapterSummary>;
+  deleteAdapter(id: number): Promise<AdapterSummary>;
+  /** The decision fitted for the atlas now; null while a server fits it in the background. */
+  decision(adapter?: string): Promise<DecisionFit | null>;
+  calibrate(adapter?: string): Promise<DecisionFit>;
   ingestReference(request: IngestRequest): Promise<IngestionJobRecord>;
   ingestionJob(id: number): Promise<IngestionJobRecord | null>;
   cancelIngestion(id: number): Promise<IngestionJobRecord>;

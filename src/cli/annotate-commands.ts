@@ -17,6 +17,7 @@ import type { AnnotationResultRecord } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
 import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixChoice } from '../ingest/readers/types.ts';
+import { readLabelMapFile } from '../ingest/label-map-file.ts';
 import { STATED_VALUE_TYPES, type StatedValueType } from '../model/expression-values.ts';
 import { openConfiguredAtlas } from './open-atlas.ts';
 import { startProgress } from './progress.ts';
@@ -29,6 +30,7 @@ export interface AtlasAnnotateOptions {
   out?: string;
   report?: string;
   candidates?: string;
+  truthMap?: string;
   k: number;
   rerank: boolean;
   topM: number;
@@ -155,6 +157,7 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
     ...(options.format ? { format: options.format } : {}),
     ...(options.values ? { valueType: options.values } : {}),
     ...(options.truthColumn ? { truthColumn: options.truthColumn } : {}),
+    ...(options.truthMap ? { truthMap: Object.fromEntries(await readLabelMapFile(options.truthMap)) } : {}),
     ...(options.candidates ? { candidates: options.candidates.split(',').map((name) => name.trim()).filter((name) => name.length > 0) } : {}),
   };
   const atlas = await openConfiguredAtlas(config, { serving: false, log });
@@ -196,7 +199,7 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
       `annotated ${rows.length} cells of ${file} (values read as ${query.valuesReadAs}; abstain below ${config.LANGCELL_ABSTAIN_BELOW}, LANGCELL_ABSTAIN_BELOW)\n` +
         `labels: ${labelCounts.map((c) => `${c.label} ${c.cells}`).join(', ')}\n`,
     );
-    const evaluation = options.truthColumn === undefined ? null : await evaluateRows(parts, rows, request.candidates);
+    const evaluation = options.truthColumn === undefined ? null : await evaluateRows(parts, rows, request.candidates, request.truthMap);
     if (evaluation) process.stdout.write(`\n${evaluationText(evaluation)}`);
     if (options.out) log(`wrote ${rows.length} per-cell results to ${options.out}`);
     if (options.report) {
@@ -218,6 +221,7 @@ export function addAtlasAnnotateOptions(command: Command, skip: readonly string[
   add('values', new Option('--values <type>', 'how the values were produced (default: from the file or the data; ambiguous values are refused)').choices(STATED_VALUE_TYPES));
   add('out', new Option('--out <results.csv>', 'per-cell results (row, cell, label, best_label, status, reason, confidence, truth, neighbor_cell_ids)'));
   add('report', new Option('--report <report.json|report.md>', 'label counts and evaluation as JSON, or Markdown when the name ends in .md'));
+  add('truth-map', new Option('--truth-map <map.tsv>', 'truth label → catalogue label name or CL id (e.g. dataset_label_to_cl.tsv); wins over the automatic harmonisation'));
   add('candidates', new Option('--candidates <names>', 'comma-separated label names to choose from (default: every label of the atlas)'));
   add('k', new Option('--k <k>', 'reference neighbours for the kNN vote').argParser((v) => Number.parseInt(v, 10)).default(25));
   add('top-m', new Option('--top-m <m>', 'candidates reranked by CTM per cell').argParser((v) => Number.parseInt(v, 10)).default(3));

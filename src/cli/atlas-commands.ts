@@ -58,13 +58,18 @@ function printHits(hits: readonly CellHit[]): void {
 }
 
 function printAnnotation(annotation: Annotation): void {
+  const answer = annotation.label?.name ?? `UNASSIGNED, ${annotation.reason} (best: ${annotation.bestLabel.name})`;
+  const calibration = annotation.calibrated ? 'calibrated' : 'uncalibrated: no fitted decision for this atlas yet';
   process.stdout.write(
-    `label: ${annotation.label?.name ?? `UNASSIGNED (best: ${annotation.bestLabel.name})`}  confidence: ${annotation.confidence.toFixed(3)} ` +
-      `(abstain below ${annotation.abstainBelow})\n\n`,
+    `label: ${answer}  confidence: ${annotation.confidence.toFixed(3)} (${calibration}; abstain below ${annotation.abstainBelow})\n` +
+      `decided by: ${annotation.decidedBy.join(', ')}${annotation.adapter ? ` (adapter ${annotation.adapter})` : ''}\n` +
+      (annotation.rolledUp ? `rolled up: ${annotation.rolledUp.name} (${annotation.rolledUp.ontologyId}) with confidence ${annotation.rolledUp.confidence.toFixed(3)}\n` : '') +
+      (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)})\n` : '') +
+      '\n',
   );
-  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share']];
+  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'combined']];
   for (const c of annotation.candidates.slice(0, 10)) {
-    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3)]);
+    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
   }
   process.stdout.write(table(rows) + '\nnearest reference cells:\n');
   printHits(annotation.neighbors);
@@ -78,12 +83,13 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .addOption(new Option('--format <format>', 'file format (default: detected)').choices(EXPRESSION_FORMATS))
     .addOption(new Option('--layer <layer>', 'matrix to read from an h5ad').choices(MATRIX_CHOICES).default('auto'))
     .option('--label-column <column>', 'cell-type column (default: detected, e.g. cell_type)')
+    .option('--label-map <file>', 'TSV/CSV mapping the dataset\'s labels to label names or ontology ids (columns e.g. dataset_label, cl_id)')
     .option('--genes-as-rows', 'CSV/TSV: genes are rows, cells are columns')
     .option('--cells-as-rows', 'CSV/TSV: cells are rows, genes are columns')
     .option('--species <species>', 'species of the reference', 'human')
     .addOption(new Option('--values <type>', 'how the values were produced (default: from the file or the data; ambiguous values are refused)').choices(STATED_VALUE_TYPES))
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
-    .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; values?: StatedValueType; detach?: boolean }) => {
+    .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; values?: StatedValueType; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
       await withAtlas(config, async (atlas) => {
         const job = await atlas.ingestReference({
@@ -93,6 +99,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           species: options.species,
           ...(options.format ? { format: options.format } : {}),
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
+          ...(options.labelMap ? { labelMapPath: options.labelMap } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
           ...(options.values ? { valueType: options.values } : {}),
         });
@@ -184,11 +191,85 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .command('labels')
     .description('cell-type labels')
     .command('import <file>')
-    .description('import labels from a Cell Ontology OBO file or a TSV (id, label, definition, synonyms, parents)')
-    .action(async (file: string) => {
+    .description('import labels from a Cell Ontology OBO file or a TSV (id, label, definition, synonyms, parents); their ontology graph too')
+    .option('--terms-only', 'import only the ontology graph (harmonisation, roll-up, coarse classes), not candidate labels')
+    .action(async (file: string, options: { termsOnly?: boolean }) => {
       await withAtlas(config, async (atlas) => {
-        const result = await atlas.importLabels(file);
-        log(`labels: ${result.created} created, ${result.updated} updated (${result.total} in ${file}); text embeddings are computed when first used`);
+        const result = await atlas.importLabels(file, { termsOnly: options.termsOnly ?? false });
+        log(`labels: ${result.created} created, ${result.updated} updated (${result.total} in ${file}); ${result.terms} ontology terms stored; text embeddings are computed when first used`);
+      });
+    });
+
+  datasets
+    .command('mappings <name>')
+    .description("how a dataset's own label strings map onto the catalogue's labels (harmonisation)")
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      await withAtlas(config, async (atlas) => {
+        const dataset = await atlas.dataset(name);
+        if (!dataset) throw new AtlasError('NOT_FOUND', `No dataset named "${name}".`);
+        const entries = await atlas.labelMappings(dataset.id);
+        if (options.json) {
+          process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+          return;
+        }
+        const names = new Map((await atlas.labels()).map((label) => [label.id, label.name]));
+        const rows: (string | number)[][] = [['dataset label', 'cells', 'maps to', 'ontology id', 'how', 'score']];
+        for (const e of entries) rows.push([e.sourceLabel, e.cells, e.labelId === null ? '(unmapped)' : (names.get(e.labelId) ?? e.labelId), e.ontologyId ?? '', e.method, e.score?.toFixed(3) ?? '']);
+        process.stdout.write(table(rows));
+      });
+    });
+  datasets
+    .command('map <name> <sourceLabel> [label]')
+    .description("map one of a dataset's label strings onto a catalogue label by name (leave out the label to mark it unmapped)")
+    .action(async (name: string, sourceLabel: string, label: string | undefined) => {
+      await withAtlas(config, async (atlas) => {
+        const dataset = await atlas.dataset(name);
+        if (!dataset) throw new AtlasError('NOT_FOUND', `No dataset named "${name}".`);
+        await atlas.setLabelMapping(dataset.id, sourceLabel, label ?? null);
+        log(`"${sourceLabel}" of ${name} now maps to ${label ?? '(unmapped)'}`);
+      });
+    });
+
+  program
+    .command('adapt')
+    .description('teach the atlas: fit a few-shot adapter on labelled reference cells (a labelled dataset), or list adapters')
+    .option('--name <name>', 'adapter name (used by --adapter and annotateCell(adapter:))')
+    .option('--dataset <name>', 'labelled reference dataset whose harmonised labels are the truth')
+    .option('--shots <n>', 'training cells per label (default: all but the validation cells)', (v) => Number.parseInt(v, 10))
+    .addOption(new Option('--kind <kind>', 'cache (Tip-Adapter), linear (probe from the label texts) or auto').choices(['cache', 'linear', 'auto']).default('auto'))
+    .option('--seed <n>', 'seed of the shuffle that picks the shots', (v) => Number.parseInt(v, 10), 2024)
+    .option('--list', 'list the adapters instead')
+    .action(async (options: { name?: string; dataset?: string; shots?: number; kind: 'cache' | 'linear' | 'auto'; seed: number; list?: boolean }) => {
+      await withAtlas(config, async (atlas) => {
+        if (options.list) {
+          const rows: (string | number)[][] = [['id', 'name', 'kind', 'labels', 'blend', 'validation accuracy', 'created']];
+          for (const a of await atlas.adapters()) rows.push([a.id, a.name, a.kind, a.labels.length, a.blend, String(a.validation['chosen'] ? (a.validation[String(a.validation['chosen'])] as { accuracy?: number } | undefined)?.accuracy?.toFixed(3) : ''), a.createdAt.toISOString()]);
+          process.stdout.write(table(rows));
+          return;
+        }
+        if (!options.name || !options.dataset) throw new AtlasError('INVALID_INPUT', 'Give --name and --dataset (or --list).');
+        const adapter = await atlas.adapt({ name: options.name, dataset: options.dataset, kind: options.kind, seed: options.seed, ...(options.shots ? { shots: options.shots } : {}) });
+        log(`adapter "${adapter.name}" (${adapter.kind}, blend ${adapter.blend}) over ${adapter.labels.length} labels; use it with --adapter ${adapter.name}`);
+      });
+    });
+
+  program
+    .command('calibrate')
+    .description("fit the decision again on the atlas's labelled reference cells and print its held-out figures")
+    .option('--adapter <name>', 'fit it for this adapter')
+    .action(async (options: { adapter?: string }) => {
+      await withAtlas(config, async (atlas) => {
+        const fit = await atlas.calibrate(options.adapter);
+        if (!fit.combiner || !fit.validation) {
+          log('no labelled reference cells to fit on: answers stay LangCell\'s own, marked uncalibrated (novelty profile stored)');
+          return;
+        }
+        const rows: (string | number)[][] = [['source', 'accuracy', 'ECE']];
+        for (const [source, figures] of Object.entries(fit.validation.sources)) rows.push([source, figures.accuracy.toFixed(3), figures.ece.toFixed(3)]);
+        process.stdout.write(`fitted on ${fit.validation.fittedOn} labelled reference cells, measured on ${fit.validation.measuredOn} others\n`);
+        process.stdout.write(table(rows));
+        process.stdout.write(`weights with CTM: ${JSON.stringify(fit.combiner.withCtm)}\nweights without: ${JSON.stringify(fit.combiner.withoutCtm)}\n`);
       });
     });
 
@@ -229,10 +310,14 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('-k <n>', 'reference neighbours', (v) => Number.parseInt(v, 10), 25)
     .option('--top-m <m>', 'candidates reranked by CTM', (v) => Number.parseInt(v, 10), 3)
     .option('--no-rerank', 'zero-shot only')
+    .option('--adapter <name>', 'a few-shot adapter (see `adapt --list`)')
     .option('--json', 'print JSON')
-    .action(async (options: { cellId: number; k: number; topM: number; rerank: boolean; json?: boolean }) => {
+    .action(async (options: { cellId: number; k: number; topM: number; rerank: boolean; adapter?: string; json?: boolean }) => {
       await withAtlas(config, async (atlas) => {
-        const annotation = await atlas.annotateCell({ cellId: options.cellId }, { k: options.k, rerank: options.rerank, topM: options.topM });
+        const annotation = await atlas.annotateCell(
+          { cellId: options.cellId },
+          { k: options.k, rerank: options.rerank, topM: options.topM, ...(options.adapter ? { adapter: options.adapter } : {}) },
+        );
         if (options.json) process.stdout.write(JSON.stringify(annotation, null, 2) + '\n');
         else printAnnotation(annotation);
       });

@@ -20,6 +20,7 @@ export async function openConfiguredAtlas(config: Config, use: AtlasUse): Promis
     abstainBelow: config.LANGCELL_ABSTAIN_BELOW,
     maxRerank: config.LANGCELL_MAX_RERANK,
     textCacheSize: config.LANGCELL_TEXT_CACHE_SIZE,
+    fitInBackground: use.serving,
     ...(use.prepare ? { prepare: use.prepare } : {}),
   });
 }

@@ -31,6 +31,7 @@ import {
 import type { DatasetRecord } from '../store/records.ts';
 import type { ChunkMessage, IngestQueue } from './queue.ts';
 import { openExpressionFile, type ExpressionSource, type OpenOptions } from './readers/index.ts';
+import { readLabelMapFile } from './label-map-file.ts';
 import { ingestRequestSchema, type IngestRequest } from './request.ts';
 import { stageTimer, storeChunk, type ChunkTarget } from './store-chunk.ts';
 import { sourceValueGuard } from './tokenize-source.ts';
@@ -181,6 +182,7 @@ export async function startIngestion(ctx: IngestionContext, given: IngestRequest
     checkDuplicateIds(path, await source.cellIds());
     const valueKind = await firstValueKind(source, where, request.valueType);
     const labelColumn = request.labelColumn ?? detectLabelColumn(source.obsColumns);
+    const labelMap = request.labelMapPath === undefined ? undefined : Object.fromEntries(await readLabelMapFile(request.labelMapPath));
     const { jobId } = await createIngestion(ctx.db, {
       dataset: {
         name,
@@ -198,7 +200,7 @@ export async function startIngestion(ctx: IngestionContext, given: IngestRequest
         labelColumn,
         metadataColumns: source.obsColumns.filter((column) => column !== labelColumn),
       },
-      options: { ...request, path, name },
+      options: { ...request, path, name, ...(labelMap ? { labelMap } : {}) },
       chunkSize: ctx.chunkSize,
     });
     ctx.log(`dataset "${name}": ${source.nCells} cells, ${mapping.matched}/${mapping.total} genes matched (${mapping.source}), values ${valueKind}, label column ${labelColumn ?? 'none'}; job ${jobId}`);

@@ -14,6 +14,10 @@ export const ingestRequestSchema = z.object({
   format: z.enum(EXPRESSION_FORMATS).optional(),
   layer: z.enum(MATRIX_CHOICES).optional(),
   labelColumn: z.string().min(1).optional(),
+  /** A label mapping file (dataset label → label name or ontology id), read at validation. */
+  labelMapPath: z.string().min(1).optional(),
+  /** What the mapping file said, stored with the job (the file need not outlive the ingestion). */
+  labelMap: z.record(z.string(), z.string()).optional(),
   genesAsRows: z.boolean().optional(),
   species: z.string().min(1).optional(),
   /** How the values were produced, when the caller states it; otherwise detected (and refused when ambiguous). */

@@ -164,14 +164,14 @@ export function decideLabel(inputs: DecisionInputs): LabelDecision {
   };
 }
 
-/** A labelled reference cell near the query: its label as the reference wrote it, and its similarity. */
+/** A labelled reference cell near the query: the candidate its harmonised label counts for (null: none), and its similarity. */
 export interface KnnNeighbour {
-  readonly label: string | null;
+  readonly candidate: number | null;
   readonly similarity: number;
 }
 
 export interface KnnVote {
-  /** Per candidate (same order as the candidates): its share of the total vote weight, in [0, 1]. */
+  /** Per candidate: its share of the total vote weight, in [0, 1]. */
   readonly shares: Float64Array;
   readonly hits: number;
   /** The best and second-best candidate shares. */
@@ -181,30 +181,19 @@ export interface KnnVote {
   readonly minDistance: number | null;
 }
 
-/** How a reference label string is compared with a candidate's names: case- and surrounding-space-insensitive. */
-export function labelKey(name: string): string {
-  return name.trim().toLowerCase();
-}
-
 /**
  * The distance-weighted kNN vote of reference cells over candidate labels (SCimilarity-style): each
- * neighbour votes with weight max(0, similarity) for the first candidate one of whose names (its
- * name and synonyms) equals the neighbour's label under `labelKey`. Shares are of the total weight
- * of all neighbours, so votes for labels that are no candidate, and unlabelled neighbours, dilute
- * every share instead of vanishing. `neighbours` are best first.
+ * neighbour votes with weight max(0, similarity) for the candidate its harmonised label counts for.
+ * Shares are of the total weight of all neighbours, so neighbours whose label is no candidate (or
+ * that are unlabelled or unmapped) dilute every share instead of vanishing. `neighbours` are best first.
  */
-export function knnVote(neighbours: readonly KnnNeighbour[], candidateNames: readonly (readonly string[])[]): KnnVote {
-  const candidateOf = new Map<string, number>();
-  candidateNames.forEach((names, candidate) => {
-    for (const name of names) if (!candidateOf.has(labelKey(name))) candidateOf.set(labelKey(name), candidate);
-  });
-  const votes = new Float64Array(candidateNames.length);
+export function knnVote(neighbours: readonly KnnNeighbour[], candidateCount: number): KnnVote {
+  const votes = new Float64Array(candidateCount);
   let total = 0;
   for (const neighbour of neighbours) {
     const weight = Math.max(0, neighbour.similarity);
     total += weight;
-    const candidate = neighbour.label === null ? undefined : candidateOf.get(labelKey(neighbour.label));
-    if (candidate !== undefined) votes[candidate]! += weight;
+    if (neighbour.candidate !== null) votes[neighbour.candidate]! += weight;
   }
   const shares = votes.map((vote) => (total > 0 ? vote / total : 0));
   const [top, runnerUp] = topIndices(shares, 2);

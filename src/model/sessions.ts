@@ -15,6 +15,11 @@ export interface SessionOptions {
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = { provider: 'cpu', cpuThreads: 0 };
 
+/** Opens one graph with one provider; onnxruntime's own by default, a fake in tests. */
+export type SessionCreator = (modelPath: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
+
+const createOrtSession: SessionCreator = (modelPath, options) => ort.InferenceSession.create(modelPath, options);
+
 /** Order in which `auto` tries providers: CUDA where its libraries are installed, WebGPU (Vulkan), CPU. */
 const AUTO_ORDER: readonly ExecutionProvider[] = ['cuda', 'webgpu', 'cpu'];
 
@@ -26,7 +31,10 @@ const AUTO_ORDER: readonly ExecutionProvider[] = ['cuda', 'webgpu', 'cpu'];
 export class SessionFactory {
   private resolved: ExecutionProvider | undefined;
 
-  constructor(private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS) {}
+  constructor(
+    private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+    private readonly createSession: SessionCreator = createOrtSession,
+  ) {}
 
   /** The provider in use, once a session has been created. */
   get provider(): ExecutionProvider | undefined {
@@ -64,7 +72,7 @@ export class SessionFactory {
       sessionOptions.intraOpNumThreads = this.options.cpuThreads;
       sessionOptions.interOpNumThreads = 1;
     }
-    return ort.InferenceSession.create(modelPath, sessionOptions);
+    return this.createSession(modelPath, sessionOptions);
   }
 }
 

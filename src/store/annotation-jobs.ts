@@ -106,11 +106,11 @@ export async function storeAnnotationResults(db: Database, id: number, rows: rea
     if (state !== 'QUEUED' && state !== 'RUNNING') return false;
     if (rows.length > 0) {
       await client.query(
-        `INSERT INTO annotation_result (job_id, "row", external_id, label, best_label, status, reason, confidence, truth, neighbor_cell_ids)
-         SELECT $1, r."row", r.external_id, r.label, r.best_label, r.status, r.reason, r.confidence, r.truth,
+        `INSERT INTO annotation_result (job_id, "row", external_id, label, best_label, status, reason, confidence, novelty, truth, neighbor_cell_ids)
+         SELECT $1, r."row", r.external_id, r.label, r.best_label, r.status, r.reason, r.confidence, r.novelty, r.truth,
                 ARRAY(SELECT jsonb_array_elements_text(r.neighbors)::int)
            FROM jsonb_to_recordset($2::jsonb) AS r("row" int, external_id text, label text, best_label text, status text, reason text,
-                                                  confidence float8, truth text, neighbors jsonb)
+                                                  confidence float8, novelty float8, truth text, neighbors jsonb)
          ON CONFLICT (job_id, "row") DO NOTHING`,
         [
           id,
@@ -123,6 +123,7 @@ export async function storeAnnotationResults(db: Database, id: number, rows: rea
               status: r.status,
               reason: r.reason,
               confidence: r.confidence,
+              novelty: r.novelty,
               truth: r.truth,
               neighbors: r.neighborCellIds,
             })),
@@ -163,6 +164,7 @@ interface ResultRow {
   status: AnnotationStatus;
   reason: string | null;
   confidence: number;
+  novelty: number | null;
   truth: string | null;
   neighbor_cell_ids: number[] | null;
 }
@@ -176,6 +178,7 @@ function toResult(row: ResultRow): AnnotationResultRecord {
     status: row.status,
     reason: row.reason,
     confidence: row.confidence,
+    novelty: row.novelty,
     truth: row.truth,
     neighborCellIds: row.neighbor_cell_ids ?? [],
   };

@@ -159,3 +159,32 @@ export async function countCellsInRows(db: Database, ranges: readonly { datasetI
   );
   return { count: Number(result.rows[0]!.count), maxId: result.rows[0]!.max ?? 0 };
 }
+
+export interface SampledCell {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly label: string | null;
+  readonly tokens: Int32Array;
+  readonly embedding: Float32Array;
+}
+
+/**
+ * Up to `count` visible cells of the given datasets in a fixed pseudo-random order (the same seed
+ * gives the same cells), e.g. validation cells for fitting the decision.
+ */
+export async function sampleCells(db: Database, datasetIds: readonly number[], count: number, seed: string): Promise<SampledCell[]> {
+  if (datasetIds.length === 0 || count <= 0) return [];
+  const result = await db.pool.query<{ id: number; dataset_id: number; label: string | null; token_ids: Buffer; embedding: Buffer }>(
+    `SELECT c.id, c.dataset_id, c.label, c.token_ids, c.embedding FROM cell c JOIN dataset d ON d.id = c.dataset_id
+      WHERE d.state = 'READY' AND c.dataset_id = ANY($1::int[])
+      ORDER BY md5(c.id::text || $2) LIMIT $3`,
+    [datasetIds, seed, count],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    datasetId: row.dataset_id,
+    label: row.label,
+    tokens: decodeTokens(row.token_ids),
+    embedding: decodeEmbedding(row.embedding),
+  }));
+}

@@ -121,6 +121,8 @@ export interface AnnotationResultRecord {
   readonly status: AnnotationStatus;
   readonly reason: string | null;
   readonly confidence: number;
+  /** How unlike the reference the cell is (the decision's novelty score; > 1 is novel), or null without a novelty profile. */
+  readonly novelty: number | null;
   /** The file's truth column value, when the job has one. */
   readonly truth: string | null;
   readonly neighborCellIds: readonly number[];

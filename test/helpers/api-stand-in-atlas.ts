@@ -6,6 +6,7 @@
  * scientific results on them. End-to-end tests use the real `Atlas` on a seeded database.
  */
 import type {
+  AdapterSummary,
   Annotation,
   AnnotationJob,
   AtlasApi,
@@ -13,6 +14,7 @@ import type {
   CellRecord,
   DatasetRecord,
   IngestionJobRecord,
+  LabelMapEntry,
   LabelRecord,
   ModelInfo,
 } from '../../src/atlas/types.ts';
@@ -115,14 +117,27 @@ export function standInAnnotation(assigned: boolean): Annotation {
     bestLabel: best,
     confidence: assigned ? 0.9 : 0.2,
     abstainBelow: 0.5,
+    calibrated: true,
+    decidedBy: ['zeroShot', 'fused', 'knn'],
+    rolledUp: null,
+    novelty: { novel: false, score: 0.4, nearestDistance: 0.1, bestTextSimilarity: 0.8 },
+    adapter: null,
     candidates: [
-      { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8 },
-      { label: standInLabel(2), zeroShot: 0.4, ctm: null, pMatch: null, fused: 0.04, knnShare: 0.2 },
+      { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8, adapter: null, combined: null },
+      { label: standInLabel(2), zeroShot: 0.4, ctm: null, pMatch: null, fused: 0.04, knnShare: 0.2, adapter: null, combined: null },
     ],
     neighbors: [standInHit(11), standInHit(12)],
     knn: { hits: 2, topShare: 0.8, runnerUpShare: 0.2, minDistance: 0.1 },
     inputGenes: null,
   };
+}
+
+export function standInMapping(datasetId: number): LabelMapEntry {
+  return { datasetId, sourceLabel: 'CD19+ B', labelId: 1, ontologyId: 'CL:0000236', method: 'ONTOLOGY_ID', score: null, cells: 95, catalogueVersion: 'v' };
+}
+
+export function standInAdapter(id: number): AdapterSummary {
+  return { id, name: `adapter ${id}`, modelId: standInModel.bundleId, kind: 'cache', labels: ['label 1', 'label 2'], blend: 0.5, validation: { accuracy: 0.9 }, createdAt: new Date('2025-01-31T09:30:00Z') };
 }
 
 /** Every method answers with fixed records; `overrides` replace any of them. */
@@ -141,7 +156,7 @@ export function standInAtlas(overrides: Partial<AtlasApi> = {}): StandInAtlas {
     createLabel: async (input) => ({ ...standInLabel(3, input.name), ontologyId: input.ontologyId ?? null }),
     updateLabel: async (id, patch) => ({ ...standInLabel(id), ...(patch.name ? { name: patch.name } : {}) }),
     deleteLabel: async (id) => standInLabel(id),
-    importLabels: async () => ({ created: 2, updated: 1, total: 3 }),
+    importLabels: async () => ({ created: 2, updated: 1, total: 3, terms: 3 }),
     ingestReference: async (request) => ({ ...standInJob(5), datasetName: request.name }),
     ingestionJob: async (id) => (id === 404 ? null : standInJob(id)),
     cancelIngestion: async (id) => standInJob(id, 'CANCELLED'),
@@ -160,6 +175,13 @@ export function standInAtlas(overrides: Partial<AtlasApi> = {}): StandInAtlas {
       yield standInJob(id, 'RUNNING', 50);
       yield standInJob(id, 'SUCCEEDED', 100);
     },
+    labelMappings: async (datasetId) => [standInMapping(datasetId)],
+    setLabelMapping: async (datasetId, sourceLabel, labelName) => ({ ...standInMapping(datasetId), sourceLabel, labelId: labelName === null ? null : 1, method: 'ADMIN' }),
+    adapters: async () => [standInAdapter(1)],
+    adapt: async (request) => ({ ...standInAdapter(2), name: request.name }),
+    deleteAdapter: async (id) => standInAdapter(id),
+    decision: async () => null,
+    calibrate: async () => ({ fingerprint: 'f', createdAt: '2025-01-31T09:30:00.000Z', adapter: null, combiner: null, novelty: null, validation: null }),
   };
   const atlas = { ...defaults, ...overrides };
   const recorded = {} as Record<keyof AtlasApi, unknown>;

@@ -24,6 +24,11 @@ const query = referenceCells(QUERY_CELLS, 11);
 /** Truth as another study would write it: 'B cell' as 'b-cell' (harmonised by name), and ten cells of a type no label has. */
 const truth = query.labels.map((label, i) => (i < 10 ? 'Mystery type' : label === 'B cell' ? 'b-cell' : label));
 const CANONICAL: Record<string, string> = { 'b-cell': 'B cell' };
+/**
+ * The demo text encoder maps almost any string to some label by embedding, so a type with no label
+ * is made one the way a person would: a mapping entry whose target is no catalogue label.
+ */
+const NO_LABEL = [{ source: 'Mystery type', target: 'no such cell type' }];
 
 function writeQuery(name: string, transform?: (value: number, total: number) => number): Promise<string> {
   return writeQueryH5ad(dir, name, query, truth, transform);
@@ -69,7 +74,7 @@ async function csvRows(jobId: string): Promise<string[][]> {
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
   const lines = (await response.text()).trimEnd().split('\n');
-  expect(lines[0]).toBe('row,cell,label,best_label,status,reason,confidence,truth,neighbor_cell_ids');
+  expect(lines[0]).toBe('row,cell,label,best_label,status,reason,confidence,novelty,truth,neighbor_cell_ids');
   return lines.slice(1).map(csvLine);
 }
 
@@ -130,7 +135,7 @@ describe('annotation jobs through HTTP', () => {
     expect(uploaded.status).toBe(201);
     const { uploadId } = (await uploaded.json()) as { uploadId: string };
 
-    const started = await annotateFile({ uploadId, truthColumn: 'cell_type', k: 10 });
+    const started = await annotateFile({ uploadId, truthColumn: 'cell_type', truthMap: NO_LABEL, k: 10 });
     expect(started.errors).toEqual([]);
     expect(started.job).toMatchObject({ totalCells: QUERY_CELLS, valuesReadAs: 'counts (integers)' });
     jobId = started.job!.id;
@@ -149,11 +154,11 @@ describe('annotation jobs through HTTP', () => {
 
     const rows = await csvRows(jobId);
     expect(rows.map((r) => Number(r[0]))).toEqual(Array.from({ length: QUERY_CELLS }, (_, i) => i));
-    expect(rows.every((r) => r.length === 9)).toBe(true);
+    expect(rows.every((r) => r.length === 10)).toBe(true);
     countsBest = rows.map((r) => r[3]!);
     // The evaluation recomputed from the downloaded rows: mapped truth only, an abstention is wrong.
-    const scored = rows.filter((r) => r[7] !== 'Mystery type');
-    const right = scored.filter((r) => r[2] === (CANONICAL[r[7]!] ?? r[7])).length;
+    const scored = rows.filter((r) => r[8] !== 'Mystery type');
+    const right = scored.filter((r) => r[2] === (CANONICAL[r[8]!] ?? r[8])).length;
     const unassigned = rows.filter((r) => r[4] === 'UNASSIGNED').length;
 
     const read = await gql(
@@ -216,10 +221,18 @@ describe('annotation jobs through HTTP', () => {
     await follow(statedLog.job!.id);
   });
 
+  it('an explicit truth map wins over the automatic harmonisation', async () => {
+    const file = await writeQuery('mapped.h5ad');
+    const started = await annotateFile({ path: file, truthColumn: 'cell_type', truthMap: [{ source: 'Mystery type', target: 'B cell' }], k: 10, rerank: false });
+    expect((await follow(started.job!.id)).at(-1)?.state).toBe('SUCCEEDED');
+    const read = await gql(api.url, `{ annotationJob(id: "${started.job!.id}") { evaluation { unmappedTruth { label } fine { cells } } } }`, { token: READ_TOKEN });
+    expect((read.body.data!.annotationJob as { evaluation: unknown }).evaluation).toEqual({ unmappedTruth: [], fine: { cells: QUERY_CELLS } });
+  });
+
   it('cells of a type left out of the candidates are scored as a novelty problem', async () => {
     const file = await writeQuery('novel.h5ad');
     const labels = (await atlas.labels()).map((l) => l.name).filter((name) => name !== 'B cell');
-    const started = await annotateFile({ path: file, truthColumn: 'cell_type', candidates: labels, k: 10, rerank: false });
+    const started = await annotateFile({ path: file, truthColumn: 'cell_type', truthMap: NO_LABEL, candidates: labels, k: 10, rerank: false });
     await follow(started.job!.id);
     const read = await gql(api.url, `{ annotationJob(id: "${started.job!.id}") { evaluation { fine { cells } novelty { novelCells knownCells auroc novelUnassigned knownUnassigned } } } }`, {
       token: READ_TOKEN,

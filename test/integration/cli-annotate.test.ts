@@ -4,7 +4,7 @@
  * printed (how values were read, per-class table, confusion matrix), what is saved (--out CSV,
  * --report JSON and Markdown), and the refusals with their codes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
@@ -65,7 +65,10 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     const file = await writeQuery('query.h5ad', (v, total) => Math.log2((v / total) * 1e4 + 1));
     const out = join(dir, 'results.csv');
     const report = join(dir, 'report.json');
-    const printed = await cli('evaluate', file, '--truth-column', 'cell_type', '--k', '10', '--out', out, '--report', report);
+    // The demo text encoder maps almost any string by embedding: 'Unknown blob' is kept unmapped the way a person would, by a map entry naming no label.
+    const noLabel = join(dir, 'no-label.tsv');
+    writeFileSync(noLabel, 'source\ttarget\nUnknown blob\tno such cell type\n');
+    const printed = await cli('evaluate', file, '--truth-column', 'cell_type', '--truth-map', noLabel, '--k', '10', '--out', out, '--report', report);
     expect(printed).toContain('values read as log2(x+1) (count lattice)');
     expect(printed).toContain('truth labels not mapped to the catalogue (not scored): Unknown blob 5');
     expect(printed).toMatch(/^fine: 35 cells {2}accuracy /m);
@@ -73,7 +76,7 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     expect(printed).toMatch(/^class +support +precision +recall +F1$/m);
     const csv = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(csv).toHaveLength(41);
-    expect(csv[0]).toBe('row,cell,label,best_label,status,reason,confidence,truth,neighbor_cell_ids');
+    expect(csv[0]).toBe('row,cell,label,best_label,status,reason,confidence,novelty,truth,neighbor_cell_ids');
     const saved = JSON.parse(readFileSync(report, 'utf8')) as { valuesReadAs: string; evaluation: { fine: { cells: number; confusion: { counts: number[][] } }; unmappedTruth: unknown[] } };
     expect(saved.valuesReadAs).toBe('log2(x+1) (count lattice)');
     expect(saved.evaluation.unmappedTruth).toEqual([{ label: 'Unknown blob', cells: 5 }]);
@@ -87,6 +90,12 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     expect(printed).toContain('annotated 40 cells');
     expect(printed).toContain('values read as counts (integers); abstain below 0.5');
     expect(readFileSync(report, 'utf8')).toContain('### Confusion matrix');
+    // An explicit truth map (a mapping file such as dataset_label_to_cl.tsv) wins over the rules.
+    const map = join(dir, 'truth-map.tsv');
+    writeFileSync(map, 'source\ttarget\nUnknown blob\tB cell\n');
+    const mapped = await cli('evaluate', file, '--truth-column', 'cell_type', '--truth-map', map);
+    expect(mapped).not.toContain('not mapped to the catalogue');
+    expect(mapped).toMatch(/^fine: 40 cells /m);
   });
 
   it('refuses with a code and leaves no partial output', async () => {

@@ -2,7 +2,7 @@
  * Evaluation metrics against values computed by hand (the comments show the arithmetic).
  */
 import { describe, expect, it } from 'vitest';
-import { auroc, calibration, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell } from '../../src/atlas/evaluation.ts';
+import { auroc, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell } from '../../src/atlas/evaluation.ts';
 
 // truth, answer (null: abstained), best label, confidence
 const CELLS: ScoredCell[] = [
@@ -66,7 +66,8 @@ describe('evaluateLevel', () => {
 
   it('no ECE at a level the confidence does not speak of', () => {
     expect(evaluateLevel(CELLS, { calibrated: false }).ece).toBeNull();
-    expect(calibration([1, 0], [true, false]).ece).toBe(0);
+    // perfectly calibrated: confidence 1 right, confidence 0 wrong
+    expect(evaluateLevel([{ truth: 'B', predicted: 'B', best: 'B', confidence: 1 }, { truth: 'T', predicted: null, best: 'B', confidence: 0 }], { calibrated: true }).ece).toBe(0);
   });
 });
 

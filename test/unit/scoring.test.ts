@@ -160,22 +160,19 @@ describe('scoring math', () => {
 });
 
 describe('knnVote: distance-weighted votes of labelled reference cells', () => {
-  // Candidates: 0 = T cell (synonym "T-cell"), 1 = B cell, 2 = NK cell.
-  const candidates = [['T cell', 'T-cell'], ['B cell'], ['natural killer cell', 'NK cell']];
-  // Weights max(0, similarity): 0.9 + 0.8 + 0.7 + 0.6 + 0.5 + 0 = 3.5 in all.
-  // T cell: 0.9 ("t cell") + 0.5 ("T-CELL ", a synonym in other case and spacing) = 1.4 → 0.4.
-  // B cell: 0.8 + 0 (similarity −0.2 votes with weight 0) = 0.8 → 0.228571…; NK: nothing.
-  // "Dendritic" is no candidate and the unlabelled cell has no label: both dilute the shares.
+  // Candidates 0, 1, 2. Weights max(0, similarity): 0.9 + 0.8 + 0.7 + 0.6 + 0.5 + 0 = 3.5 in all.
+  // Candidate 0: 0.9 + 0.5 = 1.4 → 0.4; candidate 1: 0.8 + 0 (similarity −0.2 votes with weight 0)
+  // → 0.228571…; candidate 2: nothing. Neighbours for no candidate (null) dilute the shares.
   const golden = [
     {
       name: 'mixed neighbourhood',
       neighbours: [
-        { label: 't cell', similarity: 0.9 },
-        { label: 'B cell', similarity: 0.8 },
-        { label: 'Dendritic', similarity: 0.7 },
-        { label: null, similarity: 0.6 },
-        { label: 'T-CELL ', similarity: 0.5 },
-        { label: 'B cell', similarity: -0.2 },
+        { candidate: 0, similarity: 0.9 },
+        { candidate: 1, similarity: 0.8 },
+        { candidate: null, similarity: 0.7 },
+        { candidate: null, similarity: 0.6 },
+        { candidate: 0, similarity: 0.5 },
+        { candidate: 1, similarity: -0.2 },
       ],
       shares: [0.4, 0.8 / 3.5, 0],
       top: 0.4,
@@ -184,7 +181,7 @@ describe('knnVote: distance-weighted votes of labelled reference cells', () => {
     },
     {
       name: 'one unanimous neighbour',
-      neighbours: [{ label: 'NK cell', similarity: 0.25 }],
+      neighbours: [{ candidate: 2, similarity: 0.25 }],
       shares: [0, 0, 1],
       top: 1,
       runnerUp: 0,
@@ -193,7 +190,7 @@ describe('knnVote: distance-weighted votes of labelled reference cells', () => {
   ];
   for (const c of golden) {
     it(c.name, () => {
-      const vote = knnVote(c.neighbours, candidates);
+      const vote = knnVote(c.neighbours, 3);
       expect(Array.from(vote.shares)).toEqual(c.shares.map((share) => expect.closeTo(share, 12)));
       expect([vote.hits, vote.topShare, vote.runnerUpShare]).toEqual([c.neighbours.length, expect.closeTo(c.top, 12), expect.closeTo(c.runnerUp, 12)]);
       expect(vote.minDistance).toBeCloseTo(c.minDistance, 12);
@@ -201,7 +198,7 @@ describe('knnVote: distance-weighted votes of labelled reference cells', () => {
   }
 
   it('no neighbours: every share 0 and no distance', () => {
-    const vote = knnVote([], candidates);
+    const vote = knnVote([], 3);
     expect([Array.from(vote.shares), vote.topShare, vote.runnerUpShare, vote.minDistance]).toEqual([[0, 0, 0], 0, 0, null]);
   });
 });

@@ -31,6 +31,7 @@ CREATE TABLE "annotation_result" (
     "status" TEXT NOT NULL,
     "reason" TEXT,
     "confidence" DOUBLE PRECISION NOT NULL,
+    "novelty" DOUBLE PRECISION,
     "truth" TEXT,
     "neighbor_cell_ids" INTEGER[],
     CONSTRAINT "annotation_result_pkey" PRIMARY KEY ("job_id", "row"),

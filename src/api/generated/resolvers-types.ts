@@ -1,6 +1,6 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult } from '../../atlas/types.ts';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit } from '../../atlas/types.ts';
 import type { ApiContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -24,12 +24,52 @@ export type Scalars = {
 
 /** Why an annotation is UNASSIGNED. */
 export type AbstainReason =
-  /** The sources of evidence disagree. */
+  /** Below `abstainBelow`, and the evidence sources (text similarity with CTM, the reference cells' vote, the adapter) each favour a different label. */
   | 'CONFLICT'
-  /** The confidence is below the abstain threshold. */
+  /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
-  /** The cell is unlike every labelled reference cell and every label text: probably a type the atlas does not have. */
+  /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
   | 'NOVEL';
+
+/** What to fit an adapter on (exactly one of `dataset` and `cells`). */
+export type AdaptInput = {
+  /** Cells by id with label names. */
+  cells?: InputMaybe<Array<LabelledCellInput>>;
+  /** A labelled reference dataset by name. */
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  /** `cache`, `linear` or `auto` (both, the better on validation kept). */
+  kind?: InputMaybe<Scalars['String']['input']>;
+  /** A unique name, used to choose it in `annotateCell(adapter:)`. */
+  name: Scalars['String']['input'];
+  /** Seed of the shuffle that picks the shots. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Training cells per label (LangCell's n-shot); default: all but the validation cells. */
+  shots?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A few-shot adapter fitted on labelled reference cells. */
+export type Adapter = {
+  __typename?: 'Adapter';
+  /** Weight of the adapter against zero-shot, chosen on validation cells (0 = zero-shot). */
+  blend: Scalars['Float']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** `cache` (Tip-Adapter) or `linear` (a linear probe started at the label texts). */
+  kind: Scalars['String']['output'];
+  /** The labels it predicts. */
+  labels: Array<Scalars['String']['output']>;
+  modelId: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** Validation figures (accuracy, log-loss, zero-shot accuracy, cells, shots, seed) as fitted. */
+  validation: Scalars['JSONObject']['output'];
+};
+
+/** Result of `adapt` and `deleteAdapter`. */
+export type AdapterPayload = {
+  __typename?: 'AdapterPayload';
+  adapter?: Maybe<Adapter>;
+  errors: Array<InputError>;
+};
 
 /** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
 export type AnnotateFileInput = {
@@ -49,6 +89,8 @@ export type AnnotateFileInput = {
   topM?: InputMaybe<Scalars['Int']['input']>;
   /** An `obs` column holding each cell's true cell type: the results are then evaluated (after harmonising its labels to the catalogue). */
   truthColumn?: InputMaybe<Scalars['String']['input']>;
+  /** Explicit mapping of truth labels to catalogue label names or ontology ids (for example from `dataset_label_to_cl.tsv`); they win over the automatic rules. */
+  truthMap?: InputMaybe<Array<LabelMapInput>>;
   /** The id returned by `POST /uploads?purpose=annotation` (a read token may upload for annotation). */
   uploadId?: InputMaybe<Scalars['String']['input']>;
   /** How the values were produced; read from the file or the data when left out (ambiguous values are refused with `VALUE_TYPE_AMBIGUOUS`). */
@@ -63,8 +105,12 @@ export type Annotation = {
   __typename?: 'Annotation';
   /** The abstain threshold the server used: below it the answer is UNASSIGNED. */
   abstainBelow: Scalars['Float']['output'];
+  /** The few-shot adapter used, by name. */
+  adapter?: Maybe<Scalars['String']['output']>;
   /** The best-scoring label whether or not the service abstained. */
   bestLabel: Label;
+  /** Whether `confidence` is a calibrated probability from the decision fitted on this atlas's labelled reference cells; false while none is fitted (no labelled reference, or fitting in the background). */
+  calibrated: Scalars['Boolean']['output'];
   /** Every candidate label with its scores, best fused score first. */
   candidates: Array<LabelCandidate>;
   /**
@@ -77,6 +123,8 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
+  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`; LangCell's own decision is `zeroShot` and `ctm`. */
+  decidedBy: Array<Scalars['String']['output']>;
   /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
   inputGenes?: Maybe<InputGenes>;
   /** Summary of the nearest-neighbour vote. */
@@ -85,8 +133,12 @@ export type Annotation = {
   label?: Maybe<Label>;
   /** The nearest reference cells (the `k` used for the kNN vote), closest first. */
   neighbors: Array<CellHit>;
-  /** Why the service abstained; null when a label was assigned. */
+  /** How unlike the reference the cell is; null before the atlas has reference cells. */
+  novelty?: Maybe<Novelty>;
+  /** Why the answer is UNASSIGNED; null when a label was assigned. */
   reason?: Maybe<AbstainReason>;
+  /** When UNASSIGNED for low confidence or conflict: the nearest ancestor term that is certain, or null. */
+  rolledUp?: Maybe<RolledUp>;
   /** ASSIGNED when `confidence` ≥ `abstainBelow`, otherwise UNASSIGNED. */
   status: AnnotationStatus;
 };
@@ -114,7 +166,7 @@ export type AnnotationJob = {
   processedCells: Scalars['Int']['output'];
   /** processedCells / totalCells, from 0 to 1. */
   progress: Scalars['Float']['output'];
-  /** Where to download every result as CSV (GET, same token as the API): row, cell, label, best_label, status, reason, confidence, truth, neighbor_cell_ids. */
+  /** Where to download every result as CSV (GET, same token as the API): row, cell, label, best_label, status, reason, confidence, novelty, truth, neighbor_cell_ids (space-separated). */
   resultsCsvUrl: Scalars['String']['output'];
   /** Where the job is. */
   state: JobState;
@@ -157,6 +209,8 @@ export type AnnotationResultRow = {
   label?: Maybe<Scalars['String']['output']>;
   /** The nearest reference cells that voted, closest first. */
   neighborCellIds: Array<Scalars['ID']['output']>;
+  /** How unlike the reference the cell is (`Annotation.novelty.score`: above 1 it is past both novelty thresholds); null without a novelty profile. */
+  novelty?: Maybe<Scalars['Float']['output']>;
   /** Why the service abstained; null when assigned. */
   reason?: Maybe<AbstainReason>;
   /** The cell's row in the file (0-based). */
@@ -267,6 +321,8 @@ export type Dataset = {
   id: Scalars['ID']['output'];
   /** The `obs` column that gave each cell its label, or null. */
   labelColumn?: Maybe<Scalars['String']['output']>;
+  /** How the dataset's own label strings map onto the catalogue's labels (harmonisation), most cells first. */
+  labelMappings: Array<LabelMapping>;
   /** The `obs` columns stored as cell metadata (usable in `CellFilter.metadata`). */
   metadataColumns: Array<Scalars['String']['output']>;
   /** Model bundle that embedded the cells. */
@@ -306,6 +362,29 @@ export type DatasetState =
   | 'INGESTING'
   /** Complete and searchable. */
   | 'READY';
+
+/** The decision fitted for the atlas as it is now. */
+export type Decision = {
+  __typename?: 'Decision';
+  /** The adapter it was fitted with. */
+  adapter?: Maybe<Scalars['String']['output']>;
+  /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
+  calibrated: Scalars['Boolean']['output'];
+  fittedAt: Scalars['DateTime']['output'];
+  /** The reference's novelty thresholds. */
+  novelty?: Maybe<Scalars['JSONObject']['output']>;
+  /** Held-out figures: accuracy and ECE per source and combined, the reliability table, cell counts. */
+  validation?: Maybe<Scalars['JSONObject']['output']>;
+  /** Combiner weights per source, with and without CTM rerank. */
+  weights?: Maybe<Scalars['JSONObject']['output']>;
+};
+
+/** Result of `calibrate`. */
+export type DecisionPayload = {
+  __typename?: 'DecisionPayload';
+  decision?: Maybe<Decision>;
+  errors: Array<InputError>;
+};
 
 /**
  * An annotation job's results against its truth column. Truth labels are harmonised to catalogue
@@ -378,6 +457,8 @@ export type Health = {
 export type ImportLabelsInput = {
   /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
   path?: InputMaybe<Scalars['String']['input']>;
+  /** Import the ontology graph only (for harmonisation, roll-up and coarse classes), leaving the candidate labels as they are. */
+  termsOnly?: InputMaybe<Scalars['Boolean']['input']>;
   /** The id returned by `POST /uploads`. */
   uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -423,6 +504,8 @@ export type IngestReferenceInput = {
   genesAsRows?: InputMaybe<Scalars['Boolean']['input']>;
   /** The `obs` column holding each cell's cell-type label, if any. */
   labelColumn?: InputMaybe<Scalars['String']['input']>;
+  /** Explicit label mapping: the dataset's label strings to catalogue label names or ontology ids (they win over the automatic rules). */
+  labelMap?: InputMaybe<Array<LabelMapInput>>;
   /** Which matrix of an `.h5ad` file to read. */
   layer?: IngestLayer;
   /** Name of the new dataset (unique). */
@@ -551,11 +634,15 @@ export type Label = {
 /** One candidate label's scores for a cell. */
 export type LabelCandidate = {
   __typename?: 'LabelCandidate';
+  /** The few-shot adapter's probability (blended toward zero-shot), or null without an adapter. */
+  adapter?: Maybe<Scalars['Float']['output']>;
+  /** The fitted decision's calibrated probability of this label, or null when the decision is LangCell's own (`Annotation.calibrated` false). */
+  combined?: Maybe<Scalars['Float']['output']>;
   /** LangCell's CTM term: softmax over the candidates of pMatch, with unscored candidates counted as pMatch = 0. Null when not reranked. */
   ctm?: Maybe<Scalars['Float']['output']>;
   /** α · zeroShot + (1 − α) · ctm (zeroShot alone without rerank); the winner has the highest fused score. */
   fused: Scalars['Float']['output'];
-  /** Share of the distance-weighted vote of the nearest reference cells whose label is this label's name or one of its synonyms (case-insensitive), from 0 to 1. */
+  /** Share of the distance-weighted vote of the nearest labelled reference cells whose harmonised label (see `Dataset.labelMappings`) is this label or rolls up to it, from 0 to 1. */
   knnShare: Scalars['Float']['output'];
   /** The label. */
   label: Label;
@@ -599,6 +686,38 @@ export type LabelInput = {
   synonyms?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** One explicit label mapping. */
+export type LabelMapInput = {
+  /** The label as the dataset writes it. */
+  source: Scalars['String']['input'];
+  /** A catalogue label name or an ontology id such as `CL:0000236`. */
+  target: Scalars['String']['input'];
+};
+
+/** One of a dataset's label strings and the catalogue label its cells count for. */
+export type LabelMapping = {
+  __typename?: 'LabelMapping';
+  /** Cells carrying this label in the dataset. */
+  cells: Scalars['Int']['output'];
+  /** The catalogue label it maps to, or null when unmapped. */
+  label?: Maybe<Label>;
+  /** How the entry was made: FILE (mapping file), ADMIN, NAME, SYNONYM, ONTOLOGY_ID, ANCESTOR (nearest catalogue ancestor in the ontology), EMBEDDING (nearest label text by a margin) or UNMAPPED. */
+  method: Scalars['String']['output'];
+  /** The ontology term it stands for when known (may be finer than `label`, for example a naive CD4 T cell mapped to `CD4-positive, alpha-beta T cell`). */
+  ontologyId?: Maybe<Scalars['String']['output']>;
+  /** For EMBEDDING: the cosine similarity of the label texts. */
+  score?: Maybe<Scalars['Float']['output']>;
+  /** The label as the dataset wrote it, for example `CD19+ B`. */
+  sourceLabel: Scalars['String']['output'];
+};
+
+/** Result of `setLabelMapping`. */
+export type LabelMappingPayload = {
+  __typename?: 'LabelMappingPayload';
+  errors: Array<InputError>;
+  mapping?: Maybe<LabelMapping>;
+};
+
 /** Changes to a label; fields left out stay as they are. */
 export type LabelPatch = {
   /** New definition; null clears it. */
@@ -620,6 +739,12 @@ export type LabelPayload = {
   errors: Array<InputError>;
   /** The created, updated or deleted label; null when `errors` is not empty. */
   label?: Maybe<Label>;
+};
+
+/** A stored cell and its label name. */
+export type LabelledCellInput = {
+  cellId: Scalars['ID']['input'];
+  label: Scalars['String']['input'];
 };
 
 /** The model bundle serving this atlas. */
@@ -645,16 +770,26 @@ export type Model = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Fits a few-shot adapter ("teach the atlas") on labelled reference cells: a labelled dataset's
+   * harmonised labels, or cells by id with label names; `shots` cells per label for training, the
+   * blend toward zero-shot chosen on other cells held out for validation.
+   */
+  adapt: AdapterPayload;
+  /**
    * Annotates every cell of a query file (an upload or a server path) as a background job, with the
    * same decision as `annotateCell`; with `truthColumn` the results are evaluated against it. Needs
    * read access only. The file is checked first (cells, genes, truth column, how its values are
    * read): refusals come back in `errors`. Follow the job with `annotationProgress`.
    */
   annotateFile: AnnotationJobPayload;
+  /** Fits the decision again on the atlas's labelled reference cells (it is fitted automatically when the atlas changes). */
+  calibrate: DecisionPayload;
   /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
   cancelIngestion: IngestionJobPayload;
   /** Adds a cell-type label; its text is embedded at once so that annotation can use it. */
   createLabel: LabelPayload;
+  /** Removes an adapter. */
+  deleteAdapter: AdapterPayload;
   /** Removes a dataset and its cells; its cells disappear from queries at once. */
   deleteDataset: DatasetPayload;
   /** Removes a label. Cells keep the label name they were ingested with. */
@@ -670,6 +805,8 @@ export type Mutation = {
    * succeeded. Follow it with `ingestionProgress` or `ingestionJob`.
    */
   ingestReference: IngestionJobPayload;
+  /** Maps one of a dataset's label strings onto a catalogue label by name (null: unmapped on purpose); an admin's mapping is never recomputed. */
+  setLabelMapping: LabelMappingPayload;
   /** Changes a label. Fields left out stay as they are; `ontologyId: null` or `description: null` clears them. */
   updateLabel: LabelPayload;
 };
@@ -680,8 +817,28 @@ export type Mutation = {
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
+export type MutationAdaptArgs = {
+  input: AdaptInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
 export type MutationAnnotateFileArgs = {
   input: AnnotateFileInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationCalibrateArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -702,6 +859,16 @@ export type MutationCancelIngestionArgs = {
  */
 export type MutationCreateLabelArgs = {
   input: LabelInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationDeleteAdapterArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -750,15 +917,40 @@ export type MutationIngestReferenceArgs = {
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
+export type MutationSetLabelMappingArgs = {
+  datasetId: Scalars['ID']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+  sourceLabel: Scalars['String']['input'];
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
 export type MutationUpdateLabelArgs = {
   id: Scalars['ID']['input'];
   patch: LabelPatch;
 };
 
+/** How unlike the reference a cell is. */
+export type Novelty = {
+  __typename?: 'Novelty';
+  /** The best cosine similarity of the cell to any label text. */
+  bestTextSimilarity: Scalars['Float']['output'];
+  /** 1 − cosine similarity of the nearest reference cell. */
+  nearestDistance?: Maybe<Scalars['Float']['output']>;
+  /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
+  novel: Scalars['Boolean']['output'];
+  /** Past both thresholds when above 1: the smaller of (nearest reference distance ÷ the reference's own 95th percentile) and (1 − best label-text similarity) ÷ the reference's 5th-percentile equivalent. */
+  score: Scalars['Float']['output'];
+};
+
 /** Telling cells of types absent from the candidates (novel) from the others. */
 export type NoveltyEvaluation = {
   __typename?: 'NoveltyEvaluation';
-  /** AUROC of the novelty score (1 − confidence) for telling them apart; null unless both are present. */
+  /** AUROC of the novelty score (the decision's, else 1 − confidence) for telling them apart; null unless both are present. */
   auroc?: Maybe<Scalars['Float']['output']>;
   /** Cells of a candidate type. */
   knownCells: Scalars['Int']['output'];
@@ -776,6 +968,8 @@ export type NoveltyEvaluation = {
  */
 export type Query = {
   __typename?: 'Query';
+  /** Few-shot adapters fitted on this atlas (`adapt`). */
+  adapters: Array<Adapter>;
   /**
    * The cell-type label of one cell, with the evidence behind it. Each candidate label is scored by
    * three sources: zero-shot similarity of the cell to the label's text, LangCell's cell–text
@@ -791,6 +985,8 @@ export type Query = {
   cell?: Maybe<Cell>;
   /** Every reference dataset, including ones still being ingested (see `state`). */
   datasets: Array<Dataset>;
+  /** The decision fitted for the atlas as it is now (for an adapter, or none); null while it is being fitted. */
+  decision?: Maybe<Decision>;
   /** Whether the service can answer queries, and how many cells it can return. */
   health: Health;
   /** One ingestion job, or null when no job has this id. To follow a job as it runs, subscribe to `ingestionProgress`. */
@@ -816,6 +1012,7 @@ export type Query = {
  * `Authorization: Bearer <read or admin token>`.
  */
 export type QueryAnnotateCellArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
   candidates?: InputMaybe<Array<Scalars['String']['input']>>;
   filter?: InputMaybe<CellFilter>;
   input: CellInput;
@@ -852,6 +1049,15 @@ export type QueryAnnotationResultsArgs = {
  */
 export type QueryCellArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryDecisionArgs = {
+  adapter?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -919,6 +1125,17 @@ export type RiskCoveragePoint = {
   coverage: Scalars['Float']['output'];
   /** The threshold. */
   threshold: Scalars['Float']['output'];
+};
+
+/** An uncertain answer rolled up to the nearest ancestor (Cell Ontology) that the candidates make certain. */
+export type RolledUp = {
+  __typename?: 'RolledUp';
+  /** Summed probability of the candidates below it. */
+  confidence: Scalars['Float']['output'];
+  /** Its name, for example `T cell`. */
+  name: Scalars['String']['output'];
+  /** The ancestor term's id, for example `CL:0000084`. */
+  ontologyId: Scalars['String']['output'];
 };
 
 /**
@@ -1038,6 +1255,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AbstainReason: AbstainReason;
+  AdaptInput: AdaptInput;
+  Adapter: ResolverTypeWrapper<AdapterSummary>;
+  AdapterPayload: ResolverTypeWrapper<Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversTypes['Adapter']> }>;
   AnnotateFileInput: AnnotateFileInput;
   Annotation: ResolverTypeWrapper<AtlasAnnotation>;
   AnnotationJob: ResolverTypeWrapper<AtlasAnnotationJob>;
@@ -1056,6 +1276,8 @@ export type ResolversTypes = {
   DatasetPayload: ResolverTypeWrapper<Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   DatasetState: DatasetState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Decision: ResolverTypeWrapper<DecisionFit>;
+  DecisionPayload: ResolverTypeWrapper<Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversTypes['Decision']> }>;
   Evaluation: ResolverTypeWrapper<Evaluation>;
   EvaluationLevel: ResolverTypeWrapper<EvaluationLevel>;
   ExpressionInput: ExpressionInput;
@@ -1080,14 +1302,20 @@ export type ResolversTypes = {
   LabelCount: ResolverTypeWrapper<LabelCount>;
   LabelImportResult: ResolverTypeWrapper<AtlasLabelImportResult>;
   LabelInput: LabelInput;
+  LabelMapInput: LabelMapInput;
+  LabelMapping: ResolverTypeWrapper<LabelMapEntry>;
+  LabelMappingPayload: ResolverTypeWrapper<Omit<LabelMappingPayload, 'mapping'> & { mapping?: Maybe<ResolversTypes['LabelMapping']> }>;
   LabelPatch: LabelPatch;
   LabelPayload: ResolverTypeWrapper<Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversTypes['Label']> }>;
+  LabelledCellInput: LabelledCellInput;
   Model: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Novelty: ResolverTypeWrapper<Novelty>;
   NoveltyEvaluation: ResolverTypeWrapper<NoveltyEvaluation>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReliabilityBin: ResolverTypeWrapper<ReliabilityBin>;
   RiskCoveragePoint: ResolverTypeWrapper<RiskCoveragePoint>;
+  RolledUp: ResolverTypeWrapper<RolledUp>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ValueType: ValueType;
@@ -1095,6 +1323,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AdaptInput: AdaptInput;
+  Adapter: AdapterSummary;
+  AdapterPayload: Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversParentTypes['Adapter']> };
   AnnotateFileInput: AnnotateFileInput;
   Annotation: AtlasAnnotation;
   AnnotationJob: AtlasAnnotationJob;
@@ -1111,6 +1342,8 @@ export type ResolversParentTypes = {
   Dataset: DatasetRecord;
   DatasetPayload: Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
+  Decision: DecisionFit;
+  DecisionPayload: Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversParentTypes['Decision']> };
   Evaluation: Evaluation;
   EvaluationLevel: EvaluationLevel;
   ExpressionInput: ExpressionInput;
@@ -1132,28 +1365,55 @@ export type ResolversParentTypes = {
   LabelCount: LabelCount;
   LabelImportResult: AtlasLabelImportResult;
   LabelInput: LabelInput;
+  LabelMapInput: LabelMapInput;
+  LabelMapping: LabelMapEntry;
+  LabelMappingPayload: Omit<LabelMappingPayload, 'mapping'> & { mapping?: Maybe<ResolversParentTypes['LabelMapping']> };
   LabelPatch: LabelPatch;
   LabelPayload: Omit<LabelPayload, 'label'> & { label?: Maybe<ResolversParentTypes['Label']> };
+  LabelledCellInput: LabelledCellInput;
   Model: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  Novelty: Novelty;
   NoveltyEvaluation: NoveltyEvaluation;
   Query: Record<PropertyKey, never>;
   ReliabilityBin: ReliabilityBin;
   RiskCoveragePoint: RiskCoveragePoint;
+  RolledUp: RolledUp;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
 };
 
+export type AdapterResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Adapter'] = ResolversParentTypes['Adapter']> = {
+  blend?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validation?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+};
+
+export type AdapterPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AdapterPayload'] = ResolversParentTypes['AdapterPayload']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['Adapter']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
+
 export type AnnotationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Annotation'] = ResolversParentTypes['Annotation']> = {
   abstainBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  adapter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   bestLabel?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
+  calibrated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   candidates?: Resolver<Array<ResolversTypes['LabelCandidate']>, ParentType, ContextType>;
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  decidedBy?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   inputGenes?: Resolver<Maybe<ResolversTypes['InputGenes']>, ParentType, ContextType>;
   knn?: Resolver<ResolversTypes['KnnSummary'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
   neighbors?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['Novelty']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
+  rolledUp?: Resolver<Maybe<ResolversTypes['RolledUp']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
 };
 
@@ -1191,6 +1451,7 @@ export type AnnotationResultRowResolvers<ContextType = ApiContext, ParentType ex
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   neighborCellIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
   row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
@@ -1236,6 +1497,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   genesTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labelColumn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  labelMappings?: Resolver<Array<ResolversTypes['LabelMapping']>, ParentType, ContextType>;
   metadataColumns?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1255,6 +1517,20 @@ export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DecisionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Decision'] = ResolversParentTypes['Decision']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  calibrated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  fittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+  validation?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+  weights?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
+};
+
+export type DecisionPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DecisionPayload'] = ResolversParentTypes['DecisionPayload']> = {
+  decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
 
 export type EvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
   coarse?: Resolver<Maybe<ResolversTypes['EvaluationLevel']>, ParentType, ContextType>;
@@ -1344,6 +1620,8 @@ export type LabelResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCandidate'] = ResolversParentTypes['LabelCandidate']> = {
+  adapter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  combined?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ctm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   fused?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   knnShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1363,6 +1641,20 @@ export type LabelImportResultResolvers<ContextType = ApiContext, ParentType exte
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type LabelMappingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelMapping'] = ResolversParentTypes['LabelMapping']> = {
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ontologyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sourceLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LabelMappingPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelMappingPayload'] = ResolversParentTypes['LabelMappingPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  mapping?: Resolver<Maybe<ResolversTypes['LabelMapping']>, ParentType, ContextType>;
+};
+
 export type LabelPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelPayload'] = ResolversParentTypes['LabelPayload']> = {
   errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['Label']>, ParentType, ContextType>;
@@ -1377,14 +1669,25 @@ export type ModelResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  adapt?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationAdaptArgs, 'input'>>;
   annotateFile?: Resolver<ResolversTypes['AnnotationJobPayload'], ParentType, ContextType, RequireFields<MutationAnnotateFileArgs, 'input'>>;
+  calibrate?: Resolver<ResolversTypes['DecisionPayload'], ParentType, ContextType, Partial<MutationCalibrateArgs>>;
   cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
   createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
+  deleteAdapter?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationDeleteAdapterArgs, 'id'>>;
   deleteDataset?: Resolver<ResolversTypes['DatasetPayload'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
   deleteLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationDeleteLabelArgs, 'id'>>;
   importLabels?: Resolver<ResolversTypes['ImportLabelsPayload'], ParentType, ContextType, RequireFields<MutationImportLabelsArgs, 'input'>>;
   ingestReference?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationIngestReferenceArgs, 'input'>>;
+  setLabelMapping?: Resolver<ResolversTypes['LabelMappingPayload'], ParentType, ContextType, RequireFields<MutationSetLabelMappingArgs, 'datasetId' | 'sourceLabel'>>;
   updateLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationUpdateLabelArgs, 'id' | 'patch'>>;
+};
+
+export type NoveltyResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Novelty'] = ResolversParentTypes['Novelty']> = {
+  bestTextSimilarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  nearestDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  novel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type NoveltyEvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['NoveltyEvaluation'] = ResolversParentTypes['NoveltyEvaluation']> = {
@@ -1396,11 +1699,13 @@ export type NoveltyEvaluationResolvers<ContextType = ApiContext, ParentType exte
 };
 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  adapters?: Resolver<Array<ResolversTypes['Adapter']>, ParentType, ContextType>;
   annotateCell?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotateCellArgs, 'input' | 'k' | 'rerank' | 'topM'>>;
   annotationJob?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType, RequireFields<QueryAnnotationJobArgs, 'id'>>;
   annotationResults?: Resolver<ResolversTypes['AnnotationResultPage'], ParentType, ContextType, RequireFields<QueryAnnotationResultsArgs, 'jobId' | 'limit' | 'offset'>>;
   cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType, Partial<QueryDecisionArgs>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   ingestionJob?: Resolver<Maybe<ResolversTypes['IngestionJob']>, ParentType, ContextType, RequireFields<QueryIngestionJobArgs, 'id'>>;
   labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType, Partial<QueryLabelsArgs>>;
@@ -1423,12 +1728,20 @@ export type RiskCoveragePointResolvers<ContextType = ApiContext, ParentType exte
   threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type RolledUpResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RolledUp'] = ResolversParentTypes['RolledUp']> = {
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ontologyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   annotationProgress?: SubscriptionResolver<ResolversTypes['AnnotationJob'], "annotationProgress", ParentType, ContextType, RequireFields<SubscriptionAnnotationProgressArgs, 'jobId'>>;
   ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
 };
 
 export type Resolvers<ContextType = ApiContext> = {
+  Adapter?: AdapterResolvers<ContextType>;
+  AdapterPayload?: AdapterPayloadResolvers<ContextType>;
   Annotation?: AnnotationResolvers<ContextType>;
   AnnotationJob?: AnnotationJobResolvers<ContextType>;
   AnnotationJobPayload?: AnnotationJobPayloadResolvers<ContextType>;
@@ -1441,6 +1754,8 @@ export type Resolvers<ContextType = ApiContext> = {
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPayload?: DatasetPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Decision?: DecisionResolvers<ContextType>;
+  DecisionPayload?: DecisionPayloadResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
   EvaluationLevel?: EvaluationLevelResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
@@ -1455,13 +1770,17 @@ export type Resolvers<ContextType = ApiContext> = {
   LabelCandidate?: LabelCandidateResolvers<ContextType>;
   LabelCount?: LabelCountResolvers<ContextType>;
   LabelImportResult?: LabelImportResultResolvers<ContextType>;
+  LabelMapping?: LabelMappingResolvers<ContextType>;
+  LabelMappingPayload?: LabelMappingPayloadResolvers<ContextType>;
   LabelPayload?: LabelPayloadResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Novelty?: NoveltyResolvers<ContextType>;
   NoveltyEvaluation?: NoveltyEvaluationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReliabilityBin?: ReliabilityBinResolvers<ContextType>;
   RiskCoveragePoint?: RiskCoveragePointResolvers<ContextType>;
+  RolledUp?: RolledUpResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };
 

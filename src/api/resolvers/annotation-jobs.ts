@@ -29,11 +29,11 @@ export const annotationJobQueries: Pick<QueryResolvers, 'annotationJob' | 'annot
 export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile'> = {
   // Read access is enough (checked for /graphql as a whole): annotating changes no reference.
   annotateFile: async (_parent, { input }, ctx) => {
-    const settings = checkAnnotateFileInput(input, ctx.limits);
-    if (Array.isArray(settings)) return jobFailed(settings);
-    const path = await resolveFileSource(settings.source, ctx.uploads, ctx.ingestRoot);
+    const checked = checkAnnotateFileInput(input, ctx.limits);
+    if ('errors' in checked) return jobFailed(checked.errors);
+    const path = await resolveFileSource(checked.value.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
-    const outcome = await attempt('input', () => ctx.atlas.annotateFile({ path, ...settings.request }));
+    const outcome = await attempt('input', () => ctx.atlas.annotateFile({ path, ...checked.value.request }));
     if ('errors' in outcome) return jobFailed(outcome.errors.map((e) => (e.field.startsWith('input') ? e : { ...e, field: `input.${e.field}` })));
     ctx.log.info({ annotationJobId: outcome.value.id, cells: outcome.value.totalCells }, 'annotation job queued');
     return { job: outcome.value, errors: [] };

@@ -1,15 +1,22 @@
 /** Searching and annotating cells: arguments checked against the limits, then straight to the atlas. */
 import type { AnnotationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
-import { checkK, checkSearchText, toAnnotateOptions, toAtlasId, toCellFilter, toCellInput } from '../inputs.ts';
+import { annotateCellArguments, searchCellsArguments, similarCellsArguments, toAtlasId } from '../inputs.ts';
 
 export const cellQueries: Pick<QueryResolvers, 'searchCells' | 'annotateCell' | 'similarCells' | 'cell'> = {
-  searchCells: (_parent, { text, k, filter, rerank }, { atlas, limits }) =>
-    atlas.searchCells(checkSearchText(text, limits), { k: checkK(k, limits), rerank, filter: toCellFilter(filter) }),
+  searchCells: (_parent, args, { atlas, limits }) => {
+    const { text, options } = searchCellsArguments(args, limits);
+    return atlas.searchCells(text, options);
+  },
 
-  annotateCell: (_parent, args, { atlas, limits }) => atlas.annotateCell(toCellInput(args.input, limits), toAnnotateOptions(args, limits)),
+  annotateCell: (_parent, args, { atlas, limits }) => {
+    const { input, options } = annotateCellArguments(args, limits);
+    return atlas.annotateCell(input, options);
+  },
 
-  similarCells: (_parent, { input, k, filter }, { atlas, limits }) =>
-    atlas.similarCells(toCellInput(input, limits), { k: checkK(k, limits), filter: toCellFilter(filter) }),
+  similarCells: (_parent, args, { atlas, limits }) => {
+    const { input, options } = similarCellsArguments(args, limits);
+    return atlas.similarCells(input, options);
+  },
 
   cell: (_parent, { id }, { atlas }) => atlas.cell(toAtlasId(id, 'id')),
 };

@@ -31,10 +31,10 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
   ingestReference: async (_parent, { input }, ctx) => {
     admin(ctx);
     const settings = checkIngestInput(input);
-    if (Array.isArray(settings)) return jobFailed(settings);
-    const path = await resolveFileSource(settings.source, ctx.uploads, ctx.ingestRoot);
+    if ('errors' in settings) return jobFailed(settings.errors);
+    const path = await resolveFileSource(settings.value.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
-    const { source: _source, ...request } = settings;
+    const { source: _source, ...request } = settings.value;
     const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }));
     if ('errors' in outcome) return jobFailed(outcome.errors);
     ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
@@ -78,6 +78,7 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
 export const Dataset: DatasetResolvers = {
   sourceFile: (dataset) => basename(dataset.sourcePath),
   valuesReadAs: (dataset) => dataset.valueKind,
+  labelMappings: (dataset, _args, { atlas }) => atlas.labelMappings(dataset.id),
 };
 
 export const IngestionJob: IngestionJobResolvers = {

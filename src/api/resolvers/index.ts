@@ -6,14 +6,18 @@ import { Dataset, IngestionJob, datasetMutations, datasetQueries, datasetSubscri
 import { labelMutations, labelQueries } from './labels.ts';
 import { DateTime, JSONObject } from './scalars.ts';
 import { serviceQueries } from './service.ts';
+import { Adapter, Decision, LabelMapping, trustMutations, trustQueries } from './trust.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...cellQueries, ...labelQueries, ...datasetQueries, ...annotationJobQueries, ...serviceQueries },
-  Mutation: { ...labelMutations, ...datasetMutations, ...annotationJobMutations },
+  Query: { ...cellQueries, ...labelQueries, ...datasetQueries, ...annotationJobQueries, ...serviceQueries, ...trustQueries },
+  Mutation: { ...labelMutations, ...datasetMutations, ...annotationJobMutations, ...trustMutations },
   Subscription: { ...datasetSubscriptions, ...annotationJobSubscriptions },
   Annotation,
   AnnotationJob,
+  Adapter,
   Dataset,
+  Decision,
+  LabelMapping,
   IngestionJob,
   DateTime,
   JSONObject,

@@ -20,8 +20,8 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
   createLabel: async (_parent, { input }, ctx) => {
     admin(ctx);
     const label = checkLabelInput(input);
-    if (Array.isArray(label)) return failed(label);
-    const outcome = await attempt('input', () => ctx.atlas.createLabel(label));
+    if ('errors' in label) return failed(label.errors);
+    const outcome = await attempt('input', () => ctx.atlas.createLabel(label.value));
     return 'errors' in outcome ? failed(outcome.errors) : { label: outcome.value, errors: [] };
   },
 
@@ -29,9 +29,8 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
     admin(ctx);
     const labelId = checkAtlasId(id, 'id');
     const changes = checkLabelPatch(patch);
-    const problems = [...(isProblem(labelId) ? [labelId] : []), ...(Array.isArray(changes) ? changes : [])];
-    if (problems.length > 0 || isProblem(labelId) || Array.isArray(changes)) return failed(problems);
-    const outcome = await attempt('id', () => ctx.atlas.updateLabel(labelId, changes));
+    if (isProblem(labelId) || 'errors' in changes) return failed([...(isProblem(labelId) ? [labelId] : []), ...('errors' in changes ? changes.errors : [])]);
+    const outcome = await attempt('id', () => ctx.atlas.updateLabel(labelId, changes.value));
     return 'errors' in outcome ? failed(outcome.errors) : { label: outcome.value, errors: [] };
   },
 
@@ -45,12 +44,11 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
 
   importLabels: async (_parent, { input }, ctx) => {
     admin(ctx);
-    const problems: InputProblem[] = [];
-    const source = checkFileSource(input, problems);
-    if (source === null) return { result: null, errors: problems };
-    const path = await resolveFileSource(source, ctx.uploads, ctx.ingestRoot);
+    const source = checkFileSource(input);
+    if ('errors' in source) return { result: null, errors: source.errors };
+    const path = await resolveFileSource(source.value, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return { result: null, errors: [path] };
-    const outcome = await attempt('input', () => ctx.atlas.importLabels(path));
+    const outcome = await attempt('input', () => ctx.atlas.importLabels(path, { termsOnly: input.termsOnly ?? false }));
     return 'errors' in outcome ? { result: null, errors: outcome.errors } : { result: outcome.value, errors: [] };
   },
 };

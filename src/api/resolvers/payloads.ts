@@ -1,11 +1,9 @@
 /** Admin mutations report what the atlas refused (an `AtlasError`) as payload errors, not as GraphQL errors. */
 import { isAtlasError } from '../../errors.ts';
-import type { InputProblem } from '../inputs.ts';
-
-export type Outcome<T> = { readonly value: T } | { readonly errors: InputProblem[] };
+import type { Checked, InputProblem } from '../inputs.ts';
 
 /** Runs `work`; an `AtlasError` becomes an input error on `details.field` (or `field`), anything else is thrown. */
-export async function attempt<T>(field: string, work: () => Promise<T>): Promise<Outcome<T>> {
+export async function attempt<T>(field: string, work: () => Promise<T>): Promise<Checked<T>> {
   try {
     return { value: await work() };
   } catch (error) {

@@ -1,0 +1,232 @@
+/**
+ * The fitted decision: how the evidence sources are combined (model/decision.ts), fitted on
+ * validation cells held out from the labelled references, with its calibration figures and the
+ * reference's novelty profile. One fit per model and atlas state (labels, their harmonised
+ * references, the adapter): stored in PostgreSQL, refitted when that state changes. A server fits
+ * in the background and answers uncalibrated meanwhile (LangCell's own decision, which says so); a
+ * CLI run waits for the fit.
+ */
+import { createHash } from 'node:crypto';
+import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, noveltyProfile, type CellEvidence, type CombinerWeights, type EvidenceSource, type NoveltyProfile } from '../model/decision.ts';
+import type { LangCellModel } from '../model/langcell.ts';
+import { argmax } from '../model/decision.ts';
+import { knnVote } from '../model/scoring.ts';
+import type { AdapterRecord } from '../store/adapters.ts';
+import { sampleCells, type SampledCell } from '../store/cells.ts';
+import type { Database } from '../store/database.ts';
+import { listDatasets } from '../store/datasets.ts';
+import { getDecisionFit, saveDecisionFit } from '../store/decisions.ts';
+import type { Adapters } from './adapters.ts';
+import type { LabelMaps, LabelLookup } from './label-maps.ts';
+import type { LabelCatalogue } from './labels.ts';
+import type { CellSearch } from './search.ts';
+import type { LabelRecord } from './types.ts';
+
+/** Reference cells read to fit the decision (validation) and to profile novelty. */
+const VALIDATION_CELLS = 600;
+/** Neighbours in the kNN vote while fitting (the API's default k). */
+const FIT_K = 25;
+/** Share of the labelled validation cells the combiner is fitted on; the rest measure it. */
+const FIT_SHARE = 0.7;
+/** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
+const MIN_LABELLED = 30;
+
+export interface SourceFigures {
+  readonly accuracy: number;
+  readonly ece: number;
+}
+
+export interface DecisionFit {
+  readonly fingerprint: string;
+  readonly createdAt: string;
+  readonly adapter: string | null;
+  /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
+  readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
+  readonly novelty: NoveltyProfile | null;
+  /** Figures on the held-out part of the validation cells (those the combiner was not fitted on). */
+  readonly validation: {
+    readonly cells: number;
+    readonly labelled: number;
+    readonly fittedOn: number;
+    readonly measuredOn: number;
+    readonly sources: Readonly<Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>>>;
+    readonly reliability: readonly { lower: number; upper: number; cells: number; confidence: number | null; accuracy: number | null }[];
+  } | null;
+}
+
+/** What a validation cell says, for every candidate (all labels). */
+interface ValidationCell {
+  readonly evidence: CellEvidence;
+  readonly truth: number | null;
+  readonly nearestDistance: number | null;
+  readonly bestTextSimilarity: number;
+}
+
+/** Maps a reference label id to the candidate it counts for: itself, or its nearest candidate ancestor. */
+export function candidateMapper(
+  candidates: readonly LabelRecord[],
+  catalogue: readonly LabelRecord[],
+  lineageOf: (ontologyId: string) => readonly string[],
+): (labelId: number | null) => number | null {
+  const index = new Map(candidates.map((label, i) => [label.id, i]));
+  const byTerm = new Map(candidates.flatMap((label, i) => (label.ontologyId ? [[label.ontologyId, i] as const] : [])));
+  const byId = new Map(catalogue.map((label) => [label.id, label]));
+  return (labelId) => {
+    if (labelId === null) return null;
+    const direct = index.get(labelId);
+    if (direct !== undefined) return direct;
+    const term = byId.get(labelId)?.ontologyId;
+    if (!term) return null;
+    for (const ancestor of lineageOf(term)) {
+      const candidate = byTerm.get(ancestor);
+      if (candidate !== undefined) return candidate;
+    }
+    return null;
+  };
+}
+
+function figures(probabilities: readonly Float64Array[], truth: readonly number[]): SourceFigures {
+  const winners = probabilities.map((p) => argmax(p));
+  const correct = winners.map((w, i) => w === truth[i]);
+  const confidence = probabilities.map((p, i) => p[winners[i]!]!);
+  return { accuracy: correct.filter(Boolean).length / Math.max(1, correct.length), ece: calibrationError(confidence, correct).ece };
+}
+
+export class Decider {
+  private fitting = new Map<string, Promise<DecisionFit>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly model: LangCellModel,
+    private readonly catalogue: LabelCatalogue,
+    private readonly labelMaps: LabelMaps,
+    private readonly adapters: Adapters,
+    private readonly search: () => Promise<CellSearch>,
+    private readonly log: (message: string) => void,
+    private readonly background: boolean,
+  ) {}
+
+  private async fingerprint(lookup: LabelLookup, adapter: AdapterRecord | null): Promise<string> {
+    const datasets = (await listDatasets(this.db)).filter((d) => d.state === 'READY').map((d) => `${d.id}:${d.cellCount}`);
+    const state = [this.model.id, lookup.version, datasets.join(','), adapter ? `${adapter.id}@${adapter.createdAt.toISOString()}` : 'no adapter'].join('|');
+    return createHash('sha256').update(state).digest('hex').slice(0, 24);
+  }
+
+  /**
+   * The fit for the atlas as it is now. A background decider starts fitting when there is none and
+   * returns null meanwhile; otherwise the fit is made now.
+   */
+  async current(adapter: AdapterRecord | null): Promise<DecisionFit | null> {
+    const lookup = await this.labelMaps.lookup();
+    const fingerprint = await this.fingerprint(lookup, adapter);
+    const stored = (await getDecisionFit(this.db, this.model.id, fingerprint)) as DecisionFit | null;
+    if (stored) return stored;
+    let pending = this.fitting.get(fingerprint);
+    if (!pending) {
+      pending = this.fit(fingerprint, lookup, adapter).finally(() => this.fitting.delete(fingerprint));
+      this.fitting.set(fingerprint, pending);
+      if (this.background) pending.catch((error: Error) => this.log(`decision fit failed: ${error.message}`));
+    }
+    return this.background ? null : pending;
+  }
+
+  /** Fits now for the current state (CLI `calibrate`), replacing a stored fit of the same state. */
+  async refit(adapter: AdapterRecord | null): Promise<DecisionFit> {
+    const lookup = await this.labelMaps.lookup();
+    return this.fit(await this.fingerprint(lookup, adapter), lookup, adapter);
+  }
+
+  private async fit(fingerprint: string, lookup: LabelLookup, adapter: AdapterRecord | null): Promise<DecisionFit> {
+    const started = performance.now();
+    const ready = (await listDatasets(this.db)).filter((d) => d.state === 'READY');
+    const excluded = new Set(((adapter?.validation['trainCellIds'] as number[] | undefined) ?? []));
+    const sample = (await sampleCells(this.db, ready.map((d) => d.id), VALIDATION_CELLS + excluded.size, 'decision')).filter((cell) => !excluded.has(cell.id)).slice(0, VALIDATION_CELLS);
+    const catalogue = await this.catalogue.current();
+    const empty: DecisionFit = { fingerprint, createdAt: new Date().toISOString(), adapter: adapter?.name ?? null, combiner: null, novelty: null, validation: null };
+    if (sample.length === 0 || catalogue.labels.length < 2) {
+      await saveDecisionFit(this.db, this.model.id, fingerprint, empty);
+      return empty;
+    }
+    const cells = await this.validationCells(sample, lookup, adapter);
+    const novelty = noveltyProfile(
+      cells.flatMap((c) => (c.nearestDistance === null ? [] : [c.nearestDistance])),
+      cells.map((c) => c.bestTextSimilarity),
+    );
+    const labelled = cells.filter((c): c is ValidationCell & { truth: number } => c.truth !== null);
+    const distinct = new Set(labelled.map((c) => c.truth)).size;
+    let result: DecisionFit = { ...empty, novelty };
+    if (labelled.length >= MIN_LABELLED && distinct >= 2) {
+      const cut = Math.round(labelled.length * FIT_SHARE);
+      const fitOn = labelled.slice(0, cut);
+      const measureOn = labelled.slice(cut);
+      const extra: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : [])];
+      const withCtm = fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), ['zeroShot', 'fused', ...extra]).weights;
+      const withoutCtm = fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), ['zeroShot', ...extra]).weights;
+      const truth = measureOn.map((c) => c.truth);
+      const sources: Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>> = {};
+      for (const source of EVIDENCE_SOURCES) {
+        const values = measureOn.map((c) => c.evidence[source]);
+        if (values.every((v): v is Float64Array => v !== null)) sources[source] = figures(values, truth);
+      }
+      const combined = measureOn.map((c) => combine(c.evidence, withCtm));
+      sources.combined = figures(combined, truth);
+      sources.combinedWithoutCtm = figures(measureOn.map((c) => combine(c.evidence, withoutCtm)), truth);
+      const winners = combined.map((p) => argmax(p));
+      const reliability = calibrationError(
+        combined.map((p, i) => p[winners[i]!]!),
+        winners.map((w, i) => w === truth[i]),
+      ).table;
+      result = {
+        ...result,
+        combiner: { withCtm, withoutCtm },
+        validation: { cells: cells.length, labelled: labelled.length, fittedOn: fitOn.length, measuredOn: measureOn.length, sources, reliability },
+      };
+    }
+    await saveDecisionFit(this.db, this.model.id, fingerprint, result);
+    const summary = result.validation?.sources.combined;
+    this.log(
+      `decision fitted on ${cells.length} reference cells in ${((performance.now() - started) / 1000).toFixed(1)} s` +
+        (summary ? `: held-out accuracy ${summary.accuracy.toFixed(3)}, ECE ${summary.ece.toFixed(3)}` : ' (no labelled reference: novelty profile only, confidence uncalibrated)'),
+    );
+    return result;
+  }
+
+  /** Every source's evidence for sampled reference cells, with the cell itself left out of its neighbours. */
+  private async validationCells(sample: readonly SampledCell[], lookup: LabelLookup, adapter: AdapterRecord | null): Promise<ValidationCell[]> {
+    const { labels, labelSet } = await this.catalogue.candidates(undefined);
+    const { index } = await this.labelMaps.harmonisation();
+    const toCandidate = candidateMapper(labels, labels, (term) => index.graph.lineage(term));
+    const search = await this.search();
+    const dim = this.model.embeddingDim;
+    const out: ValidationCell[] = [];
+    for (let start = 0; start < sample.length; start += 64) {
+      const slice = sample.slice(start, start + 64);
+      const encoding = await this.model.embedCells(slice.map((cell) => cell.tokens), { keepHidden: true });
+      const decisions = await this.model.annotateEncoded(encoding, labelSet, { rerank: true, topM: 3, abstainBelow: 0 });
+      const adapted = adapter ? await this.adapters.predict(adapter, encoding.embeddings, labels) : null;
+      for (const [i, cell] of slice.entries()) {
+        const scores = decisions[i]!.scores;
+        const zeroShot = new Float64Array(labels.length);
+        const fused = new Float64Array(labels.length);
+        let bestText = -Infinity;
+        for (const score of scores) {
+          zeroShot[score.label] = score.zeroShot;
+          fused[score.label] = score.fused;
+          bestText = Math.max(bestText, score.similarity);
+        }
+        const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null }, FIT_K, undefined);
+        const vote = knnVote(
+          neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
+          labels.length,
+        );
+        out.push({
+          evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null },
+          truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
+          nearestDistance: vote.minDistance,
+          bestTextSimilarity: bestText,
+        });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * One decision over all the evidence, as pure functions.
+ *
+ * Sources per (cell, candidate): zero-shot probability, LangCell's fused score (zero-shot + CTM),
+ * the kNN vote share of labelled reference cells and a few-shot adapter's probability. They are
+ * combined by a conditional logit with one weight per source, shared by every label (so it holds
+ * when labels are added):
+ *
+ *   s_k = Σ_source w_source · f_source(k),   P(k) = softmax_k(s_k)
+ *   f = log(p + ε) for the probabilities (zero-shot, fused, adapter), the share itself for kNN.
+ *
+ * The weights are fitted by Newton's method on the log-loss of validation cells held out from the
+ * labelled references (never the cells being evaluated), which also calibrates P: the confidence
+ * is P(winner). Without labelled references and without an adapter nothing is fitted and the
+ * decision is exactly LangCell's fused argmax (see decideLabel in scoring.ts).
+ */
+import { topIndices } from './scoring.ts';
+
+export const EVIDENCE_SOURCES = ['zeroShot', 'fused', 'knn', 'adapter'] as const;
+export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
+
+/** Per candidate, what each available source says (null: not available for this cell). */
+export interface CellEvidence {
+  readonly zeroShot: Float64Array;
+  readonly fused: Float64Array | null;
+  readonly knn: Float64Array | null;
+  readonly adapter: Float64Array | null;
+}
+
+export type CombinerWeights = Readonly<Partial<Record<EvidenceSource, number>>>;
+
+const EPSILON = 1e-4;
+
+function feature(evidence: CellEvidence, source: EvidenceSource, k: number): number {
+  const values = evidence[source];
+  if (values === null) return 0;
+  return source === 'knn' ? values[k]! : Math.log(values[k]! + EPSILON);
+}
+
+/** The sources a set of weights uses, in a fixed order. */
+export function sourcesOf(weights: CombinerWeights): EvidenceSource[] {
+  return EVIDENCE_SOURCES.filter((source) => weights[source] !== undefined);
+}
+
+/** P(candidate) under the combiner. */
+export function combine(evidence: CellEvidence, weights: CombinerWeights): Float64Array {
+  const count = evidence.zeroShot.length;
+  const scores = new Float64Array(count);
+  for (const source of sourcesOf(weights)) {
+    const weight = weights[source]!;
+    for (let k = 0; k < count; k += 1) scores[k]! += weight * feature(evidence, source, k);
+  }
+  let max = -Infinity;
+  for (const score of scores) max = Math.max(max, score);
+  let sum = 0;
+  for (let k = 0; k < count; k += 1) {
+    scores[k] = Math.exp(scores[k]! - max);
+    sum += scores[k]!;
+  }
+  return scores.map((score) => score / sum);
+}
+
+export interface CombinerFit {
+  readonly weights: CombinerWeights;
+  /** Mean log-loss on the cells it was fitted on. */
+  readonly logLoss: number;
+  readonly iterations: number;
+}
+
+/** Solves the small symmetric positive-definite system A x = b (Gaussian elimination with partial pivoting). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let col = 0; col < n; col += 1) {
+    let pivot = col;
+    for (let row = col + 1; row < n; row += 1) if (Math.abs(m[row]![col]!) > Math.abs(m[pivot]![col]!)) pivot = row;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    for (let row = col + 1; row < n; row += 1) {
+      const factor = m[row]![col]! / m[col]![col]!;
+      for (let c = col; c <= n; c += 1) m[row]![c]! -= factor * m[col]![c]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let row = n - 1; row >= 0; row -= 1) {
+    let sum = m[row]![n]!;
+    for (let c = row + 1; c < n; c += 1) sum -= m[row]![c]! * x[c]!;
+    x[row] = sum / m[row]![row]!;
+  }
+  return x;
+}
+
+/**
+ * Fits one weight per source by Newton's method on the mean log-loss plus a small ridge
+ * (`ridge`·|w|², which keeps the fit finite when a source separates the cells perfectly).
+ * `truth[i]` is the index of cell i's true label among its candidates.
+ */
+export function fitCombiner(cells: readonly CellEvidence[], truth: readonly number[], sources: readonly EvidenceSource[], ridge = 1e-3): CombinerFit {
+  const n = sources.length;
+  let w = sources.map((source) => (source === 'knn' ? 1 : 1));
+  let loss = Infinity;
+  let iterations = 0;
+  const features = cells.map((cell) => Array.from({ length: cell.zeroShot.length }, (_, k) => sources.map((source) => feature(cell, source, k))));
+  const evaluate = (weights: number[]) => {
+    let total = 0;
+    const gradient = new Array<number>(n).fill(0);
+    const hessian = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    features.forEach((cellFeatures, i) => {
+      const scores = cellFeatures.map((f) => f.reduce((sum, value, j) => sum + value * weights[j]!, 0));
+      const max = Math.max(...scores);
+      const exp = scores.map((s) => Math.exp(s - max));
+      const z = exp.reduce((a, b) => a + b, 0);
+      const p = exp.map((e) => e / z);
+      total += -(scores[truth[i]!]! - max - Math.log(z));
+      const mean = new Array<number>(n).fill(0);
+      cellFeatures.forEach((f, k) => f.forEach((value, j) => (mean[j]! += p[k]! * value)));
+      for (let j = 0; j < n; j += 1) gradient[j]! += mean[j]! - cellFeatures[truth[i]!]![j]!;
+      cellFeatures.forEach((f, k) => {
+        for (let a = 0; a < n; a += 1) for (let b = 0; b < n; b += 1) hessian[a]![b]! += p[k]! * (f[a]! - mean[a]!) * (f[b]! - mean[b]!);
+      });
+    });
+    const count = Math.max(1, features.length);
+    return {
+      loss: total / count + ridge * weights.reduce((s, x) => s + x * x, 0),
+      gradient: gradient.map((g, j) => g / count + 2 * ridge * weights[j]!),
+      hessian: hessian.map((row, a) => row.map((h, b) => h / count + (a === b ? 2 * ridge : 0))),
+    };
+  };
+  for (; iterations < 100; iterations += 1) {
+    const current = evaluate(w);
+    loss = current.loss;
+    const step = solve(current.hessian, current.gradient);
+    // Damped Newton: halve the step until the loss does not rise.
+    let scale = 1;
+    let next = w;
+    for (let tries = 0; tries < 30; tries += 1) {
+      const candidate = w.map((x, j) => x - scale * step[j]!);
+      if (evaluate(candidate).loss <= loss + 1e-12) {
+        next = candidate;
+        break;
+      }
+      scale /= 2;
+    }
+    const moved = Math.max(...next.map((x, j) => Math.abs(x - w[j]!)));
+    w = next;
+    if (moved < 1e-7) break;
+  }
+  return { weights: Object.fromEntries(sources.map((source, j) => [source, w[j]!])) as CombinerWeights, logLoss: evaluate(w).loss, iterations };
+}
+
+export interface ReliabilityBin {
+  readonly lower: number;
+  readonly upper: number;
+  readonly cells: number;
+  /** Mean confidence and accuracy of the cells in the bin (null when empty). */
+  readonly confidence: number | null;
+  readonly accuracy: number | null;
+}
+
+/** Expected calibration error over equal-width confidence bins, and the reliability table. */
+export function calibrationError(confidence: readonly number[], correct: readonly boolean[], bins = 10): { ece: number; table: ReliabilityBin[] } {
+  const table: ReliabilityBin[] = [];
+  let ece = 0;
+  for (let b = 0; b < bins; b += 1) {
+    const lower = b / bins;
+    const upper = (b + 1) / bins;
+    const members = confidence.flatMap((c, i) => ((c > lower || (b === 0 && c >= 0)) && c <= upper ? [i] : []));
+    if (members.length === 0) {
+      table.push({ lower, upper, cells: 0, confidence: null, accuracy: null });
+      continue;
+    }
+    const meanConfidence = members.reduce((s, i) => s + confidence[i]!, 0) / members.length;
+    const accuracy = members.filter((i) => correct[i]).length / members.length;
+    ece += (members.length / confidence.length) * Math.abs(meanConfidence - accuracy);
+    table.push({ lower, upper, cells: members.length, confidence: meanConfidence, accuracy });
+  }
+  return { ece, table };
+}
+
+/** The value below which `q` of the values lie (linear interpolation between order statistics). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+}
+
+/** How unusual a cell is against the reference: thresholds from the reference's own cells. */
+export interface NoveltyProfile {
+  /** Distance (1 − cosine) from a reference cell to its nearest other reference cell, at `quantile`. */
+  readonly neighbourDistance: number;
+  /** A reference cell's best similarity to any label text, at 1 − `quantile`. */
+  readonly textSimilarity: number;
+  readonly quantile: number;
+  readonly cells: number;
+}
+
+export function noveltyProfile(neighbourDistances: readonly number[], bestTextSimilarities: readonly number[], q = 0.95): NoveltyProfile {
+  return {
+    neighbourDistance: quantile(neighbourDistances, q),
+    textSimilarity: quantile(bestTextSimilarities, 1 - q),
+    quantile: q,
+    cells: neighbourDistances.length,
+  };
+}
+
+/**
+ * A cell is novel when it is farther from every reference cell than nearly all reference cells are
+ * from each other, and less like every label text than nearly all reference cells are. The score
+ * (for ranking, e.g. AUROC) is how far past both thresholds it is, as the smaller of two ratios.
+ */
+export function novelty(profile: NoveltyProfile, nearestDistance: number | null, bestTextSimilarity: number): { novel: boolean; score: number } {
+  const distanceRatio = nearestDistance === null ? Infinity : nearestDistance / Math.max(profile.neighbourDistance, 1e-9);
+  const textRatio = (1 - bestTextSimilarity) / Math.max(1 - profile.textSimilarity, 1e-9);
+  const score = Math.min(distanceRatio, textRatio);
+  return { novel: distanceRatio > 1 && textRatio > 1, score };
+}
+
+/** Index of the best candidate of a distribution (ties: lower index). */
+export function argmax(values: ArrayLike<number>): number {
+  return topIndices(values, 1)[0]!;
+}
+
+/**
+ * The broadest-certain roll-up of an uncertain answer: among ancestor terms shared by candidates,
+ * the most specific one whose candidates together reach `threshold`. `lineages[k]` is candidate k's
+ * term and its ancestors (nearest first); `names` maps a term to its name.
+ */
+export function rollUp(probabilities: ArrayLike<number>, lineages: readonly (readonly string[])[], threshold: number): { term: string; confidence: number } | null {
+  const mass = new Map<string, number>();
+  const depth = new Map<string, number>();
+  lineages.forEach((lineage, k) => {
+    lineage.forEach((term, d) => {
+      mass.set(term, (mass.get(term) ?? 0) + probabilities[k]!);
+      depth.set(term, Math.min(depth.get(term) ?? Infinity, d));
+    });
+  });
+  let best: { term: string; confidence: number } | null = null;
+  for (const [term, confidence] of mass) {
+    if (confidence < threshold) continue;
+    // The most specific: the smallest mass that still reaches the threshold; ties by the nearer term.
+    if (!best || confidence < best.confidence - 1e-12 || (Math.abs(confidence - best.confidence) <= 1e-12 && depth.get(term)! < depth.get(best.term)!)) {
+      best = { term, confidence };
+    }
+  }
+  return best;
+}
