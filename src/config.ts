@@ -28,7 +28,7 @@ export const configSchema = z.object({
   LANGCELL_INGEST_CHUNK_CELLS: z.coerce.number().int().min(16).max(100_000).default(1024).describe('Cells per ingestion chunk: the unit of work, commit and resume'),
   LANGCELL_INGEST_WORKER: z.enum(['on', 'off']).default('on').describe('Whether `serve` also takes ingestion chunks (off: run `langcell-atlas worker` processes instead)'),
   LANGCELL_CHUNK_TIMEOUT_S: z.coerce.number().int().min(10).default(1800).describe('A chunk not stored within this time is handed to another worker'),
-  LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe('annotateCell answers UNASSIGNED below this confidence'),
+  LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe("Annotation answers UNASSIGNED below this confidence: annotateCell, annotation jobs and the CLI's annotate/evaluate"),
   LANGCELL_MAX_RERANK: z.coerce.number().int().min(1).max(1000).default(50).describe('At most this many search hits are rescored by CTM'),
   LANGCELL_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).default(512).describe('Text-query embeddings kept in an LRU cache'),
   // --- GraphQL service (src/api) ---
