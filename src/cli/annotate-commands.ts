@@ -13,6 +13,7 @@ import { Option } from 'commander';
 import { annotateQueryFile, evaluateRows, openQueryFile, type AnnotateFileRequest } from '../atlas/annotate-file.ts';
 import { RESULTS_CSV_HEADER, resultCsvLine } from '../atlas/annotation-jobs.ts';
 import { UNASSIGNED, type Evaluation, type LevelMetrics } from '../atlas/evaluation.ts';
+import { normaliseLabel } from '../atlas/harmonise.ts';
 import type { AnnotationResultRecord } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
@@ -130,20 +131,16 @@ async function writeAtomically(path: string, write: (temporaryPath: string) => P
   }
 }
 
-function nameKey(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '');
-}
-
-/** For the database-free mode: truth strings matched to a label file's names, synonyms or ontology ids (case and punctuation aside). */
+/** For the database-free mode: truth strings matched to a label file's names, synonyms or ontology ids (as harmonisation normalises them). */
 export function matchLabelNames(
   labels: readonly { name: string; synonyms?: readonly string[]; ontologyId?: string | null }[],
   truths: readonly string[],
 ): Map<string, { label: string | null; coarse: null }> {
   const byKey = new Map<string, string>();
   for (const label of labels) {
-    for (const name of [label.name, ...(label.synonyms ?? []), ...(label.ontologyId ? [label.ontologyId] : [])]) if (!byKey.has(nameKey(name))) byKey.set(nameKey(name), label.name);
+    for (const name of [label.name, ...(label.synonyms ?? []), ...(label.ontologyId ? [label.ontologyId] : [])]) if (!byKey.has(normaliseLabel(name))) byKey.set(normaliseLabel(name), label.name);
   }
-  return new Map(truths.map((truth) => [truth, { label: byKey.get(nameKey(truth)) ?? null, coarse: null }]));
+  return new Map(truths.map((truth) => [truth, { label: byKey.get(normaliseLabel(truth)) ?? null, coarse: null }]));
 }
 
 /** Annotates a file against the configured atlas, prints and saves what the options ask for. */
