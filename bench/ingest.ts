@@ -13,7 +13,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { parseConfig } from '../src/config.ts';
 import { openVectorIndex } from '../src/index/index.ts';
 import { indexOptions, openRuntime } from '../src/runtime.ts';
@@ -22,6 +21,7 @@ import { getJob, type IngestionJobDetail } from '../src/store/jobs.ts';
 import { generateDemoAtlas } from '../seed/atlas.ts';
 // The project's one h5ad writer lives with the test helpers; here it writes the demo atlas as a user's file.
 import { writeH5ad } from '../test/helpers/h5ad-writer.ts';
+import { scratchDatabase } from './lib/database.ts';
 import { fixed, markdownTable, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
 import { BENCH_BUNDLE_DIR, PBMC68K_H5AD } from './lib/workloads.ts';
@@ -67,24 +67,6 @@ interface WorkloadResult {
   endToEndWithIndexCellsPerSecond: number;
 }
 
-async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `langcell_bench_ingest_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 async function waitForJob(read: () => Promise<IngestionJobDetail | null>): Promise<IngestionJobDetail> {
   let lastReport = 0;
@@ -101,7 +83,7 @@ async function waitForJob(read: () => Promise<IngestionJobDetail | null>): Promi
 }
 
 async function runWorkload(workload: Workload, scratch: string): Promise<WorkloadResult> {
-  const database = await scratchDatabase(options['admin-url']);
+  const database = await scratchDatabase(options['admin-url'], 'ingest');
   const log = () => undefined;
   const config = parseConfig({
     DATABASE_URL: database.url,

@@ -12,6 +12,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, what: string]> = [
   ['hnsw', 'HNSW index on clustered 256-d vectors: recall@10, latency, build rate, bytes per vector'],
   ['service', 'GraphQL text search under concurrent load: p50, p99, QPS, errors'],
   ['ingest', 'ingestion end to end (read → tokenize → encode → store → index), cells/s'],
+  ['trust', 'annotation on pbmc68k: every evidence source, adapters, the combined decision, calibration, novelty, baseline'],
 ];
 
 function scriptPath(name: string): string {

@@ -38,6 +38,13 @@ export interface AdapterSummary {
   readonly createdAt: Date;
 }
 
+/** A labelled reference cell: its id (kept out of the decision's validation cells), embedding and harmonised label. */
+interface LabelledCell {
+  readonly cellId: number;
+  readonly embedding: Float32Array;
+  readonly labelId: number;
+}
+
 /** Validation cells per label: held out from training to choose β, a and the blend. */
 const VALIDATION_PER_LABEL = 20;
 /** A reference is read up to this many cells for an adapter. */
@@ -142,7 +149,7 @@ export class Adapters {
   }
 
   /** Labelled cells of the request as (embedding, label id), harmonised. */
-  private async labelledCells(request: AdaptRequest): Promise<{ embedding: Float32Array; labelId: number }[]> {
+  private async labelledCells(request: AdaptRequest): Promise<LabelledCell[]> {
     if (request.dataset !== undefined) {
       const dataset = await getDataset(this.db, { name: request.dataset });
       if (!dataset || dataset.state !== 'READY') throw new AtlasError('NOT_FOUND', `No complete dataset named "${request.dataset}".`, { field: 'dataset' });
@@ -151,7 +158,7 @@ export class Adapters {
       const cells = await sampleCells(this.db, [dataset.id], MAX_ADAPTER_CELLS, 'adapter');
       return cells.flatMap((cell) => {
         const labelId = lookup.labelIdOf(cell.datasetId, cell.label);
-        return labelId === null ? [] : [{ embedding: cell.embedding, labelId }];
+        return labelId === null ? [] : [{ cellId: cell.id, embedding: cell.embedding, labelId }];
       });
     }
     const given = request.cells ?? [];
@@ -161,7 +168,7 @@ export class Adapters {
     const stored = await getCellVectors(this.db, given.map((c) => c.cellId));
     const missing = given.filter((c) => !stored.has(c.cellId));
     if (missing.length > 0) throw new AtlasError('NOT_FOUND', `No visible cells with ids ${missing.slice(0, 5).map((c) => c.cellId).join(', ')}.`, { field: 'cells' });
-    return given.map((c) => ({ embedding: stored.get(c.cellId)!.embedding, labelId: byName.get(c.label)!.id }));
+    return given.map((c) => ({ cellId: c.cellId, embedding: stored.get(c.cellId)!.embedding, labelId: byName.get(c.label)!.id }));
   }
 
   async fit(request: AdaptRequest, log: (message: string) => void = () => undefined): Promise<AdapterSummary> {
@@ -173,30 +180,37 @@ export class Adapters {
       throw new AtlasError('INVALID_INPUT', `shots must be a positive integer (got ${request.shots}).`, { field: 'shots' });
     }
     const cells = await this.labelledCells(request);
-    const byLabel = new Map<number, Float32Array[]>();
-    for (const cell of cells) byLabel.set(cell.labelId, [...(byLabel.get(cell.labelId) ?? []), cell.embedding]);
+    const byLabel = new Map<number, LabelledCell[]>();
+    for (const cell of cells) byLabel.set(cell.labelId, [...(byLabel.get(cell.labelId) ?? []), cell]);
     const seed = request.seed ?? 2024;
-    const train: { embedding: Float32Array; labelId: number }[] = [];
-    const valid: { embedding: Float32Array; labelId: number }[] = [];
+    const train: LabelledCell[] = [];
+    const valid: LabelledCell[] = [];
     const short: string[] = [];
     const labels = await this.labelsById();
-    for (const [labelId, embeddings] of [...byLabel].sort((a, b) => a[0] - b[0])) {
-      const order = shuffled(embeddings, seed + labelId);
+    const capped: string[] = [];
+    for (const [labelId, rows] of [...byLabel].sort((a, b) => a[0] - b[0])) {
+      const order = shuffled(rows, seed + labelId);
       const validationCount = Math.min(VALIDATION_PER_LABEL, Math.floor(order.length / 2));
       const available = order.length - validationCount;
-      const shots = request.shots ?? available;
-      if (validationCount < 1 || available < shots) short.push(`${labels.get(labelId)?.name ?? labelId} (${order.length} cells)`);
-      valid.push(...order.slice(0, validationCount).map((embedding) => ({ embedding, labelId })));
-      train.push(...order.slice(validationCount, validationCount + shots).map((embedding) => ({ embedding, labelId })));
+      if (validationCount < 1) {
+        short.push(`${labels.get(labelId)?.name ?? labelId} (${order.length} cell)`);
+        continue;
+      }
+      // A label with fewer cells than the shots asked for trains on what it has (reported, not hidden).
+      const shots = Math.min(request.shots ?? available, available);
+      if (request.shots !== undefined && shots < request.shots) capped.push(`${labels.get(labelId)?.name ?? labelId}: ${shots}`);
+      valid.push(...order.slice(0, validationCount));
+      train.push(...order.slice(validationCount, validationCount + shots));
     }
     if (short.length > 0) {
       throw new AtlasError(
         'TOO_FEW_CELLS',
-        `Too few labelled cells for ${request.shots ?? 'the'} shots plus validation cells in: ${short.slice(0, 5).join(', ')}. ` +
-          `Each label needs shots + at least one more cell (up to ${VALIDATION_PER_LABEL} are held out to choose the blend); ask for fewer shots.`,
-        { field: 'shots' },
+        `Each label needs at least two labelled cells (one to train on, one to choose the blend on); too few in: ${short.slice(0, 5).join(', ')}. ` +
+          'Add cells of those labels, or leave them out of the reference.',
+        { field: 'cells' },
       );
     }
+    if (capped.length > 0) log(`adapter: fewer than ${request.shots} training cells for ${capped.join('; ')}`);
     const labelIds = [...byLabel.keys()].sort((a, b) => a - b);
     if (labelIds.length < 2) throw new AtlasError('TOO_FEW_CELLS', 'An adapter needs labelled cells of at least two labels.', { field: 'cells' });
     const classOf = new Map(labelIds.map((id, c) => [id, c]));
@@ -227,7 +241,17 @@ export class Adapters {
       matrix: weights.matrix,
       cacheClasses: weights.cacheClasses,
       params: { beta: weights.beta, cacheWeight: weights.cacheWeight, blend: weights.blend, temperature, dim },
-      validation: { ...figures, chosen: weights.kind, trainCells: train.length, validationCells: valid.length, shots: request.shots ?? null, seed, source: request.dataset ?? 'cells' },
+      validation: {
+        ...figures,
+        chosen: weights.kind,
+        trainCells: train.length,
+        validationCells: valid.length,
+        shots: request.shots ?? null,
+        cappedLabels: capped,
+        seed,
+        source: request.dataset ?? 'cells',
+        trainCellIds: train.map((row) => row.cellId),
+      },
     });
     return summarize(saved, labels);
   }

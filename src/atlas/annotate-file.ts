@@ -16,7 +16,7 @@ import { describeReading, STATED_VALUE_TYPES, statedKind, type ValueReading } fr
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { AnnotationResultRecord } from '../store/records.ts';
-import { evaluateAnnotations, type Evaluation } from './evaluation.ts';
+import { evaluateAgainstTruth, type Evaluation } from './evaluation.ts';
 import type { Annotation, AnnotateCellOptions, LabelRecord } from './types.ts';
 
 /** What annotating a file is asked to do; stored with a job as JSON and parsed again when a worker takes it. */
@@ -196,7 +196,7 @@ export async function evaluateRows(
   const harmonisedTruth = await parts.harmoniseLabels(truths, new Map(Object.entries(truthMap ?? {})));
   const harmonisedAnswers = await parts.harmoniseLabels(answers);
   const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse }]));
-  return evaluateAnnotations(
+  return evaluateAgainstTruth(
     rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
     mapping,
     (label) => harmonisedAnswers.get(label)?.coarse ?? null,

@@ -98,6 +98,9 @@ export class Atlas implements AtlasApi {
       await options.prepare?.(runtime);
       const atlas = new Atlas(runtime, options);
       if (options.openIndexAtStart) await atlas.index();
+      // A server starts fitting its decision at once (in the background), so that the first
+      // annotations are already calibrated when the atlas has labelled reference cells.
+      if (options.fitInBackground) void atlas.decision().catch((error: Error) => runtime.log(`decision fit failed: ${error.message}`));
       if (options.worker) {
         await resumeUnfinished(runtime);
         await atlas.startWorker();
@@ -118,9 +121,12 @@ export class Atlas implements AtlasApi {
     return this.indexPromise;
   }
 
-  private search(): Promise<CellSearch> {
+  private async search(): Promise<CellSearch> {
     this.searchPromise ??= this.index().then((index) => new CellSearch(this.runtime.db, this.runtime.model, index, this.options));
-    return this.searchPromise;
+    const search = await this.searchPromise;
+    // An index that does not follow the database (a CLI run, a benchmark) catches up on demand.
+    if (!this.options.index.follow) await (await this.index()).sync();
+    return search;
   }
 
   async startWorker(): Promise<void> {

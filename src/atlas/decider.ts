@@ -159,9 +159,17 @@ export class Decider {
       const cut = Math.round(labelled.length * FIT_SHARE);
       const fitOn = labelled.slice(0, cut);
       const measureOn = labelled.slice(cut);
-      const extra: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : [])];
-      const withCtm = fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), ['zeroShot', 'fused', ...extra]).weights;
-      const withoutCtm = fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), ['zeroShot', ...extra]).weights;
+      const reference: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : [])];
+      // Which sources to combine is chosen like the weights: on reference cells, by the log-loss on
+      // the held-out part (a source that only adds noise on this atlas, e.g. a model that does not
+      // know its tissue, is left out rather than fitted to a small weight).
+      const choose = (options: readonly (readonly EvidenceSource[])[]) => {
+        const fits = options.map((sources) => fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), sources).weights);
+        const heldOutLoss = fits.map((weights) => measureOn.reduce((sum, c) => sum - Math.log(combine(c.evidence, weights)[c.truth]! + 1e-12), 0) / measureOn.length);
+        return fits[heldOutLoss.indexOf(Math.min(...heldOutLoss))]!;
+      };
+      const withCtm = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
+      const withoutCtm = choose([['zeroShot', ...reference], reference]);
       const truth = measureOn.map((c) => c.truth);
       const sources: Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>> = {};
       for (const source of EVIDENCE_SOURCES) {

@@ -141,6 +141,18 @@ export function evaluateLevel(cells: readonly ScoredCell[], options: { readonly 
   };
 }
 
+/**
+ * Metrics of answers against truth already expressed in the same names (a benchmark that harmonised
+ * both itself); `unassigned` is an abstention. No confidences: no calibration figures.
+ */
+export function evaluateAnnotations(truth: readonly string[], predicted: readonly string[]): LevelMetrics {
+  if (truth.length !== predicted.length) throw new Error('truth and predictions differ in length');
+  return evaluateLevel(
+    truth.map((t, i) => ({ truth: t, predicted: predicted[i] === UNASSIGNED ? null : predicted[i]!, best: predicted[i]!, confidence: 0 })),
+    { calibrated: false },
+  );
+}
+
 /** A harmonised truth string: its catalogue label and coarse class, each null when unknown. */
 export interface TruthMapping {
   readonly label: string | null;
@@ -185,7 +197,7 @@ export interface Evaluation {
  * `coarseOf` gives a catalogue label's coarse class (a label without one stands for itself);
  * `candidates` are the label names the cells could be given (all: every mapped truth is known).
  */
-export function evaluateAnnotations(
+export function evaluateAgainstTruth(
   cells: readonly AnnotatedCell[],
   mapping: ReadonlyMap<string, TruthMapping>,
   coarseOf: (label: string) => string | null,

@@ -174,16 +174,18 @@ export class LabelMaps {
 
   private async refresh(): Promise<LabelLookup> {
     const { key } = await this.harmonisation();
-    const version = `${key}|${await labelMapsVersion(this.db)}`;
-    if (this.lookupCache?.version === version) return this.lookupCache;
     const ready = (await listDatasets(this.db)).filter((d) => d.state === 'READY' && d.labelColumn !== null);
+    // A dataset that became READY has no entries yet: the version must change with the datasets too.
+    const datasets = ready.map((d) => d.id).join(',');
+    const version = `${key}|${datasets}|${await labelMapsVersion(this.db)}`;
+    if (this.lookupCache?.version === version) return this.lookupCache;
     const entries = await listLabelMaps(this.db, ready.map((d) => d.id));
     const current = new Set(entries.filter((e) => DECIDED_BY_PERSON.has(e.method) || e.catalogueVersion === key).map((e) => e.datasetId));
     for (const dataset of ready) if (!current.has(dataset.id)) await this.mapDataset(dataset.id, await this.mappingFileOf(dataset.id));
     const all = await listLabelMaps(this.db, ready.map((d) => d.id));
     const table = new Map(all.map((e) => [`${e.datasetId}\u0000${e.sourceLabel}`, e.labelId]));
     this.lookupCache = {
-      version: `${key}|${await labelMapsVersion(this.db)}`,
+      version: `${key}|${datasets}|${await labelMapsVersion(this.db)}`,
       labelIdOf: (datasetId, sourceLabel) => (sourceLabel === null ? null : (table.get(`${datasetId}\u0000${sourceLabel}`) ?? null)),
     };
     return this.lookupCache;

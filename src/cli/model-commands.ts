@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { evaluateAnnotations } from '../atlas/evaluation.ts';
+import { evaluateAgainstTruth } from '../atlas/evaluation.ts';
 import { addAtlasAnnotateOptions, annotateWithAtlas, evaluationText, matchLabelNames, type AtlasAnnotateOptions } from './annotate-commands.ts';
 import { readLabelFile } from '../atlas/label-file.ts';
 import type { Config } from '../config.ts';
@@ -127,6 +128,44 @@ function writeTextOutput<T>(path: string, write: (out: NodeJS.WritableStream) =>
   });
 }
 
+/** Cell ids, one per line (the first tab- or comma-separated field); a header "cell" is skipped. */
+async function readCellList(path: string): Promise<Set<string>> {
+  const ids = (await readFile(path, 'utf8')).split(/\r?\n/).map((line) => line.split(/[\t,]/)[0]!.trim());
+  return new Set(ids.filter((id, i) => id !== '' && !(i === 0 && id === 'cell')));
+}
+
+/**
+ * Truth values → label names of the labels file, through a TSV with `dataset_label` and `cl_id`
+ * (matched to the labels' ontology ids) or `label` (a label name) columns.
+ */
+async function readTruthMap(path: string, labels: readonly { name: string; ontologyId: string | null }[]): Promise<Map<string, string>> {
+  const [head = '', ...lines] = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = head.split('\t').map((h) => h.trim().toLowerCase());
+  const from = header.indexOf('dataset_label');
+  const byId = header.indexOf('cl_id');
+  const byName = header.indexOf('label');
+  if (from < 0 || (byId < 0 && byName < 0)) {
+    throw new AtlasError('INVALID_INPUT', `${path}: --truth-map needs a dataset_label column and a cl_id or label column; found ${header.join(', ')}`);
+  }
+  const map = new Map<string, string>();
+  for (const line of lines) {
+    const cells = line.split('\t').map((c) => c.trim());
+    const value = cells[from];
+    if (!value || map.has(value)) continue;
+    const target = byId >= 0 ? labels.find((l) => l.ontologyId === cells[byId]) : labels.find((l) => l.name === cells[byName]);
+    if (target) map.set(value, target.name);
+  }
+  return map;
+}
+
+/** Refuses a run that needs obs columns the input does not have, naming the ones it has. */
+function requireObsColumns(file: string, source: ExpressionSource, columns: readonly string[]): void {
+  const missing = columns.filter((c) => !source.obsColumns.includes(c));
+  if (missing.length > 0) {
+    throw new AtlasError('LABEL_COLUMN_MISSING', `${file} has no obs column ${missing.map((c) => `"${c}"`).join(', ')}; it has: ${source.obsColumns.join(', ') || 'none'}`);
+  }
+}
+
 function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
@@ -138,19 +177,31 @@ export function registerModelCommands(program: Command, config: Config): void {
       .description("tokenize cells as LangCell does: one JSON line per cell, <cls> first, no padding")
       .option('--vocab <dir>', "folder with Geneformer's token_dictionary.json and gene_median_dictionary.json")
       .option('--bundle <dir>', 'take the vocabulary from a model bundle (default: the demo bundle)')
+      .option('--obs <columns>', 'obs columns copied into each line as "obs" (comma-separated; e.g. the label column for tools/model fewshot)')
       .requiredOption('--out <tokens.jsonl>', 'output file'),
-  ).action(async (file: string, options: InputOptions & { vocab?: string; bundle?: string; out: string }) => {
+  ).action(async (file: string, options: InputOptions & { vocab?: string; bundle?: string; obs?: string; out: string }) => {
     if (options.vocab && options.bundle) throw new AtlasError('INVALID_INPUT', 'Give either --vocab or --bundle, not both');
     const vocabulary: GeneVocabulary = options.vocab
       ? await loadGeneformerVocabulary(options.vocab)
       : bundleVocabulary(await loadBundle(options.bundle ?? config.LANGCELL_BUNDLE ?? DEMO_BUNDLE_DIR));
     const tokenizer = new CellTokenizer(vocabulary.clsId, vocabulary.maxLength);
+    const obsColumns = (options.obs ?? '').split(',').map((c) => c.trim()).filter(Boolean);
     const run = await writeTextOutput(options.out, (out) =>
-      forEachTokenizedChunk(file, options, vocabulary, tokenizer, 'tokenize', async (chunk) => {
-        for (let i = 0; i < chunk.cellIds.length; i += 1) {
-          await writeLine(out, `${JSON.stringify({ cell: chunk.cellIds[i], input_ids: Array.from(chunk.tokens[i]!) })}\n`);
-        }
-      }),
+      forEachTokenizedChunk(
+        file,
+        options,
+        vocabulary,
+        tokenizer,
+        'tokenize',
+        async (chunk) => {
+          for (let i = 0; i < chunk.cellIds.length; i += 1) {
+            const line: { cell: string | undefined; input_ids: number[]; obs?: Record<string, unknown> } = { cell: chunk.cellIds[i], input_ids: Array.from(chunk.tokens[i]!) };
+            if (obsColumns.length > 0) line.obs = Object.fromEntries(obsColumns.map((c) => [c, chunk.obs[c]?.[i] ?? null]));
+            await writeLine(out, `${JSON.stringify(line)}\n`);
+          }
+        },
+        (source) => requireObsColumns(file, source, obsColumns),
+      ),
     );
     process.stderr.write(`wrote ${run.cells} cells to ${options.out} (values read as ${run.valueKind})\n`);
   });
@@ -188,16 +239,45 @@ export function registerModelCommands(program: Command, config: Config): void {
       .option('--bundle <dir>', 'model bundle (default: LANGCELL_BUNDLE or the demo bundle)')
       .option('--no-rerank', 'zero-shot only, no CTM')
       .option('--top-m <m>', 'candidates reranked by CTM per cell', (v) => Number.parseInt(v, 10), 3)
-      .option('--abstain-below <confidence>', 'answer "unassigned" below this confidence (default LANGCELL_ABSTAIN_BELOW, as the server)', Number.parseFloat, config.LANGCELL_ABSTAIN_BELOW),
-  ), ['format', 'layer', 'values', 'out', 'top-m', 'no-rerank']).action(
+      .option('--abstain-below <confidence>', 'answer "unassigned" below this confidence (default LANGCELL_ABSTAIN_BELOW, as the server)', Number.parseFloat, config.LANGCELL_ABSTAIN_BELOW)
+      .option('--alpha <alpha>', "zero-shot weight in the fused score (default: the bundle's scoring.alpha)", Number.parseFloat)
+      .option('--only-cells <file>', 'annotate only these cells: one id per line (the first column of a TSV; a "cell" header is skipped)')
+      .option('--truth-map <tsv>', 'maps truth values to labels: columns dataset_label and cl_id (or label), e.g. dataset_label_to_cl.tsv')
+      .addOption(
+        new Option('--decide-by <source>', 'the answer: fused zero-shot + CTM (LangCell), or the fine-tuned classifier of the bundle').choices(['fused', 'classifier']).default('fused'),
+      ),
+  ), ['format', 'layer', 'values', 'out', 'top-m', 'no-rerank', 'truth-map']).action(
     async (
       file: string,
-      options: InputOptions & AtlasAnnotateOptions & { labels?: string; truthColumn?: string; out?: string; bundle?: string; rerank: boolean; topM: number; abstainBelow: number },
+      options: InputOptions &
+        AtlasAnnotateOptions & {
+          labels?: string;
+          truthColumn?: string;
+          out?: string;
+          bundle?: string;
+          rerank: boolean;
+          topM: number;
+          abstainBelow: number;
+          onlyCells?: string;
+          truthMap?: string;
+          alpha?: number;
+          decideBy: 'fused' | 'classifier';
+        },
     ) => {
       if (options.labels === undefined) return annotateWithAtlas(file, options, { ...config, LANGCELL_ABSTAIN_BELOW: options.abstainBelow });
       const { labels } = await readLabelFile(options.labels);
       const model = await openBundleModel(config, options.bundle);
       const labelSet = await model.labelSet(labels.map((l) => labelPrompt(l.name, l.description)));
+      if (options.alpha !== undefined && !(options.alpha >= 0 && options.alpha <= 1)) throw new AtlasError('INVALID_INPUT', `--alpha must be within [0, 1], got ${options.alpha}`);
+      if (options.decideBy === 'classifier' && !model.hasClassifier) {
+        throw new AtlasError('INVALID_INPUT', `--decide-by classifier: bundle ${model.id} has no cell_classifier.onnx (make one with tools/model finetune)`);
+      }
+      // The classifier's classes as label names of the labels file (matched by ontology id, then name).
+      const classifierNames = model.classifierClasses.map((c) => (labels.find((l) => c.ontologyId !== null && l.ontologyId === c.ontologyId) ?? labels.find((l) => l.name === c.name))?.name ?? c.name);
+      const onlyCells = options.onlyCells ? await readCellList(options.onlyCells) : null;
+      const truthMap = options.truthMap ? await readTruthMap(options.truthMap, labels) : null;
+      const classifierPredicted: string[] = [];
+      const fusedPredicted: string[] = [];
       const checkTruthColumn = (source: ExpressionSource) => {
         if (options.truthColumn && !source.obsColumns.includes(options.truthColumn)) {
           throw new AtlasError('LABEL_COLUMN_MISSING', `${file} has no obs column "${options.truthColumn}"; it has: ${source.obsColumns.join(', ') || 'none'}`);
@@ -207,7 +287,8 @@ export function registerModelCommands(program: Command, config: Config): void {
       const predicted: string[] = [];
       const bests: { best: string; confidence: number }[] = [];
       const annotate = async (out?: NodeJS.WritableStream) => {
-        if (out) await writeLine(out, `cell,predicted,confidence,best,zero_shot,p_match${options.truthColumn ? ',truth' : ''}\n`);
+        const classifierHeader = model.hasClassifier ? ',classifier_label,classifier_probability,classifier_p_fused_best' : '';
+        if (out) await writeLine(out, `cell,predicted,confidence,best,zero_shot,p_match${classifierHeader}${options.truthColumn ? ',truth' : ''}\n`);
         return forEachTokenizedChunk(
           file,
           options,
@@ -215,17 +296,43 @@ export function registerModelCommands(program: Command, config: Config): void {
           model.cellTokenizer,
           'annotate',
           async (chunk) => {
-            const decisions = await model.annotateCells(chunk.tokens, labelSet, { rerank: options.rerank, topM: options.topM, abstainBelow: options.abstainBelow });
-            for (let i = 0; i < decisions.length; i += 1) {
-              const decision = decisions[i]!;
+            const rows = chunk.cellIds.flatMap((id, i) => (onlyCells === null || onlyCells.has(id) ? [i] : []));
+            const tokens = rows.map((i) => chunk.tokens[i]!);
+            const decisions = await model.annotateCells(tokens, labelSet, {
+              rerank: options.rerank,
+              topM: options.topM,
+              abstainBelow: options.abstainBelow,
+              ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
+            });
+            const k = classifierNames.length;
+            const probabilities = model.hasClassifier ? await model.classifyCells(tokens) : null;
+            for (let r = 0; r < decisions.length; r += 1) {
+              const i = rows[r]!;
+              const decision = decisions[r]!;
               const best = decision.scores[0]!;
-              const name = decision.label === null ? 'unassigned' : labels[decision.label]!.name;
+              const fusedName = decision.label === null ? 'unassigned' : labels[decision.label]!.name;
+              let classifierFields: string[] = [];
+              let name = fusedName;
+              let confidence = decision.confidence;
+              if (probabilities) {
+                const row = probabilities.subarray(r * k, (r + 1) * k);
+                const top = row.indexOf(Math.max(...row));
+                const atFusedBest = classifierNames.indexOf(labels[decision.best]!.name);
+                classifierPredicted.push(classifierNames[top]!);
+                classifierFields = [classifierNames[top]!, row[top]!.toFixed(4), atFusedBest >= 0 ? row[atFusedBest]!.toFixed(4) : ''];
+                if (options.decideBy === 'classifier') {
+                  name = classifierNames[top]!;
+                  confidence = row[top]!;
+                }
+              }
               predicted.push(name);
-              bests.push({ best: labels[decision.best]!.name, confidence: decision.confidence });
-              const trueLabel = options.truthColumn ? String(chunk.obs[options.truthColumn]?.[i] ?? '') : undefined;
+              fusedPredicted.push(fusedName);
+              bests.push({ best: options.decideBy === 'classifier' ? name : labels[decision.best]!.name, confidence });
+              const rawTruth = options.truthColumn ? String(chunk.obs[options.truthColumn]?.[i] ?? '') : undefined;
+              const trueLabel = rawTruth !== undefined && truthMap ? (truthMap.get(rawTruth) ?? rawTruth) : rawTruth;
               if (trueLabel !== undefined) truth.push(trueLabel);
               if (out) {
-                const fields = [chunk.cellIds[i]!, name, decision.confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? ''];
+                const fields = [chunk.cellIds[i]!, name, confidence.toFixed(4), labels[decision.best]!.name, best.zeroShot.toFixed(4), best.pMatch?.toFixed(4) ?? '', ...classifierFields];
                 if (trueLabel !== undefined) fields.push(trueLabel);
                 await writeLine(out, `${fields.map(csvField).join(',')}\n`);
               }
@@ -238,18 +345,26 @@ export function registerModelCommands(program: Command, config: Config): void {
       const counts = new Map<string, number>();
       for (const name of predicted) counts.set(name, (counts.get(name) ?? 0) + 1);
       process.stdout.write(
-        `annotated ${run.cells} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'}; ` +
-          `values read as ${run.valueKind}; abstain below ${options.abstainBelow})\n`,
+        `annotated ${predicted.length} of ${run.cells} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'}, ` +
+          `decided by ${options.decideBy}; values read as ${run.valueKind}; abstain below ${options.abstainBelow})\n`,
       );
       process.stdout.write(`predicted: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
       if (options.truthColumn) {
-        // Truth is matched to the file's labels by name, synonym or ontology id (case and punctuation aside), never as raw strings.
-        const evaluation = evaluateAnnotations(
-          truth.map((t, i) => ({ truth: t, label: predicted[i] === 'unassigned' ? null : predicted[i]!, bestLabel: bests[i]!.best, confidence: bests[i]!.confidence, novelty: 1 - bests[i]!.confidence })),
-          matchLabelNames(labels, truth),
-          () => null,
-        );
-        process.stdout.write(`\n${evaluationText(evaluation)}`);
+        // Truth (after --truth-map) is matched to the file's labels by name, synonym or ontology id, never as raw strings.
+        const mapping = matchLabelNames([...labels, ...classifierNames.map((name) => ({ name }))], truth);
+        const evaluate = (answers: readonly string[]) =>
+          evaluateAgainstTruth(
+            truth.map((t, i) => ({ truth: t, label: answers[i] === 'unassigned' ? null : answers[i]!, bestLabel: bests[i]!.best, confidence: bests[i]!.confidence, novelty: 1 - bests[i]!.confidence })),
+            mapping,
+            () => null,
+          );
+        process.stdout.write(`\n${evaluationText(evaluate(predicted))}`);
+        if (model.hasClassifier) {
+          // Each evidence source on its own: the classifier's answers next to the fused zero-shot + CTM ones.
+          const other = options.decideBy === 'classifier' ? 'fused' : 'classifier';
+          const otherMetrics = evaluate(options.decideBy === 'classifier' ? fusedPredicted : classifierPredicted).fine;
+          process.stdout.write(`${other} alone: accuracy ${otherMetrics.accuracy.toFixed(4)}  macro-F1 ${otherMetrics.macroF1.toFixed(4)}\n`);
+        }
       }
     },
   );

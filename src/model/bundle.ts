@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AtlasError } from '../errors.ts';
-import { REQUIRED_BUNDLE_FILES, bundleIdFor, manifestSchema, type BundleManifest } from './manifest.ts';
+import { REQUIRED_BUNDLE_FILES, bundleIdFor, classifierClassesSchema, manifestSchema, type BundleManifest, type ClassifierClass } from './manifest.ts';
 
 /** The demo bundle committed with the project: the default wherever no bundle is named. */
 export const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../../seed/bundle/', import.meta.url));
@@ -21,6 +21,8 @@ export interface ModelBundle {
   readonly geneSymbols: ReadonlyMap<string, string>;
   /** The Hugging Face tokenizer.json, parsed. */
   readonly tokenizerJson: Record<string, unknown>;
+  /** The classes of `cell_classifier.onnx` in logit order, or null when the bundle has no classifier. */
+  readonly classifierClasses: readonly ClassifierClass[] | null;
   filePath(name: string): string;
 }
 
@@ -50,6 +52,20 @@ function numberMap(value: unknown, file: string): Map<string, number> {
     map.set(key, entry);
   }
   return map;
+}
+
+/** The classifier's class list, which must be a listed file with one entry per logit. */
+async function readClassifierClasses(root: string, manifest: BundleManifest): Promise<ClassifierClass[]> {
+  const { file, classes, numClasses } = manifest.classifier!;
+  for (const listed of [file, classes]) {
+    if (!manifest.files[listed]) throw new AtlasError('BUNDLE_MANIFEST_INVALID', `The manifest names a classifier but does not list ${listed}`, { file: listed });
+  }
+  const parsed = classifierClassesSchema.safeParse(await readJson(root, classes));
+  if (!parsed.success) throw new AtlasError('BUNDLE_FILE_CORRUPT', `${classes} must be a list of { name, ontologyId }: ${parsed.error.issues[0]?.message ?? ''}`, { file: classes });
+  if (parsed.data.length !== numClasses) {
+    throw new AtlasError('BUNDLE_FILE_CORRUPT', `${classes} lists ${parsed.data.length} classes, the manifest says ${numClasses}`, { file: classes });
+  }
+  return parsed.data;
 }
 
 /**
@@ -124,6 +140,7 @@ export async function loadBundle(dir: string = DEMO_BUNDLE_DIR): Promise<ModelBu
     }
   }
   const tokenizerJson = (await readJson(root, 'tokenizer.json')) as Record<string, unknown>;
+  const classifierClasses = manifest.classifier ? await readClassifierClasses(root, manifest) : null;
 
   return {
     dir: root,
@@ -132,6 +149,7 @@ export async function loadBundle(dir: string = DEMO_BUNDLE_DIR): Promise<ModelBu
     geneMedians,
     geneSymbols,
     tokenizerJson,
+    classifierClasses,
     filePath: (name: string) => join(root, name),
   };
 }

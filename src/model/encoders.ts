@@ -1,6 +1,7 @@
 import type { ModelBundle } from './bundle.ts';
 import type { BatchingOptions } from './batching.ts';
 import { DEFAULT_BATCHING, planLengthBuckets } from './batching.ts';
+import { softmax } from './scoring.ts';
 import { ort, paddedBatch, type SessionFactory } from './sessions.ts';
 import type { TokenizedText } from './text-tokenizer.ts';
 
@@ -155,5 +156,43 @@ export class CtmScorer {
       batch.forEach((cellIndex, row) => pMatch.set(scores.subarray(row * textCount, (row + 1) * textCount), cellIndex * textCount));
     }
     return pMatch;
+  }
+}
+
+/**
+ * `cell_classifier.onnx` (LangCell-CE, present in fine-tuned bundles): token ids → class
+ * probabilities, softmax over the classifier's logits, rows in input order.
+ */
+export class CellClassifier {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly padId: number,
+    readonly numClasses: number,
+  ) {}
+
+  static async create(bundle: ModelBundle, sessions: SessionFactory): Promise<CellClassifier> {
+    if (!bundle.manifest.classifier || !bundle.classifierClasses) throw new Error(`bundle ${bundle.dir} has no cell classifier`);
+    const session = await sessions.create(bundle.filePath(bundle.manifest.classifier.file));
+    return new CellClassifier(session, bundle.manifest.cell.padId, bundle.classifierClasses.length);
+  }
+
+  /** N × numClasses probabilities. */
+  async classify(cells: readonly Int32Array[], batching: BatchingOptions = DEFAULT_BATCHING): Promise<Float32Array> {
+    const k = this.numClasses;
+    const probabilities = new Float32Array(cells.length * k);
+    for (const batch of planLengthBuckets(
+      cells.map((c) => c.length),
+      batching,
+    )) {
+      const { inputIds, attentionMask } = paddedBatch(
+        batch.map((i) => cells[i]!),
+        this.padId,
+      );
+      const logits = outputOf(await this.session.run({ input_ids: inputIds, attention_mask: attentionMask }), 'logits');
+      if (logits.dims[1] !== k) throw new Error(`cell_classifier.onnx returned ${logits.dims[1]} logits per cell; the bundle lists ${k} classes`);
+      const data = logits.data as Float32Array;
+      batch.forEach((cellIndex, row) => probabilities.set(softmax(data.subarray(row * k, (row + 1) * k)), cellIndex * k));
+    }
+    return probabilities;
   }
 }

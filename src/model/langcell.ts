@@ -1,8 +1,10 @@
 import type { BatchingOptions } from './batching.ts';
 import { DEFAULT_BATCHING } from './batching.ts';
+import { AtlasError } from '../errors.ts';
 import { DEMO_BUNDLE_DIR, loadBundle, type ModelBundle } from './bundle.ts';
+import type { ClassifierClass } from './manifest.ts';
 import { CellTokenizer } from './cell-tokenizer.ts';
-import { CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
+import { CellClassifier, CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
 import { decideLabel, settledWinner, similarities, softmax, topIndices, type LabelDecision } from './scoring.ts';
 import { DEFAULT_SESSION_OPTIONS, SessionFactory, type ExecutionProvider, type SessionOptions } from './sessions.ts';
 import { TextTokenizer, type TokenizedText } from './text-tokenizer.ts';
@@ -31,6 +33,8 @@ export interface AnnotateOptions {
   scoreEveryTopM?: boolean;
   /** Below this confidence the answer is "unassigned". */
   abstainBelow: number;
+  /** Weight of zero-shot in the fused score; default the bundle's `scoring.alpha`. */
+  alpha?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,6 +54,7 @@ export class LangCellModel {
   private cellEncoderPromise?: Promise<CellEncoder>;
   private textEncoderPromise?: Promise<TextEncoder>;
   private ctmPromise?: Promise<CtmScorer>;
+  private classifierPromise?: Promise<CellClassifier>;
 
   private constructor(
     readonly bundle: ModelBundle,
@@ -92,6 +97,26 @@ export class LangCellModel {
   private ctm(): Promise<CtmScorer> {
     this.ctmPromise ??= CtmScorer.create(this.bundle, this.sessions);
     return this.ctmPromise;
+  }
+
+  /** Whether the bundle carries a LangCell-CE classifier (`cell_classifier.onnx`). */
+  get hasClassifier(): boolean {
+    return this.bundle.classifierClasses !== null;
+  }
+
+  /** The classifier's classes in probability-column order (empty without a classifier). */
+  get classifierClasses(): readonly ClassifierClass[] {
+    return this.bundle.classifierClasses ?? [];
+  }
+
+  /**
+   * The fine-tuned classifier's probabilities per cell: N × classifierClasses.length, rows in input
+   * order. Refused when the bundle has no classifier.
+   */
+  async classifyCells(cells: readonly Int32Array[]): Promise<Float32Array> {
+    if (!this.hasClassifier) throw new AtlasError('INVALID_INPUT', `Bundle ${this.id} has no cell_classifier.onnx; make one with tools/model finetune`);
+    this.classifierPromise ??= CellClassifier.create(this.bundle, this.sessions);
+    return (await this.classifierPromise).classify(cells, this.batching);
   }
 
   async embedCells(cells: readonly Int32Array[], options: EncodeOptions = {}): Promise<CellEncoding> {
@@ -148,7 +173,8 @@ export class LangCellModel {
    * scoring the whole top-m; unscored candidates are reported with pMatch null.
    */
   async annotateEncoded(encoding: CellEncoding, labels: LabelSet, options: AnnotateOptions): Promise<LabelDecision[]> {
-    const { temperature, alpha } = this.bundle.manifest.scoring;
+    const { temperature } = this.bundle.manifest.scoring;
+    const alpha = options.alpha ?? this.bundle.manifest.scoring.alpha;
     const dim = this.embeddingDim;
     const cellSimilarities = Array.from({ length: encoding.embeddings.length / dim }, (_, i) =>
       similarities(encoding.embeddings.subarray(i * dim, (i + 1) * dim), labels.embeddings, dim),

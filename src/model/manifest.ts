@@ -33,7 +33,16 @@ export const manifestSchema = z.object({
   files: z.record(z.string(), fileEntry),
   provenance: z.record(z.string(), z.unknown()),
   training: z.record(z.string(), z.unknown()).optional(),
+  /** Present when the bundle carries a LangCell-CE classifier (tools/model finetune). */
+  classifier: z
+    .object({ file: z.literal('cell_classifier.onnx'), classes: z.literal('cell_classifier_classes.json'), numClasses: z.number().int().positive() })
+    .optional(),
 });
+
+/** One output of `cell_classifier.onnx`, in logit order. */
+export const classifierClassesSchema = z.array(z.object({ name: z.string().min(1), ontologyId: z.string().nullable() })).min(1);
+
+export type ClassifierClass = z.infer<typeof classifierClassesSchema>[number];
 
 export type BundleManifest = z.infer<typeof manifestSchema>;
 

@@ -193,6 +193,8 @@ describe('dataset repository', () => {
       sourcePath: '/data/pbmc.h5ad',
       sourceSha256: 'ab'.repeat(32),
       format: 'h5ad',
+      matrixLocation: 'layers/counts',
+      valueKind: 'counts',
       species: 'human',
       modelId: 'model-a',
       cellCount: 0,

@@ -18,6 +18,10 @@ const EVERY_MUTATION: Record<string, string> = {
   ingestReference: 'mutation { ingestReference(input: { uploadId: "00000000-0000-4000-8000-000000000000", name: "pbmc" }) { errors { code } } }',
   cancelIngestion: 'mutation { cancelIngestion(id: "1") { errors { code } } }',
   deleteDataset: 'mutation { deleteDataset(id: "1") { errors { code } } }',
+  setLabelMapping: 'mutation { setLabelMapping(datasetId: "1", sourceLabel: "CD19+ B", label: "B cell") { errors { code } } }',
+  adapt: 'mutation { adapt(input: { name: "lab", dataset: "pbmc" }) { errors { code } } }',
+  deleteAdapter: 'mutation { deleteAdapter(id: "1") { errors { code } } }',
+  calibrate: 'mutation { calibrate { errors { code } } }',
 };
 
 /** Mutations that need read access only: annotating a file changes no reference. */

@@ -2,7 +2,7 @@
  * Evaluation metrics against values computed by hand (the comments show the arithmetic).
  */
 import { describe, expect, it } from 'vitest';
-import { auroc, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell } from '../../src/atlas/evaluation.ts';
+import { auroc, evaluateAgainstTruth, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell } from '../../src/atlas/evaluation.ts';
 
 // truth, answer (null: abstained), best label, confidence
 const CELLS: ScoredCell[] = [
@@ -71,6 +71,17 @@ describe('evaluateLevel', () => {
   });
 });
 
+describe('evaluateAnnotations: truth already in the answers\' names', () => {
+  it('scores strings, unassigned as an abstention', () => {
+    // the table above without confidences: B 0.8, NK 0, T 0.4 → macro 0.4; accuracy 3/6
+    const metrics = evaluateAnnotations(
+      CELLS.map((c) => c.truth),
+      CELLS.map((c) => c.predicted ?? 'unassigned'),
+    );
+    expect([metrics.accuracy, +metrics.macroF1.toFixed(12), metrics.abstentionRate, metrics.ece]).toEqual([0.5, 0.4, 1 / 6, null]);
+  });
+});
+
 describe('auroc', () => {
   it('counts pairs ranked right, ties as one half', () => {
     // positives 0.9, 0.3; negatives 0.8, 0.3, 0.1: 0.9 beats 3; 0.3 beats 0.1, ties 0.3 → (3 + 1.5) / 6
@@ -80,7 +91,7 @@ describe('auroc', () => {
   });
 });
 
-describe('evaluateAnnotations: harmonised truth', () => {
+describe('evaluateAgainstTruth: harmonised truth', () => {
   const mapping = new Map([
     ['CD19+ B', { label: 'B cell', coarse: 'B cell' }],
     ['CD8+ T', { label: 'CD8 T', coarse: 'T cell' }],
@@ -97,7 +108,7 @@ describe('evaluateAnnotations: harmonised truth', () => {
     { truth: 'Mystery', label: 'B cell', bestLabel: 'B cell', confidence: 0.7, novelty: 0.3 },
     { truth: 'CD56+ NK', label: null, bestLabel: 'CD4 T', confidence: 0.3, novelty: 0.7 },
   ];
-  const evaluation = evaluateAnnotations(cells, mapping, coarseOf, new Set(['B cell', 'CD8 T', 'CD4 T']));
+  const evaluation = evaluateAgainstTruth(cells, mapping, coarseOf, new Set(['B cell', 'CD8 T', 'CD4 T']));
 
   it('scores mapped truth (never raw strings), reports unmapped truth with its counts', () => {
     expect(evaluation.fine.cells).toBe(3);
@@ -114,6 +125,6 @@ describe('evaluateAnnotations: harmonised truth', () => {
 
   it('cells of a type absent from the candidates are a novelty problem, not misses', () => {
     expect(evaluation.novelty).toEqual({ novelCells: 1, knownCells: 3, auroc: 1, novelUnassigned: 1, knownUnassigned: 0 });
-    expect(evaluateAnnotations(cells, mapping, coarseOf).novelty).toBeNull();
+    expect(evaluateAgainstTruth(cells, mapping, coarseOf).novelty).toBeNull();
   });
 });

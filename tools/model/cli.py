@@ -1,4 +1,4 @@
-"""Command line: ``python3 -m tools.model export ...`` (run from the repository root)."""
+"""Command line: ``python3 -m tools.model export|fewshot|finetune ...`` (run from the repository root)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="default zero-shot weight in the fused score")
     e.add_argument("--seed", type=int, default=0, help="seed for random weights and reference inputs")
     e.add_argument("--no-verify", action="store_true", help="skip running the ONNX graphs against PyTorch")
+    from .adapt_cli import add_adapt_commands
+    add_adapt_commands(sub)
     return p
 
 
@@ -82,6 +84,9 @@ def _export_random(args) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("fewshot", "finetune"):
+        from .adapt_cli import run_adapt_command
+        return run_adapt_command(args, sys.argv[1:] if argv is None else argv)
     started = time.time()
     try:
         torch.set_grad_enabled(False)

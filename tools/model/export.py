@@ -118,6 +118,23 @@ def _example_inputs(file: str, parts: LangCellParts):
     return (torch.full((3, 6), 2, dtype=torch.long), ones(3, 6), torch.zeros(2, 5, hidden), ones(2, 5))
 
 
+CLASSIFIER_FILE = "cell_classifier.onnx"
+CLASSIFIER_CLASSES_FILE = "cell_classifier_classes.json"
+
+
+def export_classifier_onnx(classifier: nn.Module, path: str) -> None:
+    """`cell_classifier.onnx`: input_ids, attention_mask -> logits [B, K] (LangCell-CE's head)."""
+    classifier.eval()
+    example = (torch.full((2, 5), 2, dtype=torch.long), torch.ones(2, 5, dtype=torch.long))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="The shape inference of prim::Constant type is missing")
+        torch.onnx.export(classifier, example, path, opset_version=OPSET, input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], do_constant_folding=True, export_params=True,
+                          dynamic_axes={"input_ids": {0: "B", 1: "L"}, "attention_mask": {0: "B", 1: "L"},
+                                        "logits": {0: "B"}})
+
+
 def export_onnx(parts: LangCellParts, file: str, path: str) -> None:
     wrapper_class, input_names, output_names, dynamic_axes = GRAPHS[file]
     wrapper = wrapper_class(parts).eval()
@@ -205,6 +222,14 @@ def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int
     }
 
 
+def check_classifier_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int) -> float:
+    from .onnx_runner import run_onnx
+
+    ids, mask = (x.numpy() for x in pad_batch([c["input_ids"] for c in reference["cells"]], cell_pad_id))
+    out = run_onnx(os.path.join(bundle_dir, CLASSIFIER_FILE), {"input_ids": ids, "attention_mask": mask})
+    return float(np.max(np.abs(np.asarray(out["logits"], dtype=np.float64) - np.asarray(reference["classifier_logits"]))))
+
+
 # ---------------------------------------------------------------------------------------------
 # Bundle
 
@@ -243,20 +268,25 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
                   provenance: Mapping[str, Any], training: Optional[Mapping[str, Any]] = None,
                   alpha: float = DEFAULT_ALPHA, raw_configs: Optional[Mapping[str, bytes]] = None,
                   reference_texts: Sequence[str] = DEFAULT_REFERENCE_TEXTS, seed: int = 0,
-                  verify: bool = True, log=print) -> Dict[str, Any]:
+                  verify: bool = True, log=print, classifier: Optional[nn.Module] = None,
+                  classifier_classes: Optional[Sequence[Mapping[str, Any]]] = None) -> Dict[str, Any]:
     """Write a complete bundle to ``out_dir`` (created; must be empty) and return its manifest.
 
     parts: the five modules (eval mode is set here). gene_vocab: Ensembl id -> token id including
     <pad>, <mask>, <cls>. text_vocab: WordPiece tokens in id order (vocab.txt lines).
     provenance: at least {"kind": "trained" | "checkpoint" | "random-init", "source": ...}.
     raw_configs: {"cell": bytes, "text": bytes} to copy config.json verbatim (else the modules' configs).
-    verify: run the ONNX graphs on the reference inputs and fail above 1e-4 (needs onnxruntime or node)."""
+    verify: run the ONNX graphs on the reference inputs and fail above 1e-4 (needs onnxruntime or node).
+    classifier / classifier_classes: a LangCell-CE model (ids, mask -> logits [B, K]) and its K classes
+    ({"name", "ontologyId"}), written as cell_classifier.onnx + cell_classifier_classes.json."""
     if not 0.0 <= alpha <= 1.0:
         raise ExportError(f"alpha must be within [0, 1], got {alpha}")
     if os.path.exists(out_dir) and os.listdir(out_dir):
         raise ExportError(f"{out_dir} exists and is not empty; choose a new directory")
     parts.check_compatible()
     parts.eval()
+    if (classifier is None) != (classifier_classes is None):
+        raise ExportError("a classifier needs its class list, and a class list its classifier")
     _check_vocabularies(parts, gene_vocab, gene_medians, text_vocab)
     tokenizer = WordPieceTokenizer(text_vocab)
     cell_dims, text_dims = parts.cell_bert.dims, parts.text_bert.dims
@@ -267,6 +297,10 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     for file in GRAPHS:
         log(f"exporting {file} ...")
         export_onnx(parts, file, os.path.join(out_dir, file))
+    if classifier is not None:
+        log(f"exporting {CLASSIFIER_FILE} ...")
+        export_classifier_onnx(classifier, os.path.join(out_dir, CLASSIFIER_FILE))
+        _write_json(os.path.join(out_dir, CLASSIFIER_CLASSES_FILE), [dict(c) for c in classifier_classes], compact=False)
 
     ordered_vocab = dict(sorted(gene_vocab.items(), key=lambda kv: kv[1]))
     _write_json(os.path.join(out_dir, "gene_vocab.json"), ordered_vocab)
@@ -287,6 +321,12 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     cells = reference_cells(gene_vocab, cell_max, seed)
     text_ids = [tokenizer.encode(t, text_max) for t in reference_texts]
     reference = compute_reference(parts, cells, reference_texts, text_ids, cell_pad_id=gene_vocab[PAD_TOKEN])
+    if classifier is not None:
+        with torch.no_grad():
+            reference["classifier_logits"] = classifier(*pad_batch(cells, gene_vocab[PAD_TOKEN])).tolist()
+        if len(reference["classifier_logits"][0]) != len(classifier_classes):
+            raise ExportError(f"the classifier has {len(reference['classifier_logits'][0])} outputs for "
+                              f"{len(classifier_classes)} classes")
     _write_json(os.path.join(out_dir, "reference_outputs.json"), reference)
 
     prov = dict(provenance)
@@ -295,6 +335,8 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     if verify:
         log("checking the ONNX graphs against the reference outputs ...")
         diffs = check_parity(out_dir, reference, gene_vocab[PAD_TOKEN], tokenizer.vocab[PAD])
+        if classifier is not None:
+            diffs["classifier_logits"] = check_classifier_parity(out_dir, reference, gene_vocab[PAD_TOKEN])
         worst = max(diffs.values())
         log("max abs diff ONNX vs PyTorch: " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
         if worst > PARITY_TOLERANCE:
@@ -325,6 +367,9 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
     }
     if MASK in vocab:
         manifest["text"]["maskId"] = vocab[MASK]
+    if classifier is not None:
+        manifest["classifier"] = {"file": CLASSIFIER_FILE, "classes": CLASSIFIER_CLASSES_FILE,
+                                  "numClasses": len(classifier_classes)}
     if training is not None:
         manifest["training"] = dict(training)
     _write_json(os.path.join(out_dir, "manifest.json"), manifest, compact=False)

@@ -62,6 +62,10 @@ class BertDims:
     add_cross_attention: bool
     encoder_width: Optional[int]
     initializer_range: float
+    # Dropout matters only in training (tools/model fewshot / finetune keep LangCell's .train() mode);
+    # it is the identity in eval mode, so exported graphs do not contain it.
+    hidden_dropout_prob: float = 0.0
+    attention_probs_dropout_prob: float = 0.0
 
     @staticmethod
     def from_config(config: Mapping[str, Any], where: str) -> "BertDims":
@@ -94,6 +98,8 @@ class BertDims:
             add_cross_attention=add_cross,
             encoder_width=int(config.get("encoder_width", config["hidden_size"])) if add_cross else None,
             initializer_range=float(config.get("initializer_range", 0.02)),
+            hidden_dropout_prob=float(config.get("hidden_dropout_prob", 0.1)),
+            attention_probs_dropout_prob=float(config.get("attention_probs_dropout_prob", 0.1)),
         )
 
 
@@ -109,18 +115,21 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
 
 
 def scaled_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, additive_mask: torch.Tensor,
-                     divisor: float) -> torch.Tensor:
+                     divisor: float, dropout: Optional[nn.Module] = None) -> torch.Tensor:
     """Softmax attention on head-split tensors; leading dims and the mask broadcast (numpy rules)."""
     scores = torch.matmul(q, k.transpose(-1, -2)) / divisor
     probs = torch.softmax(scores + additive_mask, dim=-1)
+    if dropout is not None:
+        probs = dropout(probs)  # HF BERT drops attention probabilities in training
     return torch.matmul(probs, v)
 
 
 class SelfAttentionProjections(nn.Module):
     """``attention.self`` / ``crossattention.self``: query from the stream, key/value from ``kv_width`` inputs."""
 
-    def __init__(self, hidden: int, heads: int, kv_width: int):
+    def __init__(self, hidden: int, heads: int, kv_width: int, dropout: float = 0.0):
         super().__init__()
+        self.dropout = nn.Dropout(dropout)
         self.heads = heads
         self.head_dim = hidden // heads
         self.score_divisor = math.sqrt(self.head_dim)  # BERT divides the scores by sqrt(head_dim)
@@ -134,31 +143,34 @@ class SelfAttentionProjections(nn.Module):
 
 
 class AddNorm(nn.Module):
-    """``attention.output`` / ``output``: dense, residual add, LayerNorm (dropout is identity at inference)."""
+    """``attention.output`` / ``output``: dense, dropout, residual add, LayerNorm (dropout is identity at inference)."""
 
-    def __init__(self, in_features: int, hidden: int, eps: float):
+    def __init__(self, in_features: int, hidden: int, eps: float, dropout: float = 0.0):
         super().__init__()
         self.dense = nn.Linear(in_features, hidden)
         self.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return self.LayerNorm(self.dense(x) + residual)
+        return self.LayerNorm(self.dropout(self.dense(x)) + residual)
 
 
 class AttentionBlock(nn.Module):
     """``attention`` or ``crossattention``: projections (``self``) followed by ``output``."""
 
-    def __init__(self, hidden: int, heads: int, kv_width: int, eps: float):
+    def __init__(self, hidden: int, heads: int, kv_width: int, eps: float, hidden_dropout: float = 0.0,
+                 attention_dropout: float = 0.0):
         super().__init__()
-        self.self = SelfAttentionProjections(hidden, heads, kv_width)
-        self.output = AddNorm(hidden, hidden, eps)
+        self.self = SelfAttentionProjections(hidden, heads, kv_width, attention_dropout)
+        self.output = AddNorm(hidden, hidden, eps, hidden_dropout)
 
     def forward_with_kv(self, hidden: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                         additive_mask: torch.Tensor) -> torch.Tensor:
         """Attend with precomputed head-split keys/values (lets CTM project a cell's K/V once)."""
         attn = self.self
         q = split_heads(attn.query(hidden), attn.heads, attn.head_dim)
-        context = merge_heads(scaled_attention(q, keys, values, additive_mask, attn.score_divisor))
+        context = merge_heads(scaled_attention(q, keys, values, additive_mask, attn.score_divisor,
+                                               attn.dropout if self.training else None))
         return self.output(context, hidden)
 
     def forward(self, hidden: torch.Tensor, kv_states: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
@@ -182,11 +194,12 @@ class BertLayer(nn.Module):
     def __init__(self, dims: BertDims):
         super().__init__()
         h, eps = dims.hidden_size, dims.layer_norm_eps
-        self.attention = AttentionBlock(h, dims.num_attention_heads, h, eps)
+        drop = (dims.hidden_dropout_prob, dims.attention_probs_dropout_prob)
+        self.attention = AttentionBlock(h, dims.num_attention_heads, h, eps, *drop)
         if dims.add_cross_attention:
-            self.crossattention = AttentionBlock(h, dims.num_attention_heads, dims.encoder_width, eps)
+            self.crossattention = AttentionBlock(h, dims.num_attention_heads, dims.encoder_width, eps, *drop)
         self.intermediate = Intermediate(h, dims.intermediate_size, dims.hidden_act)
-        self.output = AddNorm(dims.intermediate_size, h, eps)
+        self.output = AddNorm(dims.intermediate_size, h, eps, dims.hidden_dropout_prob)
 
     def feed_forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.intermediate(x), x)
@@ -206,6 +219,7 @@ class CellEmbeddings(nn.Module):
         self.position_embeddings = nn.Embedding(dims.max_position_embeddings, h)
         self.token_type_embeddings = nn.Embedding(dims.type_vocab_size, h)
         self.LayerNorm = nn.LayerNorm(h, eps=dims.layer_norm_eps)
+        self.dropout = nn.Dropout(dims.hidden_dropout_prob)
         # Not persistent: some checkpoints carry it, ours do not need to (see checkpoint.TOLERATED_KEYS).
         self.register_buffer("position_ids", torch.arange(dims.max_position_embeddings).unsqueeze(0), persistent=False)
 
@@ -213,7 +227,7 @@ class CellEmbeddings(nn.Module):
         positions = self.position_ids[:, : input_ids.shape[1]]
         # LangCell passes no token_type_ids, so HF adds token type 0 at every position.
         x = self.word_embeddings(input_ids) + self.position_embeddings(positions) + self.token_type_embeddings.weight[0]
-        return self.LayerNorm(x)
+        return self.dropout(self.LayerNorm(x))
 
 
 class TextEmbeddings(nn.Module):
@@ -225,11 +239,12 @@ class TextEmbeddings(nn.Module):
         self.word_embeddings = nn.Embedding(dims.vocab_size, h)
         self.position_embeddings = nn.Embedding(dims.max_position_embeddings, h)
         self.LayerNorm = nn.LayerNorm(h, eps=dims.layer_norm_eps)
+        self.dropout = nn.Dropout(dims.hidden_dropout_prob)
         self.register_buffer("position_ids", torch.arange(dims.max_position_embeddings).unsqueeze(0), persistent=False)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         positions = self.position_ids[:, : input_ids.shape[1]]
-        return self.LayerNorm(self.word_embeddings(input_ids) + self.position_embeddings(positions))
+        return self.dropout(self.LayerNorm(self.word_embeddings(input_ids) + self.position_embeddings(positions)))
 
 
 def cell_mask_bias(mask: torch.Tensor) -> torch.Tensor:
@@ -308,6 +323,14 @@ class TextBert(nn.Module):
                 h = layer.crossattention(h, cell_hidden, cross_bias)
             h = layer.feed_forward(h)
         return h
+
+
+def disable_dropout(parts: "LangCellParts") -> None:
+    """Sets every dropout probability to 0 (training without dropout, as the demo recipe does)."""
+    for module in parts.modules().values():
+        for m in module.modules():
+            if isinstance(m, nn.Dropout):
+                m.p = 0.0
 
 
 def linear_head(in_features: int, out_features: int, std: float = 0.02) -> nn.Linear:

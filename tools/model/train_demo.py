@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from .checkpoint import CLS_TOKEN, MASK_TOKEN, PAD_TOKEN
 from .export import export_bundle
-from .modeling import LangCellParts
+from .modeling import LangCellParts, disable_dropout
 from .presets import cell_config, text_config
 from .wordpiece import CLS, MASK, PAD, SEP, UNK, WordPieceTokenizer, basic_tokenize
 
@@ -171,6 +171,8 @@ def train(parts: LangCellParts, train_tokens, train_labels, type_texts, args, lo
     types = sorted(by_type)
     for m in parts.modules().values():
         m.train()
+    # The demo bundle was trained before the modules had dropout layers; keep its recipe unchanged.
+    disable_dropout(parts)
     started = time.time()
     history: Dict[str, float] = {}
     for step in range(1, args.steps + 1):

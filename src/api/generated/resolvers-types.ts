@@ -52,13 +52,17 @@ export type Adapter = {
   __typename?: 'Adapter';
   /** Weight of the adapter against zero-shot, chosen on validation cells (0 = zero-shot). */
   blend: Scalars['Float']['output'];
+  /** When it was fitted. */
   createdAt: Scalars['DateTime']['output'];
+  /** The atlas's id of this adapter. */
   id: Scalars['ID']['output'];
   /** `cache` (Tip-Adapter) or `linear` (a linear probe started at the label texts). */
   kind: Scalars['String']['output'];
   /** The labels it predicts. */
   labels: Array<Scalars['String']['output']>;
+  /** The model bundle whose embeddings it was fitted on. */
   modelId: Scalars['String']['output'];
+  /** Its unique name. */
   name: Scalars['String']['output'];
   /** Validation figures (accuracy, log-loss, zero-shot accuracy, cells, shots, seed) as fitted. */
   validation: Scalars['JSONObject']['output'];
@@ -67,7 +71,9 @@ export type Adapter = {
 /** Result of `adapt` and `deleteAdapter`. */
 export type AdapterPayload = {
   __typename?: 'AdapterPayload';
+  /** The adapter, or null when refused. */
   adapter?: Maybe<Adapter>;
+  /** What was refused, with its code. */
   errors: Array<InputError>;
 };
 
@@ -370,6 +376,7 @@ export type Decision = {
   adapter?: Maybe<Scalars['String']['output']>;
   /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
   calibrated: Scalars['Boolean']['output'];
+  /** When it was fitted. */
   fittedAt: Scalars['DateTime']['output'];
   /** The reference's novelty thresholds. */
   novelty?: Maybe<Scalars['JSONObject']['output']>;
@@ -382,7 +389,9 @@ export type Decision = {
 /** Result of `calibrate`. */
 export type DecisionPayload = {
   __typename?: 'DecisionPayload';
+  /** The decision as fitted, or null when refused. */
   decision?: Maybe<Decision>;
+  /** What was refused, with its code. */
   errors: Array<InputError>;
 };
 
@@ -714,7 +723,9 @@ export type LabelMapping = {
 /** Result of `setLabelMapping`. */
 export type LabelMappingPayload = {
   __typename?: 'LabelMappingPayload';
+  /** What was refused, with its code. */
   errors: Array<InputError>;
+  /** The entry as it is now, or null when refused. */
   mapping?: Maybe<LabelMapping>;
 };
 
@@ -743,7 +754,9 @@ export type LabelPayload = {
 
 /** A stored cell and its label name. */
 export type LabelledCellInput = {
+  /** A stored cell's id. */
   cellId: Scalars['ID']['input'];
+  /** A catalogue label name. */
   label: Scalars['String']['input'];
 };
 

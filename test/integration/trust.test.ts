@@ -1,0 +1,156 @@
+/**
+ * Annotation that earns trust, through the real Atlas and PostgreSQL: without labelled references
+ * the decision is LangCell's own (and says it is uncalibrated); a reference whose labels are
+ * written its own way is harmonised (name, synonym, ontology id, mapping file, admin); the decision
+ * is then fitted on its cells and combines the kNN vote; an adapter taught on it joins the evidence;
+ * every refusal has its code.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Atlas } from '../../src/atlas/atlas.ts';
+import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
+import type { AtlasError } from '../../src/errors.ts';
+import { upsertLabels } from '../../src/store/labels.ts';
+import { upsertOntologyTerms } from '../../src/store/ontology.ts';
+import { DEMO_ONTOLOGY_TERMS } from '../../seed/ontology.ts';
+import { demoLabelInputs } from '../../seed/seed-database.ts';
+import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+import { writeH5ad } from '../helpers/h5ad-writer.ts';
+
+let database: TestDatabase;
+let atlas: Atlas;
+let dir: string;
+
+/** The reference writes the demo's cell types its own way. */
+const OWN_NAMES: Record<string, string> = {
+  'B cell': 'B cells',
+  'natural killer cell': 'NK cell',
+  'CD4-positive, alpha-beta T cell': 'CL:0000624',
+  'CD8-positive, alpha-beta T cell': 'CD8 T (lab name)',
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = tempDir('trust');
+  atlas = await openConfiguredAtlas(testConfig(database.url, join(dir, 'data')), {
+    serving: false,
+    log: () => undefined,
+    prepare: async (runtime) => {
+      await upsertLabels(runtime.db, demoLabelInputs());
+      await upsertOntologyTerms(runtime.db, DEMO_ONTOLOGY_TERMS);
+    },
+  });
+});
+
+afterAll(async () => {
+  await atlas?.close();
+  await database?.drop();
+});
+
+async function refusal(promise: Promise<unknown>): Promise<AtlasError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as AtlasError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('annotation that earns trust', () => {
+  const reference = referenceCells(480, 11);
+  const genes = reference.geneIds;
+  const expressionOf = (row: number) => {
+    const values = reference.matrix[row]!;
+    const present = values.flatMap((v, j) => (v > 0 ? [j] : []));
+    return { genes: present.map((j) => genes[j]!), values: present.map((j) => values[j]!), valueType: 'counts' as const };
+  };
+
+  it('without a labelled reference the decision is exactly LangCell’s, and says it is uncalibrated', async () => {
+    const annotation = await atlas.annotateCell({ expression: expressionOf(0) }, { k: 10, rerank: true, topM: 3 });
+    // Independently: the model's own decision over the same candidates (every label, in catalogue order).
+    const labels = await atlas.labels();
+    const model = atlas.runtime.model;
+    const labelSet = await model.labelSet(labels.map((l) => l.promptText));
+    const { tokens } = await import('../../src/atlas/expression-input.ts').then((m) => m.tokenizeExpression(model, expressionOf(0)));
+    const [langcell] = await model.annotateCells([tokens], labelSet, { rerank: true, topM: 3, abstainBelow: 0.5 });
+    expect(annotation.calibrated).toBe(false);
+    expect(annotation.decidedBy).toEqual(['zeroShot', 'ctm']);
+    expect(annotation.bestLabel.name).toBe(labels[langcell!.best]!.name);
+    expect(annotation.confidence).toBeCloseTo(langcell!.confidence, 6);
+    expect(annotation.candidates.map((c) => c.combined)).toEqual(annotation.candidates.map(() => null));
+    expect(annotation.novelty).toBeNull();
+  });
+
+  it('harmonises a reference’s own label strings at ingestion and reports how', async () => {
+    const path = join(dir, 'reference.h5ad');
+    const labels = reference.labels.map((l) => OWN_NAMES[l] ?? l);
+    await writeH5ad(path, {
+      X: reference.matrix,
+      layout: 'csr',
+      encoding: 'modern',
+      dtype: '<f',
+      obs: { index: reference.cellIds, columns: { cell_type: { kind: 'categorical', values: labels } } },
+      var: { index: genes },
+    });
+    await atlas.startWorker();
+    const job = await atlas.ingestReference({ path, name: 'lab-reference', labelMap: { 'CD8 T (lab name)': 'CL:0000625' } });
+    let last = job;
+    for await (const current of atlas.watchIngestion(job.id)) last = current;
+    expect(last.state).toBe('SUCCEEDED');
+    const dataset = (await atlas.dataset('lab-reference'))!;
+    const names = new Map((await atlas.labels()).map((l) => [l.id, l.name]));
+    const mappings = new Map((await atlas.labelMappings(dataset.id)).map((m) => [m.sourceLabel, { label: m.labelId === null ? null : names.get(m.labelId), method: m.method, cells: m.cells }]));
+    expect(mappings.get('B cells')).toEqual({ label: 'B cell', method: 'NAME', cells: labels.filter((l) => l === 'B cells').length });
+    expect(mappings.get('NK cell')).toMatchObject({ label: 'natural killer cell', method: 'SYNONYM' });
+    expect(mappings.get('CL:0000624')).toMatchObject({ label: 'CD4-positive, alpha-beta T cell', method: 'ONTOLOGY_ID' });
+    expect(mappings.get('CD8 T (lab name)')).toMatchObject({ label: 'CD8-positive, alpha-beta T cell', method: 'FILE' });
+    // An admin's word is kept.
+    await atlas.setLabelMapping(dataset.id, 'NK cell', 'natural killer cell');
+    expect((await atlas.labelMappings(dataset.id)).find((m) => m.sourceLabel === 'NK cell')).toMatchObject({ method: 'ADMIN' });
+    expect((await refusal(atlas.setLabelMapping(dataset.id, 'no such label', null))).code).toBe('NOT_FOUND');
+  });
+
+  it('fits the decision on the reference and combines the kNN vote of harmonised labels', async () => {
+    const fit = await atlas.calibrate();
+    expect(fit.combiner).not.toBeNull();
+    // Which sources join is chosen on held-out reference cells; the labelled reference's vote always can.
+    expect(Object.keys(fit.combiner!.withCtm)).toContain('knn');
+    expect(fit.validation!.measuredOn).toBeGreaterThan(0);
+    const stored = (await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE label = 'NK cell' ORDER BY id LIMIT 1`)).rows[0]!;
+    const annotation = await atlas.annotateCell({ cellId: stored.id }, { k: 15, rerank: true, topM: 3 });
+    expect(annotation.calibrated).toBe(true);
+    expect(annotation.decidedBy).toEqual(Object.keys(fit.combiner!.withCtm).sort((a, b) => ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(a) - ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(b)));
+    const nk = annotation.candidates.find((c) => c.label.name === 'natural killer cell')!;
+    // Votes of cells labelled "NK cell" count for the label it is harmonised to (recomputed here from the neighbours).
+    const weight = (hits: typeof annotation.neighbors) => hits.reduce((sum, hit) => sum + Math.max(0, hit.similarity), 0);
+    const expected = weight(annotation.neighbors.filter((hit) => hit.cell.label === 'NK cell')) / weight(annotation.neighbors);
+    expect(expected).toBeGreaterThan(0);
+    expect(nk.knnShare).toBeCloseTo(expected, 9);
+    expect(annotation.candidates.reduce((sum, c) => sum + c.combined!, 0)).toBeCloseTo(1, 9);
+    expect(annotation.novelty).not.toBeNull();
+  });
+
+  it('teaches the atlas with an adapter that joins the evidence, and refuses a stale one', async () => {
+    const adapter = await atlas.adapt({ name: 'lab-5-shot', dataset: 'lab-reference', shots: 5, kind: 'cache' });
+    expect(adapter.kind).toBe('cache');
+    expect((await atlas.adapters()).map((a) => a.name)).toEqual(['lab-5-shot']);
+    const annotation = await atlas.annotateCell({ expression: expressionOf(3) }, { k: 10, rerank: true, topM: 3, adapter: 'lab-5-shot' });
+    expect(annotation.adapter).toBe('lab-5-shot');
+    expect(annotation.decidedBy).toContain('adapter');
+    expect(annotation.candidates.reduce((sum, c) => sum + (c.adapter ?? 0), 0)).toBeCloseTo(1, 9);
+    expect((await refusal(atlas.adapt({ name: 'lab-5-shot', dataset: 'lab-reference' }))).code).toBe('INVALID_INPUT');
+    expect((await refusal(atlas.annotateCell({ expression: expressionOf(3) }, { k: 10, rerank: false, topM: 3, adapter: 'nope' }))).code).toBe('NOT_FOUND');
+    // A label the adapter predicts is deleted: the adapter no longer fits the catalogue.
+    const plasma = (await atlas.labels()).find((l) => l.name === 'plasma cell')!;
+    const adapted = await atlas.adapters();
+    expect(adapted[0]!.labels).toContain('plasma cell');
+    await atlas.deleteLabel(plasma.id);
+    expect((await refusal(atlas.annotateCell({ expression: expressionOf(3) }, { k: 10, rerank: false, topM: 3, adapter: 'lab-5-shot' }))).code).toBe('ADAPTER_STALE');
+  });
+
+  it('refuses an adapter with a label of a single labelled cell', async () => {
+    const cells = (await atlas.runtime.db.pool.query<{ id: number }>(`SELECT id FROM cell ORDER BY id LIMIT 3`)).rows;
+    const error = await refusal(atlas.adapt({ name: 'tiny', cells: [{ cellId: cells[0]!.id, label: 'B cell' }, { cellId: cells[1]!.id, label: 'natural killer cell' }, { cellId: cells[2]!.id, label: 'natural killer cell' }] }));
+    expect(error.code).toBe('TOO_FEW_CELLS');
+  });
+});
