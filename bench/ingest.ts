@@ -8,7 +8,7 @@
 // Workloads: the demo bundle on the demo atlas written as an h5ad (6,000 cells) and on pbmc68k
 // (700 real PBMCs from shared/data); the `langcell`-size bench bundle on pbmc68k, if it was made.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +16,14 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config.ts';
 import { openVectorIndex } from '../src/index/index.ts';
 import { indexOptions, openRuntime } from '../src/runtime.ts';
+import type { Precision } from '../src/model/manifest.ts';
 import { IngestWorker, startIngestion } from '../src/ingest/ingestion.ts';
 import { getJob, type IngestionJobDetail } from '../src/store/jobs.ts';
 import { generateDemoAtlas } from '../seed/atlas.ts';
 // The project's one h5ad writer lives with the test helpers; here it writes the demo atlas as a user's file.
 import { writeH5ad } from '../test/helpers/h5ad-writer.ts';
 import { scratchDatabase } from './lib/database.ts';
-import { fixed, markdownTable, say } from './lib/measure.ts';
+import { fixed, markdownTable, peakRssMiB, sampleRss, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
 import { BENCH_BUNDLE_DIR, PBMC68K_H5AD } from './lib/workloads.ts';
 
@@ -32,6 +33,8 @@ const { values: options } = parseArgs({
     'demo-cells': { type: 'string', default: '6000' },
     'chunk-cells': { type: 'string', default: '' },
     'no-bench-bundle': { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+    'no-int8': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +45,8 @@ if (options.help) {
   --demo-cells N       cells of the demo atlas written as an h5ad (6000)
   --chunk-cells N      LANGCELL_INGEST_CHUNK_CELLS (default: the configured default)
   --no-bench-bundle    skip the langcell-size bundle even if bench/bundles/langcell exists
+  --no-demo            skip the demo-bundle workloads
+  --no-int8            skip the bench bundle's int8 graphs (run when its manifest has them)
 `);
   process.exit(0);
 }
@@ -51,7 +56,14 @@ interface Workload {
   readonly bundle: string | undefined;
   readonly bundleName: string;
   readonly file: string;
+  readonly precision?: Precision;
 }
+
+/**
+ * openIngestionContext with the bundle's int8 graphs: src/ingest/context.ts does not pass a
+ * precision yet (the start-up refactor will thread LANGCELL_PRECISION through), so the bench puts
+ * the same pieces together. The random-weight bench bundle has no fidelity record to require.
+ */
 
 interface WorkloadResult {
   workload: string;
@@ -65,6 +77,8 @@ interface WorkloadResult {
   indexSeconds: number;
   indexCellsPerSecond: number;
   endToEndWithIndexCellsPerSecond: number;
+  /** Highest RSS sampled while the workload ran (includes whatever earlier workloads left behind). */
+  peakRssMiB: number;
 }
 
 
@@ -91,7 +105,10 @@ async function runWorkload(workload: Workload, scratch: string): Promise<Workloa
     ...(workload.bundle ? { LANGCELL_BUNDLE: workload.bundle } : {}),
     ...(options['chunk-cells'] ? { LANGCELL_INGEST_CHUNK_CELLS: options['chunk-cells'] } : {}),
   });
-  const ctx = await openRuntime(config, log);
+  const rss = sampleRss();
+  const int8 = workload.precision === 'int8';
+  // The bench bundle's int8 graphs have no fidelity record (random weights): measured as they are.
+  const ctx = await openRuntime(int8 ? { ...config, LANGCELL_PRECISION: 'int8' } : config, log, { allowUnmeasuredInt8: int8 });
   const worker = new IngestWorker(ctx);
   try {
     await worker.start();
@@ -120,6 +137,7 @@ async function runWorkload(workload: Workload, scratch: string): Promise<Workloa
       indexSeconds,
       indexCellsPerSecond: indexed / indexSeconds,
       endToEndWithIndexCellsPerSecond: done.processedCells / (seconds + indexSeconds),
+      peakRssMiB: rss.stop(),
     };
     say(`  ${result.cells} cells in ${fixed(seconds, 1)} s (${fixed(result.cellsPerSecond, 1)} cells/s); index ${fixed(indexSeconds, 2)} s`);
     return result;
@@ -148,11 +166,14 @@ async function main(): Promise<void> {
       obs: { index: atlas.cells.map((c) => c.id), columns: { cell_type: { kind: 'categorical', values: atlas.cells.map((c) => c.label) }, donor: { kind: 'categorical', values: atlas.cells.map((c) => c.donor) } } },
       var: { index: atlas.genes.map((g) => g.ensemblId) },
     });
+    const benchBundle = existsSync(PBMC68K_H5AD) && !options['no-bench-bundle'] && existsSync(join(BENCH_BUNDLE_DIR, 'manifest.json'));
+    const benchInt8 = benchBundle && !options['no-int8'] && 'int8' in JSON.parse(readFileSync(join(BENCH_BUNDLE_DIR, 'manifest.json'), 'utf8'));
     const workloads: Workload[] = [
-      { name: 'demo-atlas', bundle: undefined, bundleName: 'demo', file: demoFile },
-      ...(existsSync(PBMC68K_H5AD) ? [{ name: 'pbmc68k', bundle: undefined, bundleName: 'demo', file: PBMC68K_H5AD }] : []),
-      ...(existsSync(PBMC68K_H5AD) && !options['no-bench-bundle'] && existsSync(join(BENCH_BUNDLE_DIR, 'manifest.json'))
-        ? [{ name: 'pbmc68k-langcell', bundle: BENCH_BUNDLE_DIR, bundleName: 'langcell-size (random weights)', file: PBMC68K_H5AD }]
+      ...(options['no-demo'] ? [] : [{ name: 'demo-atlas', bundle: undefined, bundleName: 'demo', file: demoFile }]),
+      ...(existsSync(PBMC68K_H5AD) && !options['no-demo'] ? [{ name: 'pbmc68k', bundle: undefined, bundleName: 'demo', file: PBMC68K_H5AD }] : []),
+      ...(benchBundle ? [{ name: 'pbmc68k-langcell', bundle: BENCH_BUNDLE_DIR, bundleName: 'langcell-size (random weights)', file: PBMC68K_H5AD }] : []),
+      ...(benchInt8
+        ? [{ name: 'pbmc68k-langcell-int8', bundle: BENCH_BUNDLE_DIR, bundleName: 'langcell-size (random weights), int8', file: PBMC68K_H5AD, precision: 'int8' as const }]
         : []),
     ];
     const results: WorkloadResult[] = [];
@@ -162,10 +183,10 @@ async function main(): Promise<void> {
     const markdown = [
       '## End to end',
       '',
-      'Seconds from `startIngestion` (validation included) to SUCCEEDED, through the pg-boss queue and an in-process worker; then the HNSW index built from the database (`AtlasIndex.open` with rebuild). Stage seconds are the worker\'s, summed over chunks; "other" is validation, queueing and bookkeeping. Percentages are of ingestion plus index.',
+      'Seconds from `startIngestion` (validation included) to SUCCEEDED, through the pg-boss queue and an in-process worker; then the HNSW index built from the database (`AtlasIndex.open` with rebuild). Stage seconds are the worker\'s, summed over chunks; "other" is validation, queueing and bookkeeping. Percentages are of ingestion plus index. Peak RSS: the highest resident set sampled (every 25 ms) while the workload ran, in this one process, so it includes what earlier workloads left behind.',
       '',
       markdownTable(
-        ['workload', 'bundle', 'cells', 'chunks', 'cells/s', 'read s', 'tokenize s', 'encode s', 'store s', 'other s', 'index s', 'index cells/s', 'cells/s incl. index'],
+        ['workload', 'bundle', 'cells', 'chunks', 'cells/s', 'read s', 'tokenize s', 'encode s', 'store s', 'other s', 'index s', 'index cells/s', 'cells/s incl. index', 'peak RSS MiB'],
         results.map((r) => [
           r.workload,
           r.bundle,
@@ -180,9 +201,22 @@ async function main(): Promise<void> {
           share(r, r.indexSeconds),
           fixed(r.indexCellsPerSecond, 0),
           fixed(r.endToEndWithIndexCellsPerSecond, 1),
+          fixed(r.peakRssMiB, 0),
         ]),
       ),
       '',
+      ...(() => {
+        const fp32 = results.find((r) => r.workload === 'pbmc68k-langcell');
+        const int8 = results.find((r) => r.workload === 'pbmc68k-langcell-int8');
+        if (!fp32 || !int8) return [];
+        const ratio = int8.cellsPerSecond / fp32.cellsPerSecond;
+        return [
+          `LangCell size, int8 ÷ fp32 in this run: ${fixed(ratio)}× cells/s (${fixed(int8.cellsPerSecond, 1)} vs ${fixed(fp32.cellsPerSecond, 1)}); ` +
+            `target ≥ 1.8× today's 4.1 cells/s (bench/results/ingest-2026-11-30.md), i.e. ≥ 7.4 cells/s: ${int8.cellsPerSecond >= 1.8 * 4.1 ? 'met' : '**not met**'}; ` +
+            `the same ratio against this run's fp32 (same machine load): ${ratio >= 1.8 ? 'met' : '**not met**'}. Peak RSS of this process over every workload: ${fixed(peakRssMiB(), 0)} MiB.`,
+          '',
+        ];
+      })(),
     ].join('\n');
     process.stdout.write(`${markdown}\n`);
     const { mdPath } = await writeReport({

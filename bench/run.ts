@@ -13,6 +13,9 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, what: string]> = [
   ['service', 'GraphQL text search under concurrent load: p50, p99, QPS, errors'],
   ['ingest', 'ingestion end to end (read → tokenize → encode → store → index), cells/s'],
   ['trust', 'annotation on pbmc68k: every evidence source, adapters, the combined decision, calibration, novelty, baseline'],
+  ['precision', 'int8 graphs and the [CLS]-only CTM last layer vs today at LangCell size: encoder, annotation with rerank, peak RSS'],
+  ['int8-ops', 'int8 operator forms (DynamicQuantizeMatMul vs MatMulInteger) against fp32 on the cell encoder'],
+  ['soak', "the audit's mix against one server: searches, annotations, label churn, an ingestion, subscriptions, LISTEN dropped twice, a slow client"],
 ];
 
 function scriptPath(name: string): string {

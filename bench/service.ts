@@ -7,10 +7,8 @@
 // shows as growth from round to round. Optionally an h5ad is uploaded and ingested while searches
 // run (--ingest), as an admin would on a live service.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +16,9 @@ import autocannon from 'autocannon';
 import { generateDemoAtlas } from '../seed/atlas.ts';
 import { fixed, markdownTable, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
-import { PBMC68K_H5AD, REPO_ROOT } from './lib/workloads.ts';
+import { ADMIN_TOKEN, processMemoryMiB, startServer } from './lib/server.ts';
+import { PBMC68K_H5AD } from './lib/workloads.ts';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 const { values: options } = parseArgs({
   options: {
@@ -54,75 +52,6 @@ const ROUNDS = Number(options.rounds);
 
 // ---------------------------------------------------------------------------------------------
 // The server, in its own process
-
-interface RunningServer {
-  readonly url: string;
-  readonly pid: number;
-  readonly child: ChildProcess;
-  stop(): Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startServer(dataDir: string, logPath: string): Promise<RunningServer> {
-  const [port, pgPort] = [await freePort(), await freePort()];
-  // node itself (not npm or tsx's launcher) so that the pid is the server's for /proc readings.
-  const child = spawn(process.execPath, ['bin/langcell-atlas.js', 'serve'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LANGCELL_DATA_DIR: dataDir,
-      LANGCELL_EMBEDDED_PG_PORT: String(pgPort),
-      LANGCELL_ADMIN_TOKENS: ADMIN_TOKEN,
-      LANGCELL_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = createWriteStream(logPath);
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    const early = await Promise.race([exited.then((code) => `exited with ${code}`), new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
-    if (early) throw new Error(`server ${early} before it was ready; see ${logPath}`);
-    try {
-      const health = await fetch(`${url}/healthz`);
-      if (health.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server not ready after 10 minutes; see ${logPath}`);
-  }
-  return {
-    url,
-    pid: child.pid!,
-    child,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-/** Resident and peak resident memory of a process, MiB, from /proc (Linux). */
-function processMemoryMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios: one GraphQL body per request, varied so that caches see what real traffic gives them

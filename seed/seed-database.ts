@@ -126,11 +126,21 @@ export async function seedDemo(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Pr
  * Seeds a database that holds no dataset (a first start), or whose only dataset is an unfinished
  * demo atlas (a first start that was interrupted).
  */
-export async function seedIfEmpty(ctx: SeedContext): Promise<boolean> {
-  if ((await countDatasets(ctx.db, { ignoreUnfinished: DEMO_DATASET_NAME })) > 0) return false;
-  ctx.log('empty database: seeding the demo atlas and its labels');
-  await seedDemo(ctx);
-  return true;
+/** An arbitrary constant: the advisory lock that lets one of several starting servers seed. */
+const SEED_LOCK = 72_417_004;
+
+/**
+ * Seeds an empty database. Servers starting together on one database take turns (advisory lock):
+ * the first seeds, the others then find the atlas there; without it the second deleted the first's
+ * unfinished demo dataset and started over, and both reported the cells stored.
+ */
+export async function seedIfEmpty(ctx: SeedContext, cells = DEFAULT_CELL_COUNT): Promise<boolean> {
+  return ctx.db.withLock(SEED_LOCK, async () => {
+    if ((await countDatasets(ctx.db, { ignoreUnfinished: DEMO_DATASET_NAME })) > 0) return false;
+    ctx.log('empty database: seeding the demo atlas and its labels');
+    await seedDemo(ctx, cells);
+    return true;
+  });
 }
 
 /** `npm run db:seed`: the configured database and model (provider, threads, token budget), as the service opens them. */

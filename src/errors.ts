@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'BUNDLE_MANIFEST_INVALID',
   'BUNDLE_FILE_MISSING',
   'BUNDLE_FILE_CORRUPT',
+  'BUNDLE_PRECISION_UNAVAILABLE',
   'EXECUTION_PROVIDER_UNAVAILABLE',
   // input files and values
   'FILE_NOT_FOUND',
@@ -28,6 +29,7 @@ export const ERROR_CODES = [
   'NO_VOCABULARY_GENES',
   'TOO_FEW_GENES_MATCHED',
   'DUPLICATE_CELL_IDS',
+  'DUPLICATE_ENTRIES',
   'LABEL_COLUMN_MISSING',
   'INVALID_INPUT',
   // atlas store and ingestion
@@ -39,6 +41,8 @@ export const ERROR_CODES = [
   // annotation: adapters and the fitted decision
   'ADAPTER_STALE',
   'TOO_FEW_CELLS',
+  'INTERRUPTED',
+  'PORT_IN_USE',
   // anything else (logged; the message is kept, the cause is not shown to clients)
   'INTERNAL',
 ] as const;

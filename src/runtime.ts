@@ -16,14 +16,25 @@ import { registerModel } from './store/models.ts';
 
 export type Log = (message: string) => void;
 
-/** The model as configured: bundle, execution provider (the chosen one is logged when the first graph loads), threads, token budget. */
-export async function openModel(config: Config, log: Log): Promise<LangCellModel> {
+/** Benchmarks only: open a bundle's int8 graphs that have no fidelity record yet. */
+export interface ModelUse {
+  readonly allowUnmeasuredInt8?: boolean;
+}
+
+/**
+ * The model as configured: bundle, precision (fp32 or the bundle's measured int8 twins), execution
+ * provider (the chosen one is logged when the first graph loads), threads, token budget.
+ */
+export async function openModel(config: Config, log: Log, use: ModelUse = {}): Promise<LangCellModel> {
   const model = await LangCellModel.open({
     bundleDir: config.LANGCELL_BUNDLE,
     session: { provider: config.LANGCELL_EXECUTION_PROVIDER, cpuThreads: config.LANGCELL_CPU_THREADS, log },
     batching: { ...DEFAULT_BATCHING, tokenBudget: config.LANGCELL_TOKEN_BUDGET },
+    precision: config.LANGCELL_PRECISION,
+    ...(use.allowUnmeasuredInt8 ? { allowUnmeasuredInt8: true } : {}),
+    log,
   });
-  log(`model ${model.id} from ${model.bundle.dir} (execution provider ${config.LANGCELL_EXECUTION_PROVIDER} requested)`);
+  log(`execution provider ${config.LANGCELL_EXECUTION_PROVIDER} requested`);
   return model;
 }
 
@@ -39,10 +50,10 @@ export interface Runtime extends IngestionContext {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
+export async function openRuntime(config: Config, log: Log, use: ModelUse = {}): Promise<Runtime> {
   const db = await openDatabase(config, log);
   try {
-    const model = await openModel(config, log);
+    const model = await openModel(config, log, use);
     await registerModel(db, model.bundle);
     const queue = await IngestQueue.start(db.url, { chunkTimeoutSeconds: config.LANGCELL_CHUNK_TIMEOUT_S }, log);
     return {
@@ -50,6 +61,8 @@ export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
       model,
       queue,
       chunkSize: config.LANGCELL_INGEST_CHUNK_CELLS,
+      shareSources: config.LANGCELL_SHARE_SOURCES === 'on',
+      sourceCacheDir: join(resolve(config.LANGCELL_DATA_DIR), 'sources'),
       log,
       close: async () => {
         await queue.stop();
@@ -77,6 +90,7 @@ export function indexOptions(
       efConstruction: config.LANGCELL_HNSW_EF_CONSTRUCTION ?? DEFAULT_HNSW_PARAMS.efConstruction,
       efSearch: config.LANGCELL_HNSW_EF_SEARCH ?? DEFAULT_HNSW_PARAMS.efSearch,
     },
+    checkpointSeconds: config.LANGCELL_INDEX_CHECKPOINT_S,
     ...use,
   };
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AtlasApi } from '../atlas/types.ts';
 import type { Role } from './auth.ts';
 import type { ApiLimits } from './limits.ts';
+import type { SubscriptionLimiter } from './traffic.ts';
 import type { UploadStore } from './uploads.ts';
 
 /** What express hands to yoga with each request. */
@@ -28,6 +29,9 @@ export interface ApiServices {
   readonly ingestRoot: string | undefined;
   /** Aborted when the server closes: open subscriptions end. */
   readonly shutdown: AbortSignal;
+  /** Open subscriptions, capped per client (`client`: its address) and in total. */
+  readonly subscriptions: SubscriptionLimiter;
+  readonly client: string;
 }
 
 export type ApiContext = YogaInitialContext & ServerContext & ApiServices;

@@ -36,9 +36,12 @@ export type ApiErrorCode =
   // HTTP
   | 'REQUEST_ENTITY_TOO_LARGE'
   | 'UPLOAD_TOO_LARGE'
+  | 'EMPTY_UPLOAD'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'SERVICE_CLOSING'
+  | 'REQUEST_TIMEOUT'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'INTERNAL_SERVER_ERROR';
 
 /** A code an `InputError` may carry: the API's input codes or the atlas's own. */
@@ -49,6 +52,7 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 const HTTP_STATUS: Partial<Record<ApiErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  TOO_MANY_SUBSCRIPTIONS: 429,
 };
 
 /** A refusal the client can act on. `details` (for example the limit) go into `extensions`. */

@@ -3,6 +3,7 @@
  * the streaming upload route POST /uploads. Auth, limits, error masking and request ids are set
  * up here once; resolvers only translate between GraphQL and the atlas.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,10 +12,12 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import { createSchema, createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { AtlasApi } from '../atlas/types.ts';
+import { AtlasError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import { TokenVerifier } from './auth.ts';
 import type { ApiContext, ApiServices, ServerContext } from './context.ts';
 import { UNEXPECTED_ERROR_MESSAGE, errorBody, isGraphQLError, maskError, publicError, rootCause } from './errors.ts';
+import { graphiqlRoute } from './graphiql-page.ts';
 import { checkHealth } from './health.ts';
 import { apiLimits, operationLimitPlugins } from './limits.ts';
 import { yogaLogger } from './logger.ts';
@@ -22,6 +25,7 @@ import { requestStateOf, trackRequests } from './request-state.ts';
 import { RESULTS_CSV_ROUTE } from './resolvers/annotation-jobs.ts';
 import { resolvers } from './resolvers/index.ts';
 import { resultsCsvRoute } from './results-csv.ts';
+import { SubscriptionLimiter, bodyTimeout } from './traffic.ts';
 import { UploadStore, uploadRoute } from './uploads.ts';
 
 export const SCHEMA_PATH = new URL('../../schema.graphql', import.meta.url);
@@ -47,11 +51,6 @@ function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
-/** A GraphiQL page request (yoga renders it instead of executing anything). */
-function wantsGraphiQL(req: Request): boolean {
-  return req.method === 'GET' && (req.get('accept') ?? '').includes('text/html');
-}
-
 function authenticate(verifier: TokenVerifier): RequestHandler {
   return (req, res, next) => {
     const role = verifier.roleOf(req.get('authorization'));
@@ -67,7 +66,7 @@ function authenticate(verifier: TokenVerifier): RequestHandler {
 
 function requireReadAccess(verifier: TokenVerifier): RequestHandler {
   return (req, res, next) => {
-    if (!verifier.readTokenRequired || requestStateOf(req)!.role !== 'anonymous' || wantsGraphiQL(req)) return next();
+    if (!verifier.readTokenRequired || requestStateOf(req)!.role !== 'anonymous') return next();
     res.setHeader('WWW-Authenticate', 'Bearer');
     res.status(401).json(errorBody('UNAUTHENTICATED', 'This server needs a token for queries: send Authorization: Bearer <read token>.'));
   };
@@ -106,17 +105,25 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
   const ingestRoot = config.LANGCELL_INGEST_ROOT === undefined ? undefined : resolve(config.LANGCELL_INGEST_ROOT);
   const limits = apiLimits(config);
   const shutdown = new AbortController();
+  const subscriptions = new SubscriptionLimiter(config.LANGCELL_MAX_SUBSCRIPTIONS, config.LANGCELL_MAX_SUBSCRIPTIONS_PER_CLIENT);
+  // Every open subscription listens on the shutdown signal; the limiter bounds how many.
+  setMaxListeners(config.LANGCELL_MAX_SUBSCRIPTIONS + 16, shutdown.signal);
+  const corsOrigins = new Set(config.LANGCELL_CORS_ORIGINS);
   let closing: Promise<void> | null = null;
   let httpServer: Server | null = null;
 
   const yoga = createYoga<ServerContext, ApiServices>({
     schema: createSchema<ApiContext>({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers }),
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'langcell-atlas', subscriptionsProtocol: 'SSE' },
-    // GraphiQL with its scripts inlined (yoga's default page loads them from unpkg.com, which a
-    // machine without internet cannot reach); the 9 MB page is imported on its first request only.
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    // GraphiQL is served by graphiqlRoute (one static, compressed page), never rendered per request.
+    graphiql: false,
     landingPage: false,
+    // Same-origin by default: yoga's default reflects any Origin with credentials, which lets any
+    // page a user visits read the atlas. Browsers get CORS headers only for configured origins.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && corsOrigins.has(origin) ? { origin: [origin], credentials: true } : false;
+    },
     // Files go through POST /uploads, never through a GraphQL body.
     multipart: false,
     maxRequestBodySize: config.LANGCELL_BODY_LIMIT_BYTES,
@@ -148,6 +155,8 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
         uploads,
         ingestRoot,
         shutdown: shutdown.signal,
+        subscriptions,
+        client: req.socket.remoteAddress ?? 'unknown',
       };
     },
   });
@@ -155,6 +164,8 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
   const app = express();
   app.disable('x-powered-by');
   app.use(trackRequests(logger));
+  // Node's requestTimeout is off for the sake of streaming uploads; every other body gets this limit.
+  app.use(bodyTimeout(config.LANGCELL_REQUEST_TIMEOUT_S * 1000, (req) => req.path === '/uploads' && verifier.roleOf(req.get('authorization')) === 'admin'));
   app.use((_req, res, next) => {
     if (closing === null) return next();
     res.setHeader('Connection', 'close');
@@ -168,6 +179,10 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
   app.post('/uploads', authenticate(verifier), uploadRoute(uploads, verifier));
   app.get(RESULTS_CSV_ROUTE, authenticate(verifier), requireReadAccess(verifier), resultsCsvRoute(atlas));
   const graphql: RequestHandler = (req, res) => void yoga(req, res);
+  // GraphiQL with its scripts inlined (yoga's default page loads them from unpkg.com, which a
+  // machine without internet cannot reach); the 9 MB renderer is imported on the first page request.
+  const renderPage = async () => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL({ title: 'langcell-atlas', subscriptionsProtocol: 'SSE', endpoint: '/graphql' });
+  app.get('/graphql', graphiqlRoute(renderPage, verifier));
   app.use('/graphql', authenticate(verifier), requireReadAccess(verifier), graphql);
   app.use((req, res) => {
     res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the API is at /graphql, uploads at POST /uploads, results at GET /annotation-jobs/ID/results.csv.`));
@@ -226,9 +241,13 @@ export function createServer({ atlas, config, logger }: CreateServerOptions): Ap
         server.requestTimeout = 0;
         server.timeout = 120_000;
         connections.track(server);
-        server.once('error', rejectListen);
+        server.once('error', (error: NodeJS.ErrnoException) => {
+          // A refusal people can act on, not a stack trace.
+          if (error.code !== 'EADDRINUSE') return rejectListen(error);
+          rejectListen(new AtlasError('PORT_IN_USE', `Port ${port} on ${host} is in use (another langcell-atlas serve?). Stop it, or choose another with PORT=….`, { field: 'PORT' }));
+        });
         server.listen(port, host, () => {
-          server.off('error', rejectListen);
+          server.removeAllListeners('error');
           httpServer = server;
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

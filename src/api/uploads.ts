@@ -159,6 +159,11 @@ export function uploadRoute(store: UploadStore, verifier: TokenVerifier): Reques
     const filename = typeof req.query['filename'] === 'string' ? req.query['filename'] : undefined;
     try {
       const stored = await store.receive(req, filename);
+      if (stored.bytes === 0) {
+        // Refused here rather than at ingestion, where an empty file would only say "not HDF5".
+        await rm(join(store.dir, stored.uploadId), { recursive: true, force: true });
+        return refuse(res, 400, errorBody('EMPTY_UPLOAD', 'The upload was empty (0 bytes); send the file as the request body (curl --data-binary @file).'));
+      }
       state.log.info({ uploadId: stored.uploadId, filename: stored.filename, bytes: stored.bytes, purpose }, 'upload stored');
       res.status(201).json(stored);
     } catch (error) {

@@ -14,7 +14,8 @@ import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { knnVote } from '../model/scoring.ts';
 import type { Adapters } from './adapters.ts';
-import { candidateMapper, type Decider } from './decider.ts';
+import type { Decider } from './decider.ts';
+import { candidateMapper, classifierEvidence } from './evidence.ts';
 import type { LabelMaps } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import { checkK, type CellSearch, type QueryCell } from './search.ts';
@@ -40,7 +41,7 @@ const BATCH_SLICE = 64;
 const CONFLICT_SHARE = 0.5;
 
 function conflicting(evidence: CellEvidence, reranked: boolean): boolean {
-  const verdicts = [reranked ? evidence.fused : evidence.zeroShot, evidence.knn, evidence.adapter]
+  const verdicts = [reranked ? evidence.fused : evidence.zeroShot, evidence.knn, evidence.adapter, evidence.classifier]
     .filter((values): values is Float64Array => values !== null)
     .flatMap((values) => {
       const winner = argmax(values);
@@ -60,6 +61,7 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
     abstainBelow: settings.abstainBelow,
   });
   const adapted = adapter ? await parts.adapters.predict(adapter, encoding.embeddings, labels) : null;
+  const classified = await classifierEvidence(parts.model, cells.map((cell) => cell.tokens), labels);
   const toCandidate = candidateMapper(labels, catalogue.labels, (term) => index.graph.lineage(term));
   const lineages = labels.map((label) => (label.ontologyId ? index.graph.lineage(label.ontologyId) : [`label:${label.id}`]));
   const weights: CombinerWeights | null = fit?.combiner ? (options.rerank ? fit.combiner.withCtm : fit.combiner.withoutCtm) : null;
@@ -80,7 +82,13 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
       fused[score.label] = score.fused;
       bestText = Math.max(bestText, score.similarity);
     }
-    const evidence: CellEvidence = { zeroShot, fused: options.rerank ? fused : null, knn: vote.shares, adapter: adapted ? adapted[i]! : null };
+    const evidence: CellEvidence = {
+      zeroShot,
+      fused: options.rerank ? fused : null,
+      knn: vote.shares,
+      adapter: adapted ? adapted[i]! : null,
+      classifier: classified ? classified[i]! : null,
+    };
     // The fitted decision when there is one for this atlas; else LangCell's own, uncalibrated.
     const combined = weights ? combine(evidence, weights) : null;
     const best = combined ? argmax(combined) : decision.best;
@@ -107,6 +115,7 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
         fused: score.fused,
         knnShare: vote.shares[k]!,
         adapter: adapted ? adapted[i]![k]! : null,
+        classifier: classified ? classified[i]![k]! : null,
         combined: combined ? combined[k]! : null,
       };
     });
@@ -173,6 +182,7 @@ export async function annotateTokens(
       encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) },
       storedId: null,
       genes: null,
+      tokens: slice[i]!,
     }));
     annotations.push(...(await annotateEncoded(parts, settings, cells, encoding, options)));
     onProgress?.(annotations.length);

@@ -83,11 +83,9 @@ export class Atlas implements AtlasApi {
     this.labelMaps = new LabelMaps(runtime.db, runtime.model, this.labelCatalogue);
     this.adapterService = new Adapters(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps);
     this.decider = new Decider(runtime.db, runtime.model, this.labelCatalogue, this.labelMaps, this.adapterService, () => this.search(), runtime.log, options.fitInBackground);
+    // Saving is left to the index's background checkpoints: a restart applies deletions it missed.
     this.datasetService = new Datasets(runtime, async () => {
-      if (!this.indexPromise) return;
-      const index = await this.indexPromise;
-      await index.sync();
-      await index.checkpoint();
+      if (this.indexPromise) await (await this.indexPromise).sync();
     });
     this.annotationJobs = new AnnotationJobs(runtime, async () => this.fileAnnotationParts());
   }
@@ -265,8 +263,8 @@ export class Atlas implements AtlasApi {
     return this.labelCatalogue.importFile(path, options);
   }
 
-  ingestReference(request: IngestRequest): Promise<IngestionJobRecord> {
-    return this.datasetService.ingest(request);
+  ingestReference(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord> {
+    return this.datasetService.ingest(request, signal);
   }
 
   ingestionJob(id: number): Promise<IngestionJobRecord | null> {

@@ -22,14 +22,14 @@ export class Datasets {
   }
 
   async delete(id: number): Promise<DatasetRecord> {
-    const deleted = await removeDataset(this.ingestion.db, id);
+    const deleted = await removeDataset(this.ingestion, id);
     if (!deleted) throw new AtlasError('NOT_FOUND', `No dataset with id ${id}.`, { field: 'id' });
     await this.afterDelete();
     return deleted;
   }
 
-  async ingest(request: IngestRequest): Promise<IngestionJobRecord> {
-    return (await startIngestion(this.ingestion, request)).job;
+  async ingest(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord> {
+    return (await startIngestion(this.ingestion, request, signal)).job;
   }
 
   job(id: number): Promise<IngestionJobRecord | null> {

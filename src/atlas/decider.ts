@@ -17,10 +17,10 @@ import type { Database } from '../store/database.ts';
 import { listDatasets } from '../store/datasets.ts';
 import { getDecisionFit, saveDecisionFit } from '../store/decisions.ts';
 import type { Adapters } from './adapters.ts';
+import { candidateMapper, classifierEvidence } from './evidence.ts';
 import type { LabelMaps, LabelLookup } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import type { CellSearch } from './search.ts';
-import type { LabelRecord } from './types.ts';
 
 /** Reference cells read to fit the decision (validation) and to profile novelty. */
 const VALIDATION_CELLS = 600;
@@ -60,29 +60,6 @@ interface ValidationCell {
   readonly truth: number | null;
   readonly nearestDistance: number | null;
   readonly bestTextSimilarity: number;
-}
-
-/** Maps a reference label id to the candidate it counts for: itself, or its nearest candidate ancestor. */
-export function candidateMapper(
-  candidates: readonly LabelRecord[],
-  catalogue: readonly LabelRecord[],
-  lineageOf: (ontologyId: string) => readonly string[],
-): (labelId: number | null) => number | null {
-  const index = new Map(candidates.map((label, i) => [label.id, i]));
-  const byTerm = new Map(candidates.flatMap((label, i) => (label.ontologyId ? [[label.ontologyId, i] as const] : [])));
-  const byId = new Map(catalogue.map((label) => [label.id, label]));
-  return (labelId) => {
-    if (labelId === null) return null;
-    const direct = index.get(labelId);
-    if (direct !== undefined) return direct;
-    const term = byId.get(labelId)?.ontologyId;
-    if (!term) return null;
-    for (const ancestor of lineageOf(term)) {
-      const candidate = byTerm.get(ancestor);
-      if (candidate !== undefined) return candidate;
-    }
-    return null;
-  };
 }
 
 function figures(probabilities: readonly Float64Array[], truth: readonly number[]): SourceFigures {
@@ -159,7 +136,7 @@ export class Decider {
       const cut = Math.round(labelled.length * FIT_SHARE);
       const fitOn = labelled.slice(0, cut);
       const measureOn = labelled.slice(cut);
-      const reference: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : [])];
+      const reference: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : []), ...(this.model.hasClassifier ? (['classifier'] as const) : [])];
       // Which sources to combine is chosen like the weights: on reference cells, by the log-loss on
       // the held-out part (a source that only adds noise on this atlas, e.g. a model that does not
       // know its tissue, is left out rather than fitted to a small weight).
@@ -212,6 +189,7 @@ export class Decider {
       const encoding = await this.model.embedCells(slice.map((cell) => cell.tokens), { keepHidden: true });
       const decisions = await this.model.annotateEncoded(encoding, labelSet, { rerank: true, topM: 3, abstainBelow: 0 });
       const adapted = adapter ? await this.adapters.predict(adapter, encoding.embeddings, labels) : null;
+      const classified = await classifierEvidence(this.model, slice.map((cell) => cell.tokens), labels);
       for (const [i, cell] of slice.entries()) {
         const scores = decisions[i]!.scores;
         const zeroShot = new Float64Array(labels.length);
@@ -222,13 +200,13 @@ export class Decider {
           fused[score.label] = score.fused;
           bestText = Math.max(bestText, score.similarity);
         }
-        const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null }, FIT_K, undefined);
+        const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, FIT_K, undefined);
         const vote = knnVote(
           neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           labels.length,
         );
         out.push({
-          evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null },
+          evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           nearestDistance: vote.minDistance,
           bestTextSimilarity: bestText,

@@ -27,6 +27,8 @@ export interface QueryCell {
   readonly storedId: number | null;
   /** For an expression input: how many of its genes the model knows. */
   readonly genes: InputGenes | null;
+  /** The cell's tokens (a fine-tuned bundle's classifier reads them). */
+  readonly tokens: Int32Array;
 }
 
 export function checkK(k: number): void {
@@ -100,10 +102,10 @@ export class CellSearch {
       if (!stored) throw new AtlasError('NOT_FOUND', `No visible cell with id ${input.cellId}.`, { field: 'cellId' });
       // CTM attends over the hidden states, which are not stored: re-encode from the stored tokens.
       const encoding = keepHidden ? await this.model.embedCells([stored.tokens], { keepHidden }) : { embeddings: stored.embedding };
-      return { encoding, storedId: input.cellId, genes: null };
+      return { encoding, storedId: input.cellId, genes: null, tokens: stored.tokens };
     }
     const { tokens, genes } = tokenizeExpression(this.model, input.expression);
-    return { encoding: await this.model.embedCells([tokens], { keepHidden }), storedId: null, genes };
+    return { encoding: await this.model.embedCells([tokens], { keepHidden }), storedId: null, genes, tokens };
   }
 
   /** The k nearest visible reference cells of a query cell, itself excluded. */

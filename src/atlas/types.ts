@@ -66,6 +66,8 @@ export interface LabelCandidate {
   readonly knnShare: number;
   /** The few-shot adapter's probability; null without an adapter. */
   readonly adapter: number | null;
+  /** A fine-tuned bundle's classifier probability (LangCell-CE); null when the bundle has no classifier. */
+  readonly classifier: number | null;
   /** The fitted decision's probability (calibrated); null when the decision is LangCell's own (uncalibrated). */
   readonly combined: number | null;
 }
@@ -225,7 +227,8 @@ export interface AtlasApi {
   /** The decision fitted for the atlas now; null while a server fits it in the background. */
   decision(adapter?: string): Promise<DecisionFit | null>;
   calibrate(adapter?: string): Promise<DecisionFit>;
-  ingestReference(request: IngestRequest): Promise<IngestionJobRecord>;
+  /** Validates and queues; `signal` aborts the validation (INTERRUPTED), which writes nothing. */
+  ingestReference(request: IngestRequest, signal?: AbortSignal): Promise<IngestionJobRecord>;
   ingestionJob(id: number): Promise<IngestionJobRecord | null>;
   cancelIngestion(id: number): Promise<IngestionJobRecord>;
   /** Yields the job's state on every change until it is finished (SUCCEEDED, FAILED, CANCELLED). */

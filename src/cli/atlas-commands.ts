@@ -67,9 +67,9 @@ function printAnnotation(annotation: Annotation): void {
       (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)})\n` : '') +
       '\n',
   );
-  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'combined']];
+  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'classifier', 'combined']];
   for (const c of annotation.candidates.slice(0, 10)) {
-    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
+    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.classifier?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
   }
   process.stdout.write(table(rows) + '\nnearest reference cells:\n');
   printHits(annotation.neighbors);
@@ -91,6 +91,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
     .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; values?: StatedValueType; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
+      // Validation reads the whole file (a large or hostile one for minutes): Ctrl-C ends it too.
+      const validating = interruption();
       await withAtlas(config, async (atlas) => {
         const job = await atlas.ingestReference({
           path,
@@ -102,7 +104,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.labelMap ? { labelMapPath: options.labelMap } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
           ...(options.values ? { valueType: options.values } : {}),
-        });
+        }, validating.signal).finally(() => validating.release());
         const dataset = await atlas.dataset(job.datasetName);
         if (dataset) log(`dataset "${dataset.name}": values read as ${dataset.valueKind}`);
         if (job.state === 'SUCCEEDED') {
@@ -113,7 +115,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         log(`${resuming ? 'resuming' : 'started'} ingestion job ${job.id}: ${job.processedCells}/${job.totalCells} cells stored`);
         if (options.detach) return;
         await atlas.startWorker();
-        const progress = startProgress(`ingest ${options.name}`, job.totalCells);
+        const progress = startProgress(`ingest ${options.name}`, job.totalCells, process.stderr, job.processedCells);
         const interrupt = interruption();
         // Rates are of this run: cells stored before a resume do not count as done in no time.
         const resumedAt = job.processedCells;

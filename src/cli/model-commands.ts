@@ -20,6 +20,7 @@ import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from 
 import type { LangCellModel } from '../model/langcell.ts';
 import { labelPrompt } from '../model/prompt.ts';
 import { openModel } from '../runtime.ts';
+import { registerFidelityCommand, type DemoReference } from './fidelity-command.ts';
 import { openNpyWriter } from './npy.ts';
 import { startProgress } from './progress.ts';
 
@@ -170,7 +171,8 @@ function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export function registerModelCommands(program: Command, config: Config): void {
+export function registerModelCommands(program: Command, config: Config, demoReference?: () => Promise<DemoReference>): void {
+  registerFidelityCommand(program, config, demoReference);
   addInputOptions(
     program
       .command('tokenize <file>')

@@ -6,28 +6,32 @@ export interface Progress {
   stop(): void;
 }
 
-export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+/**
+ * `alreadyDone`: cells done before this run (a resumed ingestion); the rate and ETA count only
+ * this run's cells, so a resume does not show the stored cells as done in no time.
+ */
+export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, alreadyDone = 0): Progress {
   const startedAt = Date.now();
+  const rateOf = (done: number) => Math.max(0, done - alreadyDone) / Math.max(0.001, (Date.now() - startedAt) / 1000);
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {value}/{total} cells | {rate} cells/s | ETA {eta_formatted}`, stream, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0' });
+    bar.start(total, alreadyDone, { rate: '0' });
     return {
       update(done, newTotal) {
         if (newTotal !== undefined) bar.setTotal(newTotal);
-        bar.update(done, { rate: (done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1) });
+        bar.update(done, { rate: rateOf(done).toFixed(1) });
       },
       stop: () => bar.stop(),
     };
   }
   let lastLine = 0;
-  let current = 0;
+  let current = alreadyDone;
   let currentTotal = total;
   const line = () => {
-    const seconds = (Date.now() - startedAt) / 1000;
-    const rate = current / Math.max(0.001, seconds);
+    const rate = rateOf(current);
     const eta = rate > 0 ? Math.round((currentTotal - current) / rate) : 0;
     stream.write(`${label}: ${current}/${currentTotal} cells, ${rate.toFixed(1)} cells/s, ETA ${eta}s\n`);
   };

@@ -66,6 +66,11 @@ export interface SaveOptions {
   readonly modelId: string;
   /** Any JSON value, stored in the sidecar and handed back by `load` (e.g. what the index covers). */
   readonly extra?: unknown;
+  /**
+   * Write the graph from hnswlib's worker thread, so queries go on meanwhile. The caller must not
+   * add or remove cells until the save settles (a moving graph would be written torn).
+   */
+  readonly background?: boolean;
 }
 
 export interface LoadExpectation {
@@ -335,7 +340,8 @@ export class CellVectorIndex {
       // Snapshot and write in one synchronous step, so the sidecar describes exactly this file.
       const liveIds = Array.from(this.live);
       const removedCount = this.removed.size;
-      this.native.writeIndexSync(temporary);
+      if (options.background) await this.native.writeIndex(temporary);
+      else this.native.writeIndexSync(temporary);
       await syncFile(temporary);
       const written = await inspectHnswFile(temporary, this.dim);
       if ('problem' in written) throw new Error(`hnswlib wrote an unusable index file (${written.problem}); is the disk full?`);

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
+import { processGone } from '../process-liveness.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -92,10 +93,18 @@ export function temporaryPath(dir: string, name: string): string {
   return join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
-/** Removes temporary files left in `dir` by saves that crashed (one writer per directory). */
+/**
+ * Removes temporary files left in `dir` by saves that crashed: this process's, and those of
+ * processes that no longer exist (the pid is in the name). Another live process's file is a save
+ * in progress (two processes sharing a data dir) and is left alone.
+ */
 export async function removeStaleTemporaryFiles(dir: string): Promise<void> {
   const entries = await readdir(dir);
-  const stale = entries.filter((entry) => [INDEX_FILE, SIDECAR_FILE].some((name) => entry.startsWith(`.${name}.`)) && entry.endsWith(TEMP_SUFFIX));
+  const writerGone = (entry: string): boolean => {
+    const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry)?.[1]);
+    return !Number.isInteger(pid) || pid === process.pid || processGone(pid);
+  };
+  const stale = entries.filter((entry) => [INDEX_FILE, SIDECAR_FILE].some((name) => entry.startsWith(`.${name}.`)) && entry.endsWith(TEMP_SUFFIX) && writerGone(entry));
   await Promise.all(stale.map((entry) => rm(join(dir, entry), { force: true })));
 }
 

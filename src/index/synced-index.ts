@@ -27,6 +27,11 @@ export interface SyncedIndexOptions {
   readonly persist: boolean;
   /** Ignore any saved index and build from the database. */
   readonly rebuild?: boolean;
+  /**
+   * While following the database, save the index in the background at most this often when it
+   * changed (0: only at close), so that a crash costs at most this much re-adding on restart.
+   */
+  readonly checkpointSeconds?: number;
   readonly log: (message: string) => void;
 }
 
@@ -54,7 +59,12 @@ export class SyncedHnswIndex implements VectorIndex {
   private dirty = false;
   /** The last sync's failure while it is not repaired: health reports it instead of claiming ok. */
   private failure: string | null = null;
+  /** Set while the LISTEN connection is lost: changes made meanwhile are caught up on reconnect. */
+  private disconnected: string | null = null;
   private retry: NodeJS.Timeout | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  /** Changes to the graph and saves of it run one at a time (a background save reads the graph from another thread). */
+  private exclusive: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: Database,
@@ -73,18 +83,47 @@ export class SyncedHnswIndex implements VectorIndex {
       options.log(`index: ${loaded.problem}; building it from the database`);
     } else {
       const extra = loaded.sidecar.extra as unknown as SidecarExtra | undefined;
-      const problem = await SyncedHnswIndex.disagreement(db, extra?.chunks ?? [], loaded.sidecar.elementCount, loaded.sidecar.maxCellId);
+      const problem = await atlasIndex.adopt(loaded.index, extra?.chunks ?? [], loaded.sidecar);
       if (problem) {
         options.log(`index: ${problem}; rebuilding it from the database`);
+        atlasIndex.reset();
       } else {
-        atlasIndex.index = loaded.index;
-        for (const key of extra?.chunks ?? []) atlasIndex.chunks.add(key);
-        await atlasIndex.loadAttributes();
         options.log(`index: loaded ${loaded.index.size} cells from ${options.dir}`);
       }
     }
     await atlasIndex.sync();
     return atlasIndex;
+  }
+
+  /**
+   * Takes a saved index as this one's if it agrees with the database, else says why. Chunks of
+   * datasets deleted since the save (while no server ran) are dropped here, cell by cell, instead
+   * of forcing a rebuild: the cells the database no longer has are removed from the graph.
+   */
+  private async adopt(index: CellVectorIndex, chunks: readonly string[], saved: { elementCount: number; maxCellId: number }): Promise<string | null> {
+    const stored = new Set((await doneChunks(this.db)).map((c) => chunkKey(c.datasetId, c.start, c.end)));
+    const kept = chunks.filter((key) => stored.has(key));
+    if (kept.length === chunks.length) {
+      const problem = await SyncedHnswIndex.disagreement(this.db, chunks, saved.elementCount, saved.maxCellId);
+      if (problem) return problem;
+    }
+    this.index = index;
+    for (const key of kept) this.chunks.add(key);
+    const gone = await this.loadAttributes();
+    if (gone.length === 0) return null;
+    await this.remove(gone);
+    this.options.log(`index: removed ${gone.length} cells of ${chunks.length - kept.length} chunks deleted since the index was saved`);
+    // What is left must be exactly the cells of the chunks still stored.
+    return this.verifyAgainst(this.db);
+  }
+
+  /** Back to an empty graph (a saved index that did not agree is dropped). */
+  private reset(): void {
+    this.index = CellVectorIndex.create({ dim: this.options.dim, params: this.options.params, initialCapacity: 1024 });
+    this.chunks.clear();
+    this.cellsPerDataset.clear();
+    this.datasetOf.fill(0);
+    this.labelOf.fill(-1);
   }
 
   /** Cells in the graph, including those of datasets still ingesting. */
@@ -152,17 +191,24 @@ export class SyncedHnswIndex implements VectorIndex {
     });
   }
 
-  /** Dataset and label of the cells in a loaded index (the file holds vectors only). */
-  private async loadAttributes(): Promise<void> {
+  /** Dataset and label of the cells in a loaded index (the file holds vectors only); returns the ids the database no longer has. */
+  private async loadAttributes(): Promise<number[]> {
     const ids = this.index.ids();
+    const gone: number[] = [];
     for (let start = 0; start < ids.length; start += 50_000) {
-      const rows = await cellAttributes(this.db, ids.slice(start, start + 50_000));
+      const batch = ids.slice(start, start + 50_000);
+      const rows = await cellAttributes(this.db, batch);
+      if (rows.length < batch.length) {
+        const found = new Set(rows.map((r) => r.id));
+        for (const id of batch) if (!found.has(id)) gone.push(id);
+      }
       this.remember(
         Int32Array.from(rows, (r) => r.id),
         Int32Array.from(rows, (r) => r.datasetId),
         rows.map((r) => r.label),
       );
     }
+    return gone;
   }
 
   async add(cells: IndexedCellBatch): Promise<void> {
@@ -194,7 +240,7 @@ export class SyncedHnswIndex implements VectorIndex {
       try {
         do {
           this.syncAgain = false;
-          await this.syncOnce();
+          await this.runExclusive(() => this.syncOnce());
         } while (this.syncAgain);
         this.failure = null;
       } catch (error) {
@@ -234,10 +280,38 @@ export class SyncedHnswIndex implements VectorIndex {
     }
   }
 
-  /** Re-syncs whenever a chunk, job or dataset changes anywhere (any process on this database). */
+  private runExclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(work);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Re-syncs whenever a chunk, job or dataset changes anywhere (any process on this database), and
+   * saves the index in the background every `checkpointSeconds` when it changed.
+   */
   async listen(): Promise<void> {
     if (this.unlisten) return;
-    this.unlisten = await this.db.listen(ATLAS_CHANNEL, () => this.syncInBackground());
+    const every = this.options.checkpointSeconds ?? 0;
+    if (every > 0 && this.options.persist) {
+      this.checkpointTimer = setInterval(() => {
+        this.checkpoint(true).catch((error: Error) => this.options.log(`index checkpoint failed (next try in ${every} s): ${error.message}`));
+      }, every * 1000);
+      this.checkpointTimer.unref();
+    }
+    this.unlisten = await this.db.listen(
+      ATLAS_CHANNEL,
+      () => this.syncInBackground(),
+      (state) => {
+        if (state.connected) {
+          this.disconnected = null;
+          this.options.log('index: database notifications reconnected; catching up');
+        } else {
+          this.disconnected = `index not following the database (notifications lost: ${state.error}); reconnecting`;
+          this.options.log(this.disconnected);
+        }
+      },
+    );
   }
 
   /** A sync nobody awaits: a failure is logged, reported by `problem()` and retried until it succeeds. */
@@ -254,7 +328,7 @@ export class SyncedHnswIndex implements VectorIndex {
   }
 
   problem(): string | null {
-    return this.failure;
+    return this.failure ?? this.disconnected;
   }
 
   async search(query: Float32Array, k: number, filter: IndexFilter = {}): Promise<IndexHit[]> {
@@ -270,18 +344,29 @@ export class SyncedHnswIndex implements VectorIndex {
     return this.index.search(query, k, accept);
   }
 
-  /** Writes the index file if it changed since the last save (atomic; see cell-index.ts). */
-  async checkpoint(): Promise<void> {
-    if (!this.dirty || !this.options.persist) return;
-    const extra: SidecarExtra = { chunks: [...this.chunks].sort() };
-    await this.index.save(this.options.dir, { modelId: this.options.modelId, extra });
-    this.dirty = false;
+  /**
+   * Writes the index file if it changed since the last save (atomic; see cell-index.ts). In the
+   * background the graph is written from hnswlib's thread while queries go on; changes wait.
+   */
+  async checkpoint(background = false): Promise<void> {
+    await this.runExclusive(async () => {
+      if (!this.dirty || !this.options.persist) return;
+      const extra: SidecarExtra = { chunks: [...this.chunks].sort() };
+      this.dirty = false;
+      try {
+        await this.index.save(this.options.dir, { modelId: this.options.modelId, extra, background });
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
+    });
   }
 
   async close(): Promise<void> {
     await this.unlisten?.();
     this.unlisten = undefined;
     clearTimeout(this.retry);
+    clearInterval(this.checkpointTimer);
     await this.syncing?.catch(() => undefined);
     await this.checkpoint();
   }

@@ -2,7 +2,12 @@
  * The ingestion work queue: pg-boss on the atlas's own PostgreSQL, one queue job per chunk, so
  * any number of worker processes (on any number of machines sharing the database) can take a
  * large atlas's chunks. Delivery is at-least-once; `commitChunk` makes storing exactly-once.
+ *
+ * Each chunk's message has an id derived from (job, chunk index), so queueing a chunk whose message
+ * is still there (waiting, running, retrying) inserts nothing: repeat requests and resumes do not
+ * pile up copies, and a deleted or cancelled job's messages can be removed by id.
  */
+import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 
@@ -33,6 +38,13 @@ export interface QueueOptions {
   readonly pollingIntervalSeconds?: number;
 }
 
+/** The queue message id of a chunk: a UUID (version 8, custom) from sha256 of job and index. */
+export function chunkMessageId(jobId: number, index: number): string {
+  const hex = createHash('sha256').update(`langcell-chunk:${jobId}:${index}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export class IngestQueue {
   private constructor(
     private readonly boss: PgBoss,
@@ -52,8 +64,42 @@ export class IngestQueue {
   async enqueue(chunks: readonly ChunkMessage[]): Promise<void> {
     if (chunks.length === 0) return;
     await this.boss.insert(
-      chunks.map((chunk) => ({ name: CHUNK_QUEUE, data: chunkMessageSchema.parse(chunk), expireInSeconds: this.options.chunkTimeoutSeconds, retryLimit: 3, retryDelay: 2 })),
+      chunks.map((chunk) => ({
+        id: chunkMessageId(chunk.jobId, chunk.index),
+        name: CHUNK_QUEUE,
+        data: chunkMessageSchema.parse(chunk),
+        expireInSeconds: this.options.chunkTimeoutSeconds,
+        retryLimit: 3,
+        retryDelay: 2,
+      })),
     );
+  }
+
+  /** Removes the messages of these chunks, in whatever state (a deleted or cancelled job's leftovers). */
+  async discard(jobId: number, indexes: readonly number[]): Promise<void> {
+    if (indexes.length === 0) return;
+    await this.boss.deleteJob(CHUNK_QUEUE, indexes.map((index) => chunkMessageId(jobId, index)));
+  }
+
+  /**
+   * Queues these chunks afresh, replacing their messages: for chunks whose worker is known to be
+   * dead, whose messages would otherwise stay "active" until they expire (LANGCELL_CHUNK_TIMEOUT_S).
+   */
+  async reclaim(chunks: readonly ChunkMessage[]): Promise<void> {
+    if (chunks.length === 0) return;
+    await this.boss.deleteJob(CHUNK_QUEUE, chunks.map((chunk) => chunkMessageId(chunk.jobId, chunk.index)));
+    await this.enqueue(chunks);
+  }
+
+  /** When the chunk's message was taken by a worker, or null when it is not being worked on. */
+  async takenAt(jobId: number, index: number): Promise<Date | null> {
+    const message = await this.boss.getJobById(CHUNK_QUEUE, chunkMessageId(jobId, index));
+    return message?.state === 'active' ? message.startedOn : null;
+  }
+
+  /** Messages waiting to be taken (not those being worked on). */
+  waiting(): Promise<number> {
+    return this.boss.getQueueSize(CHUNK_QUEUE);
   }
 
   /**

@@ -2,12 +2,13 @@
  * One decision over all the evidence, as pure functions.
  *
  * Sources per (cell, candidate): zero-shot probability, LangCell's fused score (zero-shot + CTM),
- * the kNN vote share of labelled reference cells and a few-shot adapter's probability. They are
+ * the kNN vote share of labelled reference cells, a few-shot adapter's probability and a fine-tuned
+ * bundle's classifier probability. They are
  * combined by a conditional logit with one weight per source, shared by every label (so it holds
  * when labels are added):
  *
  *   s_k = Σ_source w_source · f_source(k),   P(k) = softmax_k(s_k)
- *   f = log(p + ε) for the probabilities (zero-shot, fused, adapter), the share itself for kNN.
+ *   f = log(p + ε) for the probabilities (zero-shot, fused, adapter, classifier), the share itself for kNN.
  *
  * The weights are fitted by Newton's method on the log-loss of validation cells held out from the
  * labelled references (never the cells being evaluated), which also calibrates P: the confidence
@@ -16,7 +17,7 @@
  */
 import { topIndices } from './scoring.ts';
 
-export const EVIDENCE_SOURCES = ['zeroShot', 'fused', 'knn', 'adapter'] as const;
+export const EVIDENCE_SOURCES = ['zeroShot', 'fused', 'knn', 'adapter', 'classifier'] as const;
 export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 
 /** Per candidate, what each available source says (null: not available for this cell). */
@@ -25,6 +26,8 @@ export interface CellEvidence {
   readonly fused: Float64Array | null;
   readonly knn: Float64Array | null;
   readonly adapter: Float64Array | null;
+  /** A fine-tuned bundle's classifier (LangCell-CE), moved onto the candidates. */
+  readonly classifier: Float64Array | null;
 }
 
 export type CombinerWeights = Readonly<Partial<Record<EvidenceSource, number>>>;
@@ -245,4 +248,23 @@ export function rollUp(probabilities: ArrayLike<number>, lineages: readonly (rea
     }
   }
   return best;
+}
+
+/**
+ * A classifier's probabilities over its own classes moved onto candidate labels: a class counts for
+ * the candidate with its ontology id, else its name; candidates it does not know get 0; the result
+ * is renormalised (uniform when it knows none of them).
+ */
+export function classifierOnCandidates(
+  probabilities: ArrayLike<number>,
+  classes: readonly { readonly name: string; readonly ontologyId: string | null }[],
+  candidates: readonly { readonly name: string; readonly ontologyId: string | null }[],
+): Float64Array {
+  const out = new Float64Array(candidates.length);
+  classes.forEach((cls, c) => {
+    const k = candidates.findIndex((candidate) => (cls.ontologyId !== null && candidate.ontologyId === cls.ontologyId) || candidate.name === cls.name);
+    if (k >= 0) out[k]! += probabilities[c]!;
+  });
+  const sum = out.reduce((a, b) => a + b, 0);
+  return sum > 0 ? out.map((p) => p / sum) : out.fill(1 / candidates.length);
 }

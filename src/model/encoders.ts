@@ -41,7 +41,7 @@ export class CellEncoder {
   ) {}
 
   static async create(bundle: ModelBundle, sessions: SessionFactory): Promise<CellEncoder> {
-    const session = await sessions.create(bundle.filePath('cell_encoder.onnx'));
+    const session = await sessions.create(bundle.graphPath('cell_encoder.onnx'));
     return new CellEncoder(session, bundle.manifest.cell.padId, bundle.manifest.embeddingDim, bundle.manifest.cell.hiddenSize);
   }
 
@@ -87,7 +87,7 @@ export class TextEncoder {
   ) {}
 
   static async create(bundle: ModelBundle, sessions: SessionFactory): Promise<TextEncoder> {
-    const session = await sessions.create(bundle.filePath('text_encoder.onnx'));
+    const session = await sessions.create(bundle.graphPath('text_encoder.onnx'));
     return new TextEncoder(session, bundle.manifest.text.padId, bundle.manifest.embeddingDim);
   }
 
@@ -119,7 +119,7 @@ export class CtmScorer {
   ) {}
 
   static async create(bundle: ModelBundle, sessions: SessionFactory): Promise<CtmScorer> {
-    const session = await sessions.create(bundle.filePath('ctm.onnx'));
+    const session = await sessions.create(bundle.graphPath('ctm.onnx'));
     return new CtmScorer(session, bundle.manifest.text.padId, bundle.manifest.cell.hiddenSize);
   }
 

@@ -2,7 +2,7 @@ import type { BatchingOptions } from './batching.ts';
 import { DEFAULT_BATCHING } from './batching.ts';
 import { AtlasError } from '../errors.ts';
 import { DEMO_BUNDLE_DIR, loadBundle, type ModelBundle } from './bundle.ts';
-import type { ClassifierClass } from './manifest.ts';
+import type { ClassifierClass, Precision } from './manifest.ts';
 import { CellTokenizer } from './cell-tokenizer.ts';
 import { CellClassifier, CellEncoder, CtmScorer, TextEncoder, type CellEncoding, type CellHiddenStates, type EncodeOptions } from './encoders.ts';
 import { decideLabel, settledWinner, similarities, softmax, topIndices, type LabelDecision } from './scoring.ts';
@@ -13,6 +13,33 @@ export interface OpenModelOptions {
   bundleDir?: string;
   session?: SessionOptions;
   batching?: BatchingOptions;
+  /** fp32 (default) or the bundle's int8 graphs (LANGCELL_PRECISION); int8 has its own model id. */
+  precision?: Precision;
+  /** Measuring fidelity and benchmarks only: open int8 graphs that have no fidelity record yet. */
+  allowUnmeasuredInt8?: boolean;
+  /** Receives one line saying which model, precision and graphs run (default: `session.log`). */
+  log?: (message: string) => void;
+}
+
+/** One line for the log: what runs, and for int8 how close it came to fp32. */
+export function describeModel(bundle: ModelBundle): string {
+  const graphs = (['cell_encoder.onnx', 'text_encoder.onnx', 'ctm.onnx'] as const).map((g) => bundle.graphPath(g).split('/').pop()).join(', ');
+  const line = `model ${bundle.manifest.id} (${bundle.precision}: ${graphs})`;
+  if (bundle.precision !== 'int8') return line;
+  const fidelity = bundle.storedManifest.int8?.fidelity;
+  if (!fidelity) return `${line}; int8 fidelity NOT MEASURED (opened for measurement)`;
+  const agreement = Object.entries(fidelity.top1Agreement)
+    .map(([set, a]) => `${set} ${(a.agreement * 100).toFixed(2)}%`)
+    .join(', ');
+  const missed = Object.entries(fidelity.targets)
+    .filter(([, t]) => !t.met)
+    .map(([name]) => name);
+  return (
+    `${line}; fidelity to fp32 ${bundle.storedManifest.id}: cell cosine min ${fidelity.cellEmbeddingCosine.min.toFixed(4)} ` +
+    `(1st percentile ${fidelity.cellEmbeddingCosine.p01.toFixed(4)}), p_match max |Δ| ${fidelity.pMatchMaxAbsDiff.value.toFixed(4)}, ` +
+    `same top-1 ${agreement}, text→cell P@10 |Δ| ${fidelity.textToCellPrecisionAt10.absDiff.toFixed(3)}` +
+    (missed.length > 0 ? `; targets NOT met: ${missed.join(', ')}` : '; all fidelity targets met')
+  );
 }
 
 /** Candidate labels for annotation: prompts tokenized and encoded once, reused for every cell. */
@@ -67,12 +94,21 @@ export class LangCellModel {
   }
 
   static async open(options: OpenModelOptions = {}): Promise<LangCellModel> {
-    const bundle = await loadBundle(options.bundleDir ?? DEMO_BUNDLE_DIR);
+    const bundle = await loadBundle(options.bundleDir ?? DEMO_BUNDLE_DIR, {
+      precision: options.precision ?? 'fp32',
+      allowUnmeasuredInt8: options.allowUnmeasuredInt8 ?? false,
+    });
+    (options.log ?? options.session?.log)?.(describeModel(bundle));
     return new LangCellModel(bundle, options.session ?? DEFAULT_SESSION_OPTIONS, options.batching ?? DEFAULT_BATCHING);
   }
 
+  /** The model id embeddings are recorded under: the int8 id when the int8 graphs run. */
   get id(): string {
     return this.bundle.manifest.id;
+  }
+
+  get precision(): Precision {
+    return this.bundle.precision;
   }
 
   get embeddingDim(): number {

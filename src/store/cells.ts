@@ -94,6 +94,8 @@ export async function getCellVectors(db: Database, ids: readonly number[]): Prom
 
 /** Ids of visible cells whose metadata contains every given key/value (JSON containment). */
 export async function cellIdsWithMetadata(db: Database, metadata: Readonly<Record<string, unknown>>, datasetIds?: readonly number[]): Promise<Set<number>> {
+  // PostgreSQL text (and jsonb) cannot hold NUL, so no stored value matches one; asking would fail.
+  if (JSON.stringify(metadata).includes('\\u0000')) return new Set();
   const result = await db.pool.query<{ id: number }>(
     `SELECT c.id FROM cell c JOIN dataset d ON d.id = c.dataset_id
       WHERE d.state = 'READY' AND c.metadata @> $1::jsonb AND ($2::int[] IS NULL OR c.dataset_id = ANY($2::int[]))`,

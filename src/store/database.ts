@@ -18,6 +18,13 @@ export interface DatabaseOptions {
   readonly log?: (message: string) => void;
 }
 
+/** What a LISTEN connection reports when it is lost and when it is back. */
+export type ListenState = { readonly connected: true } | { readonly connected: false; readonly error: string };
+
+/** Reconnect delays of a lost LISTEN connection: 250 ms doubling to 10 s. */
+const LISTEN_BACKOFF_START_MS = 250;
+const LISTEN_BACKOFF_MAX_MS = 10_000;
+
 export class Database {
   private constructor(
     readonly url: string,
@@ -59,18 +66,96 @@ export class Database {
 
   /**
    * Calls `onEvent` on every notification on `channel` (from any process on this database) until
-   * the returned function is called. The listening connection is held out of the pool.
+   * the returned function is called. The listening connection is a client of its own, outside the
+   * pool. A lost connection (server restarted, failover, idle-timeout proxy, pg_terminate_backend)
+   * never throws: `onState` hears of it, the connection is re-made with backoff, and `onEvent`
+   * runs once after reconnecting, because notifications sent meanwhile are lost and the listener
+   * must catch up from the tables. Only the first connection must succeed.
    */
-  async listen(channel: string, onEvent: () => void): Promise<() => Promise<void>> {
-    const client = await this.pool.connect();
-    client.on('notification', (message) => {
-      if (message.channel === channel) onEvent();
-    });
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    return async () => {
-      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
-      client.release();
+  async listen(channel: string, onEvent: () => void, onState: (state: ListenState) => void = () => undefined): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let closed = false;
+    let attempt = 0;
+    let retry: NodeJS.Timeout | undefined;
+
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: this.url, application_name: 'langcell-atlas-listen' });
+      // Without an 'error' listener a dropped connection is an uncaught exception that ends the process.
+      next.on('error', (error) => lost(next, error));
+      next.on('end', () => lost(next, new Error('connection ended')));
+      next.on('notification', (message) => {
+        if (message.channel === channel) onEvent();
+      });
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        next.removeAllListeners('end');
+        await next.end().catch(() => undefined);
+        throw error;
+      }
+      client = next;
     };
+
+    const lost = (which: pg.Client, error: Error): void => {
+      if (closed || which !== client) return;
+      client = undefined;
+      which.removeAllListeners('end');
+      void which.end().catch(() => undefined);
+      onState({ connected: false, error: error.message });
+      schedule();
+    };
+
+    const schedule = (): void => {
+      const delay = Math.min(LISTEN_BACKOFF_MAX_MS, LISTEN_BACKOFF_START_MS * 2 ** attempt);
+      attempt += 1;
+      retry = setTimeout(() => {
+        retry = undefined;
+        connect().then(
+          () => {
+            attempt = 0;
+            onState({ connected: true });
+            onEvent();
+          },
+          (error: Error) => {
+            if (closed) return;
+            onState({ connected: false, error: error.message });
+            schedule();
+          },
+        );
+      }, delay);
+      retry.unref();
+    };
+
+    await connect();
+    return async () => {
+      closed = true;
+      clearTimeout(retry);
+      const last = client;
+      client = undefined;
+      if (!last) return;
+      last.removeAllListeners('end');
+      await last.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      await last.end().catch(() => undefined);
+    };
+  }
+
+  /**
+   * Runs `work` while holding PostgreSQL advisory lock `key` (session level, on a connection of its
+   * own): processes sharing the database, on any machine, run such work one at a time.
+   */
+  async withLock<T>(key: number, work: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
   }
 
   /** Runs `work` in one transaction on one pooled connection. */

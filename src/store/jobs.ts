@@ -61,6 +61,25 @@ export async function notify(client: pg.PoolClient | pg.Pool, event: AtlasEvent)
 
 /** Creates the dataset (INGESTING), its job (QUEUED) and every chunk row in one transaction. */
 export async function createIngestion(db: Database, request: NewIngestion): Promise<{ datasetId: number; jobId: number }> {
+  const created = await createIngestionUnlessNamed(db, request);
+  if (created === null) throw new Error(`a dataset named "${request.dataset.name}" already exists`);
+  return created;
+}
+
+/**
+ * The same, or null when a dataset of that name exists: the unique name decides between
+ * concurrent requests (a check before the insert cannot, two requests pass it together).
+ */
+export async function createIngestionUnlessNamed(db: Database, request: NewIngestion): Promise<{ datasetId: number; jobId: number } | null> {
+  try {
+    return await insertIngestion(db, request);
+  } catch (error) {
+    if ((error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'dataset_name_key') return null;
+    throw error;
+  }
+}
+
+async function insertIngestion(db: Database, request: NewIngestion): Promise<{ datasetId: number; jobId: number }> {
   const d = request.dataset;
   return db.transaction(async (client) => {
     const dataset = await client.query<{ id: number }>(
@@ -225,10 +244,43 @@ export async function commitChunk(
     if (finished) {
       await client.query(`UPDATE dataset SET state = 'READY', completed_at = now() WHERE id = $1`, [chunk.datasetId]);
       await client.query(`UPDATE ingestion_job SET state = 'SUCCEEDED', finished_at = now() WHERE id = $1`, [chunk.jobId]);
+      // The shared copy of the source (store/shared-sources.ts) has served its purpose.
+      await client.query('DELETE FROM shared_source WHERE dataset_id = $1', [chunk.datasetId]);
     }
     await notify(client, { kind: finished ? 'job' : 'chunk', jobId: chunk.jobId, datasetId: chunk.datasetId });
     return { outcome: 'stored' as const, finished };
   });
+}
+
+/** Records which worker process (host:pid) is working on a chunk. */
+export async function claimChunk(db: Database, jobId: number, index: number, worker: string): Promise<void> {
+  await db.pool.query('UPDATE ingestion_chunk SET claimed_by = $3, claimed_at = now() WHERE job_id = $1 AND index = $2 AND done_at IS NULL', [jobId, index, worker]);
+}
+
+/** Unfinished chunks of active jobs that no worker claimed, or that a worker on `host` claimed (claims read `host:pid`). */
+export async function unclaimedOrHostChunks(db: Database, host: string): Promise<{ jobId: number; index: number; start: number; end: number; claimedBy: string | null }[]> {
+  const result = await db.pool.query<{ job_id: number; index: number; start: number; end: number; claimed_by: string | null }>(
+    `SELECT c.job_id, c.index, c.start, c."end", c.claimed_by FROM ingestion_chunk c JOIN ingestion_job j ON j.id = c.job_id
+      WHERE c.done_at IS NULL AND j.state IN ('QUEUED', 'RUNNING') AND (c.claimed_by IS NULL OR starts_with(c.claimed_by, $1 || ':'))
+      ORDER BY c.job_id, c.index`,
+    [host],
+  );
+  return result.rows.map((row) => ({ jobId: row.job_id, index: row.index, start: row.start, end: row.end, claimedBy: row.claimed_by }));
+}
+
+/** Forgets the claims on these chunks (their dead worker's chunks were queued afresh). */
+export async function releaseChunkClaims(db: Database, chunks: readonly { jobId: number; index: number }[]): Promise<void> {
+  if (chunks.length === 0) return;
+  await db.pool.query(
+    'UPDATE ingestion_chunk c SET claimed_by = NULL, claimed_at = NULL FROM unnest($1::int[], $2::int[]) AS t(j, i) WHERE c.job_id = t.j AND c.index = t.i',
+    [chunks.map((c) => c.jobId), chunks.map((c) => c.index)],
+  );
+}
+
+/** Indexes of every chunk of a job (what its queue messages are named after). */
+export async function chunkIndexes(db: Database, jobId: number): Promise<number[]> {
+  const result = await db.pool.query<{ index: number }>('SELECT index FROM ingestion_chunk WHERE job_id = $1 ORDER BY index', [jobId]);
+  return result.rows.map((row) => row.index);
 }
 
 export async function markJobStarted(db: Database, jobId: number): Promise<void> {
@@ -253,6 +305,7 @@ export async function endJob(db: Database, jobId: number, state: 'FAILED' | 'CAN
     );
     await client.query('DELETE FROM cell WHERE dataset_id = $1', [row.dataset_id]);
     await client.query(`UPDATE dataset SET state = $2, cell_count = 0 WHERE id = $1`, [row.dataset_id, state]);
+    await client.query('DELETE FROM shared_source WHERE dataset_id = $1', [row.dataset_id]);
     await notify(client, { kind: 'job', jobId, datasetId: row.dataset_id });
     return true;
   });

@@ -317,15 +317,18 @@ export async function getLabelEmbeddings(db: Database, modelId: string, labels: 
 
 /**
  * Stores (or replaces) label embeddings under a model in one statement. Raw SQL on the pg pool:
- * Prisma's `createMany` cannot update on conflict and `upsert` is one round trip per label, and
- * the `EXISTS` guard skips labels deleted since they were read instead of failing the whole batch.
+ * Prisma's `createMany` cannot update on conflict and `upsert` is one round trip per label. Labels
+ * deleted since they were read are skipped instead of failing the whole batch (an annotation
+ * while an admin edits labels): the join with `FOR KEY SHARE` waits for a deletion in progress and
+ * then leaves its row out, where an `EXISTS` test would see the row and the foreign key would fail.
  */
 export async function saveLabelEmbeddings(db: Database, modelId: string, entries: readonly { label: LabelRecord; embedding: Float32Array }[]): Promise<void> {
   if (entries.length === 0) return;
   await db.pool.query(
     `INSERT INTO label_embedding (label_id, model_id, prompt_sha256, embedding)
-     SELECT l, $1, s, e FROM unnest($2::int[], $3::text[], $4::bytea[]) AS t(l, s, e)
-     WHERE EXISTS (SELECT 1 FROM label WHERE id = l)
+     SELECT t.l, $1, t.s, t.e FROM unnest($2::int[], $3::text[], $4::bytea[]) AS t(l, s, e)
+     JOIN label ON label.id = t.l
+     FOR KEY SHARE OF label
      ON CONFLICT (label_id, model_id) DO UPDATE SET prompt_sha256 = EXCLUDED.prompt_sha256, embedding = EXCLUDED.embedding, created_at = now()`,
     [modelId, entries.map((e) => e.label.id), entries.map((e) => promptSha256(e.label.promptText)), entries.map((e) => encodeEmbedding(e.embedding))],
   );

@@ -123,8 +123,8 @@ export function standInAnnotation(assigned: boolean): Annotation {
     novelty: { novel: false, score: 0.4, nearestDistance: 0.1, bestTextSimilarity: 0.8 },
     adapter: null,
     candidates: [
-      { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8, adapter: null, combined: null },
-      { label: standInLabel(2), zeroShot: 0.4, ctm: null, pMatch: null, fused: 0.04, knnShare: 0.2, adapter: null, combined: null },
+      { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8, adapter: null, classifier: null, combined: null },
+      { label: standInLabel(2), zeroShot: 0.4, ctm: null, pMatch: null, fused: 0.04, knnShare: 0.2, adapter: null, classifier: null, combined: null },
     ],
     neighbors: [standInHit(11), standInHit(12)],
     knn: { hits: 2, topShare: 0.8, runnerUpShare: 0.2, minDistance: 0.1 },

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
 import { describe, expect, it } from 'vitest';
 import codegenConfig from '../../codegen.ts';
-import { configTableMarkdown } from '../../src/config.ts';
+import { configTableMarkdown, parseConfig } from '../../src/config.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -29,10 +29,16 @@ describe('configuration table', () => {
     expect(table.split('\n')[0]).toBe('| variable | default | meaning |');
     expect(table).toContain('| `PORT` | `4000` | HTTP port of the GraphQL service |');
     expect(table).toContain('| `LANGCELL_MAX_K` | `200` |');
-    expect(table).toContain('| `LANGCELL_UPLOAD_DIR` | `./.langcell/uploads` |');
+    expect(table).toContain('| `LANGCELL_UPLOAD_DIR` | — | Where POST /uploads stores files (default: uploads/ under LANGCELL_DATA_DIR) |');
     // No default: shown as a dash, never as "undefined".
     expect(table).toMatch(/\| `LANGCELL_READ_TOKEN` \| — \| /);
     expect(table).not.toContain('undefined');
+  });
+
+  it('puts uploads under the data dir unless LANGCELL_UPLOAD_DIR says otherwise', () => {
+    expect(parseConfig({ LANGCELL_DATA_DIR: '/srv/atlas' }).LANGCELL_UPLOAD_DIR).toBe('/srv/atlas/uploads');
+    expect(parseConfig({}).LANGCELL_UPLOAD_DIR).toBe('.langcell/uploads');
+    expect(parseConfig({ LANGCELL_DATA_DIR: '/srv/atlas', LANGCELL_UPLOAD_DIR: '/mnt/big' }).LANGCELL_UPLOAD_DIR).toBe('/mnt/big');
   });
 
   it('is the one in the README', async () => {

@@ -276,6 +276,30 @@ describe('label embeddings', () => {
     ]);
     expect([...(await getLabelEmbeddings(db, 'model-b', [gone, kept])).keys()]).toEqual([kept.id]);
   });
+
+  it('skips a label whose deletion commits while its embedding is being saved (no foreign-key failure)', async () => {
+    const gone = await createLabel(db, { name: 'deleted meanwhile' });
+    const kept = await createLabel(db, { name: 'still here' });
+    // The deletion holds the label's row until it commits, as a concurrent deleteLabel does.
+    const deleting = await db.pool.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('DELETE FROM label WHERE id = $1', [gone.id]);
+      const saving = saveLabelEmbeddings(db, 'model-b', [
+        { label: gone, embedding: vector(6) },
+        { label: kept, embedding: vector(7) },
+      ]);
+      const settled = saving.then(() => 'saved', (error: Error) => error.message);
+      await expect
+        .poll(async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`)).rows[0].n)
+        .toBe(1);
+      await deleting.query('COMMIT');
+      expect(await settled).toBe('saved');
+    } finally {
+      deleting.release();
+    }
+    expect([...(await getLabelEmbeddings(db, 'model-b', [gone, kept])).keys()]).toEqual([kept.id]);
+  });
 });
 
 describe('registerModel', () => {

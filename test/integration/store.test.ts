@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCells } from '../../src/store/cells.ts';
+import { cellIdsWithMetadata, insertCells } from '../../src/store/cells.ts';
 import { Database } from '../../src/store/database.ts';
 import { deleteDataset, getDataset, indexableDatasets, listDatasets } from '../../src/store/datasets.ts';
 import { createIngestion, type NewIngestion } from '../../src/store/jobs.ts';
@@ -236,6 +236,18 @@ describe('dataset repository', () => {
     expect(await db.prisma.cell.count({ where: { datasetId: ready } })).toBe(0);
     expect(await db.prisma.ingestionJob.count({ where: { datasetId: ready } })).toBe(0);
     expect(await deleteDataset(db, ready)).toBeNull();
+  });
+});
+
+describe('metadata filters', () => {
+  it('a NUL character matches nothing instead of failing the query (text cannot hold one)', async () => {
+    const db = await open((await freshDatabase()).url);
+    try {
+      expect(await cellIdsWithMetadata(db, { donor: 'a\u0000b' })).toEqual(new Set());
+      expect(await cellIdsWithMetadata(db, { donor: 'ab' })).toEqual(new Set());
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -165,8 +165,9 @@ describe('read token', () => {
     expect(response.status).toBe(401);
   });
 
-  it('the GraphiQL page itself loads without a token (the token goes in its headers editor)', async () => {
-    const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
+  it('the GraphiQL page needs the token too (the browser asks for it as a password)', async () => {
+    expect((await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } })).status).toBe(401);
+    const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html', authorization: `Basic ${Buffer.from(`me:${READ_TOKEN}`).toString('base64')}` } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
   });

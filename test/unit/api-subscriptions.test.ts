@@ -140,4 +140,28 @@ describe('ingestionProgress subscription (SSE)', () => {
     // Ended by the shutdown signal, not by the grace timeout that drops connections.
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it('caps open subscriptions per client and in total, refusing more with TOO_MANY_SUBSCRIPTIONS, and frees a slot when a stream ends', async () => {
+    const watch = endlessWatch();
+    const api = await startApi(watch.atlas, { LANGCELL_MAX_SUBSCRIPTIONS_PER_CLIENT: '2', LANGCELL_MAX_SUBSCRIPTIONS: '3' });
+    const clients = [new AbortController(), new AbortController()];
+    try {
+      for (const client of clients) await (await subscribe(api.url, '4', client.signal)).body!.getReader().read();
+      const refused = parseEvents(await (await subscribe(api.url, '4')).text());
+      expect(JSON.parse(refused[0]!.data).errors[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+      expect(watch.atlas.callsOf('watchIngestion')).toHaveLength(2);
+
+      clients[0]!.abort();
+      await expect.poll(async () => {
+        const again = new AbortController();
+        const response = await subscribe(api.url, '4', again.signal);
+        const first = new TextDecoder().decode((await response.body!.getReader().read()).value);
+        again.abort();
+        return first.includes('TOO_MANY_SUBSCRIPTIONS');
+      }).toBe(false);
+    } finally {
+      for (const client of clients) client.abort();
+      await api.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadStore, safeFilename } from '../../src/api/uploads.ts';
+import { AtlasError } from '../../src/errors.ts';
 import { standInAtlas, type StandInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { ADMIN_TOKEN, READ_TOKEN, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 
@@ -78,6 +79,14 @@ describe('POST /uploads', () => {
     expect(response.body).toEqual({ uploadId: expect.stringMatching(/^[0-9a-f-]{36}$/), filename: 'pbmc_3k.h5ad', bytes: 5000 });
     const stored = await readFile(join(api.config.LANGCELL_UPLOAD_DIR, response.body['uploadId'] as string, 'pbmc_3k.h5ad'));
     expect(stored.equals(bytes)).toBe(true);
+  });
+
+  it('an empty body is refused with 400 EMPTY_UPLOAD and leaves nothing', async () => {
+    const before = await uploadDirEntries(api);
+    const response = await upload(api, Buffer.alloc(0), { token: ADMIN_TOKEN, filename: 'empty.h5ad' });
+    expect(response.status).toBe(400);
+    expect((response.body['errors'] as { extensions: { code: string } }[])[0]!.extensions.code).toBe('EMPTY_UPLOAD');
+    expect(await uploadDirEntries(api)).toEqual(before);
   });
 
   it('refuses without a token (401), with the read token (403), and multipart forms (415)', async () => {
@@ -175,6 +184,28 @@ describe('files named by mutations', () => {
   });
   afterAll(() => rm(fixtures, { recursive: true, force: true }));
 
+  it("refusals name the upload, not the server's folders", async () => {
+    const local = await startApi(
+      standInAtlas({
+        ingestReference: async (request) => {
+          throw new AtlasError('FILE_CORRUPT', `${request.path} is not an HDF5 file.`, { path: request.path });
+        },
+      }),
+    );
+    try {
+      const uploaded = await upload(local, 'not hdf5', { token: ADMIN_TOKEN, filename: 'pbmc.h5ad' });
+      const response = await gql(local.url, 'mutation($input: IngestReferenceInput!) { ingestReference(input: $input) { errors { code message } } }', {
+        token: ADMIN_TOKEN,
+        variables: { input: { uploadId: uploaded.body['uploadId'], name: 'pbmc' } },
+      });
+      const [problem] = (response.body.data!['ingestReference'] as { errors: { code: string; message: string }[] }).errors;
+      expect(problem).toEqual({ code: 'FILE_CORRUPT', message: `upload/${uploaded.body['uploadId'] as string}/pbmc.h5ad is not an HDF5 file.` });
+      expect(problem!.message).not.toContain(local.scratch);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('ingestReference with an uploadId reads the uploaded file', async () => {
     const local = await startApi(atlas);
     try {
@@ -185,17 +216,15 @@ describe('files named by mutations', () => {
         { token: ADMIN_TOKEN, variables: { input: { uploadId: uploaded.body['uploadId'], name: 'pbmc', format: 'CSV', labelColumn: 'cell_type', genesAsRows: true, species: 'human' } } },
       );
       expect(response.body.data!['ingestReference']).toEqual({ job: { id: '5', datasetName: 'pbmc', state: 'QUEUED' }, errors: [] });
-      expect(atlas.callsOf('ingestReference').at(-1)).toEqual([
-        {
-          path: join(local.config.LANGCELL_UPLOAD_DIR, uploaded.body['uploadId'] as string, 'cells.csv'),
-          name: 'pbmc',
-          format: 'csv',
-          layer: 'auto',
-          labelColumn: 'cell_type',
-          genesAsRows: true,
-          species: 'human',
-        },
-      ]);
+      expect(atlas.callsOf('ingestReference').at(-1)![0]).toEqual({
+        path: join(local.config.LANGCELL_UPLOAD_DIR, uploaded.body['uploadId'] as string, 'cells.csv'),
+        name: 'pbmc',
+        format: 'csv',
+        layer: 'auto',
+        labelColumn: 'cell_type',
+        genesAsRows: true,
+        species: 'human',
+      });
     } finally {
       await local.close();
     }

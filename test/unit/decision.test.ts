@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, combine, fitCombiner, novelty, noveltyProfile, quantile, rollUp, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, novelty, noveltyProfile, quantile, rollUp, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null): CellEvidence => ({
@@ -8,6 +8,7 @@ const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] |
   fused: fused ? Float64Array.from(fused) : null,
   knn: knn ? Float64Array.from(knn) : null,
   adapter: null,
+  classifier: null,
 });
 
 describe('the combined decision', () => {
@@ -76,5 +77,22 @@ describe('few-shot adapters', () => {
     // Query [0, 1]: logits [0 + e^−1, 1] = [0.36787944, 1] → softmax = [0.34704, 0.65296].
     const [p] = predictAdapter(weights, text, Float32Array.from([0, 1]));
     expect(Array.from(p!)).toEqual([expect.closeTo(1 / (1 + Math.exp(1 - Math.exp(-1))), 9), expect.closeTo(1 / (1 + Math.exp(Math.exp(-1) - 1)), 9)]);
+  });
+});
+
+describe('a fine-tuned classifier as evidence', () => {
+  it('moves class probabilities onto candidates by ontology id, else name, and renormalises', () => {
+    const classes = [
+      { name: 'B cells', ontologyId: 'CL:0000236' },
+      { name: 'natural killer cell', ontologyId: null },
+      { name: 'Dendritic', ontologyId: 'CL:0000451' },
+    ];
+    const candidates = [
+      { name: 'natural killer cell', ontologyId: 'CL:0000623' },
+      { name: 'B cell', ontologyId: 'CL:0000236' },
+    ];
+    // Dendritic (0.5) is no candidate: [0.2, 0.3] / 0.5 → NK 0.4, B 0.6.
+    expect(Array.from(classifierOnCandidates([0.3, 0.2, 0.5], classes, candidates))).toEqual([expect.closeTo(0.4, 12), expect.closeTo(0.6, 12)]);
+    expect(Array.from(classifierOnCandidates([0, 0, 1], classes, candidates))).toEqual([0.5, 0.5]);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -456,13 +457,16 @@ describe('CellVectorIndex: save and load', () => {
     });
   });
 
-  it('ignores temporary files of a crashed save and removes them on the next save', async () => {
+  it('ignores temporary files of a crashed save and removes them on the next save, but not those of a live process', async () => {
     const dir = await freshDir('stale-temp');
-    const stale = join(dir, `.${INDEX_FILE}.4242.deadbeef.tmp`);
-    await writeFile(stale, 'half an index');
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(join(dir, `.${INDEX_FILE}.${deadPid}.deadbeef.tmp`), 'half an index');
+    // Another process sharing the data dir, saving right now.
+    const inProgress = `.${INDEX_FILE}.${process.ppid}.cafebabe.tmp`;
+    await writeFile(join(dir, inProgress), 'a save in progress');
     const { index } = loaded(await CellVectorIndex.load(dir, expectation));
     await index.save(dir, { modelId: expectation.modelId });
-    expect((await readdir(dir)).sort()).toEqual([INDEX_FILE, SIDECAR_FILE]);
+    expect((await readdir(dir)).sort()).toEqual([inProgress, INDEX_FILE, SIDECAR_FILE]);
   });
 
   it('leaves the saved pair intact when a save fails before writing', async () => {

@@ -218,6 +218,17 @@ describe('h5ad reader: matrix choice', () => {
     await source.close();
   });
 
+  it('a file with no matrix at all says so in plain words', async () => {
+    const path = nextPath('no-matrix');
+    await h5wasm.ready;
+    const file = new h5wasm.File(path, 'w');
+    file.create_group('obs');
+    file.create_group('var');
+    file.close();
+    const error = await expectRefusal(openExpressionFile(path), 'MATRIX_NOT_FOUND', 'no expression matrix', 'looked for layers/counts, raw/X and X');
+    expect(error.message).not.toContain('no matrix any of');
+  });
+
   it('a missing explicit matrix is MATRIX_NOT_FOUND listing what exists', async () => {
     const path = await writeSpec();
     await expectRefusal(openExpressionFile(path, { matrix: 'counts' }), 'MATRIX_NOT_FOUND', 'layers/counts', 'X (layer X)');

@@ -176,6 +176,34 @@ describe('10x MTX reader: refusals', () => {
     await expectRefusal(openExpressionFile(writeDir({ matrix: [], barcodes: [] })), 'EMPTY_MATRIX', '0 barcodes');
   });
 
+  it('DUPLICATE_ENTRIES for a (gene, barcode) pair given twice, sorted or not', async () => {
+    // Sorted by barcode: refused by the open-time scan, before any cell is read.
+    const sorted = writeDir({ version: 'v2' });
+    writeFileSync(join(sorted, 'matrix.mtx'), '%%MatrixMarket matrix coordinate integer general\n5 7 3\n1 1 3\n2 1 1\n1 1 4\n');
+    await expectRefusal(openExpressionFile(sorted), 'DUPLICATE_ENTRIES', 'line 5', 'gene 1 of barcode 1', 'sum_duplicates');
+    // Gene 1 of barcode 1 is in the matrix already (COUNTS[0][0] = 3); the repeat comes last.
+    // Unsorted: the scan bounds each cell (below); an exact repeat is refused when its cells are read.
+    const unsorted = await openExpressionFile(writeDir({ order: 'by-gene', sizeLine: '5 7 13', extraLines: ['1 1 4'] }));
+    await expectRefusal(drain(unsorted, 3), 'DUPLICATE_ENTRIES', 'gene 1 of barcode 1');
+    await unsorted.close();
+  });
+
+  it('a file declaring millions of entries for one cell is refused once the cell holds more entries than there are genes', async () => {
+    // Entries alternate between two barcodes, so no pair repeats back to back: only the per-cell
+    // bound (5 genes) can stop the reader before it gathers the declared 700 million for barcode 1.
+    const path = writeDir({ version: 'v2' });
+    const entries = Array.from({ length: 10 }, (_, i) => `${(i % 5) + 1} ${i % 2 === 0 ? 1 : 2} 1`);
+    writeFileSync(join(path, 'matrix.mtx'), ['%%MatrixMarket matrix coordinate integer general', '5 7 700000000', ...entries, ...entries, ...entries].join('\n') + '\n');
+    await expectRefusal(openExpressionFile(path), 'DUPLICATE_ENTRIES', 'barcode 1', 'one value per gene');
+  });
+
+  it('an aborted signal interrupts the validating scan (INTERRUPTED), so Ctrl-C ends a long validation', async () => {
+    const path = writeDir();
+    const controller = new AbortController();
+    controller.abort();
+    await expectRefusal(openExpressionFile(path, { signal: controller.signal }), 'INTERRUPTED', 'matrix.mtx.gz', 'nothing was stored');
+  });
+
   it('UNSUPPORTED_FORMAT for non-general or array MatrixMarket files', async () => {
     const path = writeDir({ version: 'v2' });
     writeFileSync(join(path, 'matrix.mtx'), '%%MatrixMarket matrix array real general\n5 7\n');

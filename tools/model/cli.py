@@ -11,9 +11,10 @@ from typing import List, Optional
 import torch
 
 from .checkpoint import CheckpointError, build_gene_vocab, load_checkpoint, read_gene_dicts, sha256_file
-from .export import DEFAULT_ALPHA, ExportError, export_bundle
+from .export import DEFAULT_ALPHA, ExportError, add_int8_variants, export_bundle
 from .modeling import ConfigError, LangCellParts, init_weights
 from .presets import PRESETS, preset_configs, preset_vocabularies
+from .quantize import DEFAULT_INT8_OP, INT8_OPS, QuantizeError
 from .wordpiece import VocabError, read_vocab_file
 
 
@@ -35,6 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="default zero-shot weight in the fused score")
     e.add_argument("--seed", type=int, default=0, help="seed for random weights and reference inputs")
     e.add_argument("--no-verify", action="store_true", help="skip running the ONNX graphs against PyTorch")
+    e.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+                   help="int8: also write int8 twins of the three graphs into the bundle (manifest section int8)")
+    e.add_argument("--int8-op", choices=INT8_OPS, default=DEFAULT_INT8_OP,
+                   help="operator form of the int8 products (see tools/model/quantize.py)")
+    e.add_argument("--keep-fp32", metavar="REGEX", help="MatMul node names also kept fp32 (besides the final projections)")
+    e.add_argument("--keep-first-layer", action="store_true", help="keep the first encoder layer fp32 too")
+    q = sub.add_parser("quantize", help="add int8 twins of the graphs to an existing bundle")
+    q.add_argument("bundle", metavar="BUNDLE_DIR")
+    q.add_argument("--int8-op", choices=INT8_OPS, default=DEFAULT_INT8_OP,
+                   help="operator form of the int8 products (see tools/model/quantize.py)")
+    q.add_argument("--keep-fp32", metavar="REGEX", help="MatMul node names also kept fp32 (besides the final projections)")
+    q.add_argument("--keep-first-layer", action="store_true", help="keep the first encoder layer fp32 too")
     from .adapt_cli import add_adapt_commands
     add_adapt_commands(sub)
     return p
@@ -90,8 +103,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     started = time.time()
     try:
         torch.set_grad_enabled(False)
+        if args.command == "quantize":
+            manifest = add_int8_variants(args.bundle, args.int8_op, args.keep_fp32, args.keep_first_layer)
+            print(f"done in {time.time() - started:.1f} s: {manifest['int8']['id']}")
+            return 0
         manifest = _export_from_checkpoint(args) if args.checkpoint else _export_random(args)
-    except (CheckpointError, ConfigError, ExportError, VocabError, OSError) as e:
+        if args.precision == "int8":
+            manifest = add_int8_variants(args.out, args.int8_op, args.keep_fp32, args.keep_first_layer)
+    except (CheckpointError, ConfigError, ExportError, QuantizeError, VocabError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     total = sum(f["bytes"] for f in manifest["files"].values())

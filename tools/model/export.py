@@ -84,11 +84,17 @@ class CTMAllPairs(nn.Module):
         text_bias = text_mask_bias(attention_mask)                 # [K, 1, 1, S]: right-aligns with [N, K, heads, S, S]
         cross_bias = cell_mask_bias(cell_attention_mask)[:, None]  # [N, 1, 1, 1, L]
         h = self.text_bert.embeddings(input_ids)                   # [K, S, H]
-        for layer in self.text_bert.encoder.layer:
-            h = layer.attention(h, h, text_bias)
+        layers = list(self.text_bert.encoder.layer)
+        for index, layer in enumerate(layers):
+            # Only the [CLS] row of the last layer reaches ctm_head, and in a layer every later step
+            # (cross-attention, feed-forward) is row-wise: the last layer's queries, residual and
+            # everything after its self-attention are computed for that one row (keys/values of
+            # the self-attention still come from every text token).
+            queries = h[..., :1, :] if index == len(layers) - 1 else h
+            h = layer.attention(queries, h, text_bias)
             keys, values = layer.crossattention.self.keys_values(cell_hidden)  # [N, heads, L, d]
             h = layer.crossattention.forward_with_kv(h, keys[:, None], values[:, None], cross_bias)
-            h = layer.feed_forward(h)                              # [N, K, S, H]
+            h = layer.feed_forward(h)                              # [N, K, S or 1, H]
         return torch.softmax(self.ctm_head(h[..., 0, :]), dim=-1)[..., 1]
 
 
@@ -198,19 +204,21 @@ def compute_reference(parts: LangCellParts, cells: List[List[int]], texts: Seque
     }
 
 
-def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int, text_pad_id: int) -> Dict[str, float]:
-    """Run the exported graphs on the reference inputs (batched, padded) and return max abs diffs."""
+def check_parity(bundle_dir: str, reference: Mapping[str, Any], cell_pad_id: int, text_pad_id: int,
+                 suffix: str = ".onnx") -> Dict[str, float]:
+    """Run the exported graphs (``cell_encoder<suffix>``…) on the reference inputs (batched, padded)
+    and return max abs diffs."""
     from .onnx_runner import run_onnx
 
     cells = [c["input_ids"] for c in reference["cells"]]
     texts = [t["input_ids"] for t in reference["texts"]]
     cell_ids, cell_mask = (x.numpy() for x in pad_batch(cells, cell_pad_id))
     text_ids, text_mask = (x.numpy() for x in pad_batch(texts, text_pad_id))
-    cell_out = run_onnx(os.path.join(bundle_dir, "cell_encoder.onnx"),
+    cell_out = run_onnx(os.path.join(bundle_dir, "cell_encoder" + suffix),
                         {"input_ids": cell_ids, "attention_mask": cell_mask})
-    text_out = run_onnx(os.path.join(bundle_dir, "text_encoder.onnx"),
+    text_out = run_onnx(os.path.join(bundle_dir, "text_encoder" + suffix),
                         {"input_ids": text_ids, "attention_mask": text_mask})
-    ctm_out = run_onnx(os.path.join(bundle_dir, "ctm.onnx"),
+    ctm_out = run_onnx(os.path.join(bundle_dir, "ctm" + suffix),
                        {"input_ids": text_ids, "attention_mask": text_mask,
                         "cell_hidden": cell_out["last_hidden_state"], "cell_attention_mask": cell_mask})
     diff = lambda got, key: float(np.max(np.abs(np.asarray(got, dtype=np.float64) - np.asarray(reference[key]))))  # noqa: E731
@@ -374,4 +382,70 @@ def export_bundle(parts: LangCellParts, gene_vocab: Mapping[str, int], gene_medi
         manifest["training"] = dict(training)
     _write_json(os.path.join(out_dir, "manifest.json"), manifest, compact=False)
     log(f"bundle {manifest['id']} written to {out_dir}")
+    return manifest
+
+
+# ---------------------------------------------------------------------------------------------
+# int8 variants (tools/model/quantize.py), in the same bundle as their fp32 twins
+
+def int8_bundle_id(name: str, files: Mapping[str, Mapping[str, Any]], int8_files: Mapping[str, Mapping[str, Any]]) -> str:
+    """The int8 model's id: the id rule over the files the int8 model runs (its graphs in place of
+    the fp32 ones, the vocabularies shared), named ``<name>-int8``. The fp32 id is unchanged."""
+    from .quantize import graph_files, int8_file_name
+
+    effective = {f: v["sha256"] for f, v in files.items() if f not in set(graph_files())}
+    for graph in graph_files():
+        effective[int8_file_name(graph)] = int8_files[int8_file_name(graph)]["sha256"]
+    return bundle_id(f"{name}-int8", effective)
+
+
+def add_int8_variants(bundle_dir: str, op: Optional[str] = None, keep_fp32: Optional[str] = None,
+                      first_layer_fp32: bool = False, log=print) -> Dict[str, Any]:
+    """Writes ``<graph>.int8.onnx`` beside each fp32 graph of a bundle and records them in the
+    manifest's ``int8`` section (files, id, how they were made, and the largest difference from
+    PyTorch on the reference inputs). Fidelity against the fp32 twin is measured by the service's
+    ``langcell-atlas fidelity`` and written to ``int8.fidelity``; until then the service
+    refuses to run the int8 graphs. Re-quantizing drops an earlier fidelity record."""
+    from .onnx_runner import available_backend
+    from .quantize import DEFAULT_INT8_OP, KEEP_FP32, graph_files, int8_file_name, quantize_file
+
+    op = op or DEFAULT_INT8_OP
+    manifest_path = os.path.join(bundle_dir, "manifest.json")
+    with open(manifest_path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    counts, int8_files = {}, {}
+    for graph in graph_files():
+        target = int8_file_name(graph)
+        log(f"quantizing {graph} -> {target} ({op}) ...")
+        layers = manifest["cell" if graph == "cell_encoder.onnx" else "text"]["layers"] if first_layer_fp32 else 0
+        counts[target] = quantize_file(os.path.join(bundle_dir, graph), os.path.join(bundle_dir, target), op,
+                                       keep_fp32 or None, layers)
+        path = os.path.join(bundle_dir, target)
+        int8_files[target] = {"sha256": sha256_file(path), "bytes": os.path.getsize(path)}
+    section: Dict[str, Any] = {
+        "id": int8_bundle_id(manifest["name"], manifest["files"], int8_files),
+        "files": int8_files,
+        "quantization": {
+            "weights": "int8 per output channel, symmetric (zero point 0)",
+            "activations": "uint8 per call (dynamic, asymmetric)",
+            "operator": {"dqmatmul": "com.microsoft.DynamicQuantizeMatMul",
+                         "matmulinteger": "DynamicQuantizeLinear + MatMulInteger"}[op],
+            "keptFp32": ["attention scores and softmax", "LayerNorm", "embeddings",
+                         "final projections (" + KEEP_FP32.pattern + ")"],
+            "keptFp32Nodes": keep_fp32 or None,
+            "firstLayerFp32": first_layer_fp32,
+            "rewritten": counts,
+        },
+    }
+    if available_backend():
+        with open(os.path.join(bundle_dir, "reference_outputs.json"), encoding="utf-8") as f:
+            reference = json.load(f)
+        diffs = check_parity(bundle_dir, reference, manifest["cell"]["padId"], manifest["text"]["padId"],
+                             suffix=".int8.onnx")
+        log("max abs diff int8 ONNX vs PyTorch (fp32): " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
+        section["referenceMaxAbsDiff"] = diffs
+    manifest["int8"] = section
+    _write_json(manifest_path, manifest, compact=False)
+    log(f"int8 model {section['id']} added to {bundle_dir}; measure its fidelity with "
+        f"`langcell-atlas fidelity --bundle {bundle_dir}` before serving it")
     return manifest

@@ -129,7 +129,7 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
-  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`; LangCell's own decision is `zeroShot` and `ctm`. */
+  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`, `classifier`; LangCell's own decision is `zeroShot` and `ctm`. */
   decidedBy: Array<Scalars['String']['output']>;
   /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
   inputGenes?: Maybe<InputGenes>;
@@ -645,6 +645,8 @@ export type LabelCandidate = {
   __typename?: 'LabelCandidate';
   /** The few-shot adapter's probability (blended toward zero-shot), or null without an adapter. */
   adapter?: Maybe<Scalars['Float']['output']>;
+  /** A fine-tuned bundle's classifier probability (LangCell-CE, `tools/model finetune`), or null when the model has no classifier. */
+  classifier?: Maybe<Scalars['Float']['output']>;
   /** The fitted decision's calibrated probability of this label, or null when the decision is LangCell's own (`Annotation.calibrated` false). */
   combined?: Maybe<Scalars['Float']['output']>;
   /** LangCell's CTM term: softmax over the candidates of pMatch, with unscored candidates counted as pMatch = 0. Null when not reranked. */
@@ -1634,6 +1636,7 @@ export type LabelResolvers<ContextType = ApiContext, ParentType extends Resolver
 
 export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCandidate'] = ResolversParentTypes['LabelCandidate']> = {
   adapter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  classifier?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   combined?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ctm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   fused?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;

@@ -1,11 +1,10 @@
 /** Annotation of whole files as jobs: start (read access), read, page through results, follow. */
 import type { AnnotationJob as AtlasAnnotationJob } from '../../atlas/types.ts';
-import type { ApiContext } from '../context.ts';
 import { apiError } from '../errors.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type { AnnotationJobResolvers, MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/resolvers-types.ts';
 import { checkAnnotateFileInput, toAtlasId, type InputProblem } from '../inputs.ts';
-import { followJob } from './follow.ts';
+import { subscribeToJob } from './follow.ts';
 import { attempt, isProblem } from './payloads.ts';
 
 /** Rows one page of results may hold. */
@@ -40,16 +39,16 @@ export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile'> = {
   },
 };
 
-async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ annotationProgress: AtlasAnnotationJob }> {
-  for await (const job of followJob(ctx, (signal) => ctx.atlas.watchAnnotationJob(jobId, signal))) yield { annotationProgress: job };
+async function* follow(stream: AsyncIterable<AtlasAnnotationJob>): AsyncGenerator<{ annotationProgress: AtlasAnnotationJob }> {
+  for await (const job of stream) yield { annotationProgress: job };
 }
 
 export const annotationJobSubscriptions: Pick<SubscriptionResolvers, 'annotationProgress'> = {
   annotationProgress: {
     subscribe: async (_parent, { jobId }, ctx) => {
       const id = toAtlasId(jobId, 'jobId');
-      if ((await ctx.atlas.annotationJob(id)) === null) throw apiError('NOT_FOUND', `No annotation job has id ${jobId}.`);
-      return follow(ctx, id);
+      const job = { exists: async () => (await ctx.atlas.annotationJob(id)) !== null, unknown: `No annotation job has id ${jobId}.` };
+      return follow(await subscribeToJob(ctx, job, (signal) => ctx.atlas.watchAnnotationJob(id, signal)));
     },
   },
 };

@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import type { IngestionJobRecord } from '../../atlas/types.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { apiError } from '../errors.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type {
   DatasetResolvers,
@@ -13,8 +12,8 @@ import type {
   SubscriptionResolvers,
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
-import { followJob } from './follow.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { subscribeToJob } from './follow.ts';
+import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
   datasets: (_parent, _args, { atlas }) => atlas.datasets(),
@@ -35,7 +34,7 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
     const path = await resolveFileSource(settings.value.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
     const { source: _source, ...request } = settings.value;
-    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }));
+    const outcome = await attempt('input', () => ctx.atlas.ingestReference({ path, ...request }, ctx.request.signal), serverDirs(ctx));
     if ('errors' in outcome) return jobFailed(outcome.errors);
     ctx.log.info({ jobId: outcome.value.id, datasetName: outcome.value.datasetName }, 'ingestion queued');
     return { job: outcome.value, errors: [] };
@@ -60,8 +59,8 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
   },
 };
 
-async function* follow(ctx: ApiContext, jobId: number): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
-  for await (const job of followJob(ctx, (signal) => ctx.atlas.watchIngestion(jobId, signal))) yield { ingestionProgress: job };
+async function* follow(stream: AsyncIterable<IngestionJobRecord>): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
+  for await (const job of stream) yield { ingestionProgress: job };
 }
 
 export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgress'> = {
@@ -69,8 +68,8 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
     // An async function (not a generator) so that an unknown job is refused before the stream opens.
     subscribe: async (_parent, { jobId }, ctx) => {
       const id = toAtlasId(jobId, 'jobId');
-      if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
-      return follow(ctx, id);
+      const job = { exists: async () => (await ctx.atlas.ingestionJob(id)) !== null, unknown: `No ingestion job has id ${jobId}.` };
+      return follow(await subscribeToJob(ctx, job, (signal) => ctx.atlas.watchIngestion(id, signal)));
     },
   },
 };

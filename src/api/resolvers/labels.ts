@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkFileSource, checkLabelInput, checkLabelPatch, type InputProblem } from '../inputs.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const labelQueries: Pick<QueryResolvers, 'labels'> = {
   labels: (_parent, { search }, { atlas }) => atlas.labels(search ?? undefined),
@@ -48,7 +48,7 @@ export const labelMutations: Pick<MutationResolvers, 'createLabel' | 'updateLabe
     if ('errors' in source) return { result: null, errors: source.errors };
     const path = await resolveFileSource(source.value, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return { result: null, errors: [path] };
-    const outcome = await attempt('input', () => ctx.atlas.importLabels(path, { termsOnly: input.termsOnly ?? false }));
+    const outcome = await attempt('input', () => ctx.atlas.importLabels(path, { termsOnly: input.termsOnly ?? false }), serverDirs(ctx));
     return 'errors' in outcome ? { result: null, errors: outcome.errors } : { result: outcome.value, errors: [] };
   },
 };

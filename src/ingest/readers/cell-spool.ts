@@ -34,9 +34,11 @@ export class CellBucketSpool {
   private readonly fill: Uint32Array;
   private disposed = false;
 
+  /** `onDuplicate` refuses a repeated (cell, gene) entry (cell relative to the spool) instead of summing it. */
   constructor(
     private readonly nCells: number,
     cellsPerChunk: number,
+    private readonly onDuplicate?: (cell: number, gene: number) => never,
   ) {
     const nChunks = Math.max(1, Math.ceil(nCells / cellsPerChunk));
     this.bucketCells = Math.ceil(nChunks / MAX_BUCKETS) * cellsPerChunk;
@@ -114,7 +116,9 @@ export class CellBucketSpool {
       genes[k] = bytes.readUInt32LE(offset + 4);
       values[k] = bytes.readFloatLE(offset + 8);
     }
-    return tripletsToCsr(nCells, count, cells, genes, values);
+    const firstCell = bucket * this.bucketCells;
+    const onDuplicate = this.onDuplicate;
+    return tripletsToCsr(nCells, count, cells, genes, values, onDuplicate && ((cell, gene) => onDuplicate(firstCell + cell, gene)));
   }
 }
 

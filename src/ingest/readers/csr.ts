@@ -16,9 +16,9 @@ export interface CsrRows {
  * Makes every row strictly ascending in gene index, as the CellChunk contract requires. Rows that
  * already are (the usual case: scipy with sorted indices) are returned untouched; otherwise each
  * unsorted row is sorted and duplicate (cell, gene) entries are summed, as scipy's
- * `sum_duplicates` would.
+ * `sum_duplicates` would — or refused through `onDuplicate`, for formats where a repeat is damage.
  */
-export function normalizeRows(rows: CsrRows): CsrRows {
+export function normalizeRows(rows: CsrRows, onDuplicate?: (row: number, gene: number) => never): CsrRows {
   const { indptr, indices, values } = rows;
   const nRows = indptr.length - 1;
   let firstBadRow = -1;
@@ -47,6 +47,7 @@ export function normalizeRows(rows: CsrRows): CsrRows {
       const gene = indices[k] ?? 0;
       const value = values[k] ?? 0;
       if (gene === previousGene) {
+        onDuplicate?.(row, gene);
         outValues[written - 1] = (outValues[written - 1] ?? 0) + value;
       } else {
         outIndices[written] = gene;
@@ -70,6 +71,7 @@ export function tripletsToCsr(
   rowOf: Uint32Array,
   geneOf: Uint32Array,
   valueOf: Float32Array,
+  onDuplicate?: (row: number, gene: number) => never,
 ): CsrRows {
   const indptr = new Uint32Array(nRows + 1);
   for (let k = 0; k < count; k++) indptr[(rowOf[k] ?? 0) + 1]!++;
@@ -83,7 +85,7 @@ export function tripletsToCsr(
     indices[at] = geneOf[k] ?? 0;
     values[at] = valueOf[k] ?? 0;
   }
-  return normalizeRows({ indptr, indices, values });
+  return normalizeRows({ indptr, indices, values }, onDuplicate);
 }
 
 /** Keeps the non-zero entries of row-major dense rows (`nGenes` values per row). */

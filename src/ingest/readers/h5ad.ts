@@ -96,8 +96,10 @@ function chooseMatrix(found: readonly MatrixCandidate[], choice: MatrixChoice, f
   const present = found.map((candidate) => `${candidate.location} (layer ${candidate.choice})`).join(', ');
   throw new AtlasError(
     'MATRIX_NOT_FOUND',
-    `${filePath} has no matrix ${wanted}. ` +
-      (present ? `Matrices present: ${present}; choose one of them (CLI --layer, API layer).` : 'The file holds no expression matrix at all.'),
+    (choice === 'auto' ? `${filePath} has no expression matrix (looked for layers/counts, raw/X and X). ` : `${filePath} has no matrix ${wanted}. `) +
+      (present
+        ? `Matrices present: ${present}; choose one of them (CLI --layer, API layer).`
+        : 'Write the counts into the file first, e.g. `adata.X = counts; adata.write_h5ad(path)` in anndata.'),
     { path: filePath, field: wanted, present: found.map((candidate) => candidate.location) },
   );
 }

@@ -90,7 +90,7 @@ export async function openExpressionFile(path: string, options: OpenOptions = {}
     case 'h5ad':
       return openH5ad(path, options);
     case '10x-mtx':
-      return openTenxMtx(path);
+      return openTenxMtx(path, options.signal);
     case '10x-h5':
       return openTenxH5(path);
     case 'csv':

@@ -246,19 +246,43 @@ interface MatrixScan {
  * One validating pass over the matrix (see the module comment); `checkHeader` runs as soon as the
  * size line is read, so a mismatch with features/barcodes is reported without reading entries.
  */
-async function scanMatrix(path: string, checkHeader: (header: MtxHeader) => void): Promise<MatrixScan> {
+async function scanMatrix(path: string, checkHeader: (header: MtxHeader) => void, signal?: AbortSignal): Promise<MatrixScan> {
   let lastCell = 0;
   let columnSorted = true;
+  // A cell holds one value per gene: counting entries per cell bounds what streaming one cell can
+  // hold (a file declaring 700 million "1 1 1" entries is refused at entry nGenes + 1, not after
+  // filling memory), and the cell each gene was last seen in catches a repeated (gene, cell) pair —
+  // every one in a barcode-sorted file, and any repeat within a cell's run in an unsorted one.
+  let entriesOfCell = new Uint32Array(0);
+  let lastCellOfGene = new Int32Array(0);
+  let nGenes = 0;
   const parser = new MtxParser(
     path,
-    (_gene, cell) => {
+    (gene, cell, _value, lineNumber) => {
       if (cell < lastCell) columnSorted = false;
       lastCell = cell;
+      if (lastCellOfGene[gene] === cell || ++entriesOfCell[cell]! > nGenes) throw duplicateEntry(path, lineNumber, gene, cell);
+      lastCellOfGene[gene] = cell;
     },
-    checkHeader,
+    (header) => {
+      checkHeader(header);
+      // Sized only after the header agreed with the features and barcodes files (already in memory).
+      nGenes = header.nRows;
+      entriesOfCell = new Uint32Array(header.nCols);
+      lastCellOfGene = new Int32Array(header.nRows).fill(-1);
+    },
   );
-  for await (const block of readTextBytes(path)) parser.push(block);
+  for await (const block of readTextBytes(path, signal)) parser.push(block);
   return { header: parser.finish(), columnSorted };
+}
+
+function duplicateEntry(path: string, lineNumber: number | undefined, gene: number, cell: number): AtlasError {
+  return new AtlasError(
+    'DUPLICATE_ENTRIES',
+    `${path}${lineNumber === undefined ? '' : ` line ${lineNumber}`}: gene ${gene + 1} of barcode ${cell + 1} has a value already; a cell holds one value per gene. ` +
+      'The file is damaged or its parts were concatenated; sum duplicate entries first (scipy: `X.sum_duplicates()`).',
+    { path, line: lineNumber, gene: gene + 1, barcode: cell + 1 },
+  );
 }
 
 function checkDimensions(files: TenxMtxFiles, header: MtxHeader, nFeatures: number, nBarcodes: number): void {
@@ -286,12 +310,13 @@ function splitTsv(lines: readonly string[]): string[][] {
   return lines.map((line) => line.split('\t'));
 }
 
-export async function openTenxMtx(path: string): Promise<TenxMtxSource> {
+export async function openTenxMtx(path: string, signal?: AbortSignal): Promise<TenxMtxSource> {
   const files = await findTenxMtxFiles(path);
   const featureRows = splitTsv(await readTextLines(files.features));
   const barcodes = splitTsv(await readTextLines(files.barcodes)).map((fields) => fields[0] ?? '');
   const { header, columnSorted } = await scanMatrix(files.matrix, (declared) =>
     checkDimensions(files, declared, featureRows.length, barcodes.length),
+    signal,
   );
   const columns: Record<string, string[]> = {};
   if (featureRows.some((fields) => fields.length >= 2)) columns['gene_symbols'] = featureRows.map((fields) => fields[1] ?? '');
@@ -389,7 +414,10 @@ async function* unsortedChunks(
   spools: Set<CellBucketSpool>,
 ): AsyncGenerator<CellChunk> {
   if (range.start === range.end) return;
-  const spool = new CellBucketSpool(range.end - range.start, cellsPerChunk);
+  // The open-time scan bounds each cell's entries; an exact repeat in an unsorted file is found here.
+  const spool = new CellBucketSpool(range.end - range.start, cellsPerChunk, (cell, gene) => {
+    throw duplicateEntry(matrixPath, undefined, gene, range.start + cell);
+  });
   spools.add(spool);
   try {
     const parser = new MtxParser(matrixPath, (gene, cell, value) => {

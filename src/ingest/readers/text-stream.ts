@@ -24,12 +24,15 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** The decompressed bytes of `path`, block by block. */
-export async function* readTextBytes(path: string): AsyncGenerator<Buffer> {
+export async function* readTextBytes(path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const gzip = isGzipFile(path);
   const source = createReadStream(path, { highWaterMark: 1 << 16 });
   const stream = gzip ? pipeline(source, createGunzip(), () => undefined) : source;
   try {
-    for await (const block of stream) yield block as Buffer;
+    for await (const block of stream) {
+      if (signal?.aborted) throw interrupted(path);
+      yield block as Buffer;
+    }
   } catch (error) {
     if (error instanceof AtlasError) throw error;
     const code = errorCode(error);
@@ -106,4 +109,9 @@ export async function readTextLines(path: string): Promise<string[]> {
   splitter.end();
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** What a scan aborted by its signal throws: nothing was written yet, so the fix is to run it again. */
+export function interrupted(path: string): AtlasError {
+  return new AtlasError('INTERRUPTED', `Reading ${path} was interrupted; nothing was stored. Run the same command again to start over.`, { path });
 }

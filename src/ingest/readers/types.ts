@@ -57,4 +57,6 @@ export interface OpenOptions {
    * detected from the ids when omitted (see delimited.ts). Ignored by the other formats.
    */
   genesAsRows?: boolean;
+  /** Aborts the validating scans at open (a Ctrl-C, a client that went away); they then throw INTERRUPTED. */
+  signal?: AbortSignal;
 }
