@@ -43,7 +43,7 @@ export interface DecisionFit {
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
   readonly novelty: NoveltyProfile | null;
-  /** Figures on the held-out part of the validation cells (those the combiner was not fitted on). */
+  /** Figures on the held-out part of the validation cells, of a fit on the rest (the stored weights are then refitted on all of them). */
   readonly validation: {
     readonly cells: number;
     readonly labelled: number;
@@ -143,19 +143,24 @@ export class Decider {
       const choose = (options: readonly (readonly EvidenceSource[])[]) => {
         const fits = options.map((sources) => fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), sources).weights);
         const heldOutLoss = fits.map((weights) => measureOn.reduce((sum, c) => sum - Math.log(combine(c.evidence, weights)[c.truth]! + 1e-12), 0) / measureOn.length);
-        return fits[heldOutLoss.indexOf(Math.min(...heldOutLoss))]!;
+        const chosen = heldOutLoss.indexOf(Math.min(...heldOutLoss));
+        // The figures below are of this held-out fit; the stored weights are the chosen sources
+        // refitted on every labelled validation cell (more cells, a better-calibrated fit).
+        return { heldOut: fits[chosen]!, final: fitCombiner(labelled.map((c) => c.evidence), labelled.map((c) => c.truth), options[chosen]!).weights };
       };
-      const withCtm = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
-      const withoutCtm = choose([['zeroShot', ...reference], reference]);
+      const ctmChoice = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
+      const plainChoice = choose([['zeroShot', ...reference], reference]);
+      const withCtm = ctmChoice.final;
+      const withoutCtm = plainChoice.final;
       const truth = measureOn.map((c) => c.truth);
       const sources: Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>> = {};
       for (const source of EVIDENCE_SOURCES) {
         const values = measureOn.map((c) => c.evidence[source]);
         if (values.every((v): v is Float64Array => v !== null)) sources[source] = figures(values, truth);
       }
-      const combined = measureOn.map((c) => combine(c.evidence, withCtm));
+      const combined = measureOn.map((c) => combine(c.evidence, ctmChoice.heldOut));
       sources.combined = figures(combined, truth);
-      sources.combinedWithoutCtm = figures(measureOn.map((c) => combine(c.evidence, withoutCtm)), truth);
+      sources.combinedWithoutCtm = figures(measureOn.map((c) => combine(c.evidence, plainChoice.heldOut)), truth);
       const winners = combined.map((p) => argmax(p));
       const reliability = calibrationError(
         combined.map((p, i) => p[winners[i]!]!),
