@@ -30,6 +30,8 @@ const config: CodegenConfig = {
           Dataset: `${atlasTypes}#DatasetRecord`,
           IngestionJob: `${atlasTypes}#IngestionJobRecord`,
           Model: `${atlasTypes}#ModelInfo`,
+          AnnotationJob: `${atlasTypes}#AnnotationJob as AtlasAnnotationJob`,
+          AnnotationResultRow: `${atlasTypes}#AnnotationResultRecord`,
           LabelImportResult: `${atlasTypes}#LabelImportResult as AtlasLabelImportResult`,
           LabelMapping: `${atlasTypes}#LabelMapEntry`,
           Adapter: `${atlasTypes}#AdapterSummary`,

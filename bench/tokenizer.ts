@@ -14,7 +14,7 @@ import { Rng } from '../seed/random.ts';
 import { openExpressionFile } from '../src/ingest/readers/index.ts';
 import { tokenizeSource } from '../src/ingest/tokenize-source.ts';
 import { CellTokenizer } from '../src/model/cell-tokenizer.ts';
-import { detectValueKind, summarizeValues } from '../src/model/expression-values.ts';
+import { detectValueKind } from '../src/model/expression-values.ts';
 import { loadGeneformerVocabulary, type GeneVocabulary } from '../src/model/gene-vocabulary.ts';
 import { resolveGenes } from '../src/model/genes.ts';
 import { fixed, markdownTable, median, now, peakRssMiB, say } from './lib/measure.ts';
@@ -129,7 +129,7 @@ async function measureInput(name: string, path: string, vocabulary: GeneVocabula
     if (repeat > 0) reading.push(now() - start);
 
     const mapping = resolveGenes(reread.genes, vocabulary, path);
-    const kind = detectValueKind(summarizeValues(chunks[0]!.values, path), path);
+    const kind = detectValueKind(chunks[0]!, path);
     start = now();
     for (const chunk of chunks) tokenizer.tokenizeChunk(chunk, mapping, kind, reread.valuePrecision);
     if (repeat > 0) ranking.push(now() - start);

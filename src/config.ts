@@ -38,7 +38,7 @@ export const configSchema = z.object({
     .default('off')
     .describe('on: each ingestion copies its source file into PostgreSQL (large objects) so workers on other machines can read it; needed when `langcell-atlas worker` runs where the uploads are not'),
   LANGCELL_CHUNK_TIMEOUT_S: z.coerce.number().int().min(10).default(1800).describe('A chunk not stored within this time is handed to another worker'),
-  LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe('annotateCell answers UNASSIGNED below this confidence'),
+  LANGCELL_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).default(0.5).describe("Annotation answers UNASSIGNED below this confidence: annotateCell, annotation jobs and the CLI's annotate/evaluate"),
   LANGCELL_MAX_RERANK: z.coerce.number().int().min(1).max(1000).default(50).describe('At most this many search hits are rescored by CTM'),
   LANGCELL_TEXT_CACHE_SIZE: z.coerce.number().int().min(0).default(512).describe('Text-query embeddings kept in an LRU cache'),
   LANGCELL_LAYOUT_SAMPLE_CELLS: z.coerce.number().int().min(100).max(200_000).default(10_000).describe("Cells the explorer's map (UMAP) is fitted on; the others are placed by their nearest sampled cells"),

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type {
   AdaptRequest,
+  AnnotateFileRequest,
   AnnotateCellOptions,
   CellFilter,
   CellInput,
@@ -136,7 +137,13 @@ function searchText(max: number) {
   });
 }
 
-const VALUE_TYPES: Record<gql.ValueType, ExpressionValueType> = { COUNTS: 'counts', LOG1P: 'log1p' };
+const VALUE_TYPES: Record<gql.ValueType, ExpressionValueType> = {
+  COUNTS: 'counts',
+  NORMALIZED: 'normalized',
+  LOG1P: 'log1p',
+  LOG2P: 'log2p',
+  LOG10P: 'log10p',
+};
 
 function expression(maxGenes: number) {
   return z
@@ -355,8 +362,9 @@ const ingestSettings = z
     genesAsRows: z.boolean().nullish(),
     species: text(MAX_NAME).nullish(),
     labelMap: z.array(z.object({ source: text(MAX_NAME), target: text(MAX_NAME) })).nullish(),
+    valueType: mapped(VALUE_TYPES).nullish(),
   })
-  .transform(({ name, format, layer, labelColumn, genesAsRows, species, labelMap }): Omit<IngestSettings, 'source'> => ({
+  .transform(({ name, format, layer, labelColumn, genesAsRows, species, labelMap, valueType }): Omit<IngestSettings, 'source'> => ({
     name: name.trim(),
     layer: layer ?? 'auto',
     ...(format ? { format } : {}),
@@ -364,6 +372,7 @@ const ingestSettings = z
     ...(genesAsRows !== undefined && genesAsRows !== null ? { genesAsRows } : {}),
     ...(species ? { species: species.trim() } : {}),
     ...(labelMap ? { labelMap: Object.fromEntries(labelMap.map((entry) => [entry.source, entry.target])) } : {}),
+    ...(valueType ? { valueType } : {}),
   }));
 
 const ADAPTER_KIND_NAMES = ['cache', 'linear', 'auto'] as const;
@@ -396,4 +405,43 @@ export function checkIngestInput(input: gql.IngestReferenceInput): Checked<Inges
   const settings = checkInput(ingestSettings, input, ['input']);
   if ('errors' in source || 'errors' in settings) return { errors: [...('errors' in source ? source.errors : []), ...('errors' in settings ? settings.errors : [])] };
   return { value: { source: source.value, ...settings.value } };
+}
+
+/** An annotateFile input: where the file is, and the request the atlas gets once the file is resolved. */
+export interface AnnotateFileSettings {
+  readonly source: FileSource;
+  readonly request: Omit<AnnotateFileRequest, 'path'>;
+}
+
+function annotateFileSettings(limits: ApiLimits) {
+  return z
+    .object({
+      truthColumn: text(MAX_NAME).nullish(),
+      valueType: mapped(VALUE_TYPES).nullish(),
+      candidates,
+      k: count(limits.maxK, 'K_TOO_LARGE').nullish(),
+      topM: count(limits.maxTopM, 'TOP_M_TOO_LARGE').nullish(),
+      rerank: z.boolean().nullish(),
+      format: mapped(FORMATS).nullish(),
+      layer: mapped(LAYERS).nullish(),
+      truthMap: z.array(z.object({ source: text(MAX_NAME), target: text(MAX_NAME) })).nullish(),
+    })
+    .transform(({ truthColumn, valueType, candidates, k, topM, rerank, format, layer, truthMap }): AnnotateFileSettings['request'] => ({
+      k: k ?? 25,
+      topM: topM ?? 3,
+      rerank: rerank ?? true,
+      layer: layer ?? 'auto',
+      ...(format ? { format } : {}),
+      ...(truthColumn ? { truthColumn } : {}),
+      ...(valueType ? { valueType } : {}),
+      ...(candidates ? { candidates } : {}),
+      ...(truthMap ? { truthMap: Object.fromEntries(truthMap.map((entry) => [entry.source, entry.target])) } : {}),
+    }));
+}
+
+export function checkAnnotateFileInput(input: gql.AnnotateFileInput, limits: ApiLimits): Checked<AnnotateFileSettings> {
+  const source = checkFileSource(input);
+  const settings = checkInput(annotateFileSettings(limits), input, ['input']);
+  if ('errors' in source || 'errors' in settings) return { errors: [...('errors' in source ? source.errors : []), ...('errors' in settings ? settings.errors : [])] };
+  return { value: { source: source.value, request: settings.value } };
 }

@@ -24,7 +24,9 @@ import { apiLimits, operationLimitPlugins } from './limits.ts';
 import { yogaLogger } from './logger.ts';
 import { requestStateOf, trackRequests } from './request-state.ts';
 import { layoutRoutes, type MapLayoutsApi } from './layout-route.ts';
+import { RESULTS_CSV_ROUTE } from './resolvers/annotation-jobs.ts';
 import { resolvers } from './resolvers/index.ts';
+import { resultsCsvRoute } from './results-csv.ts';
 import { SubscriptionLimiter, bodyTimeout } from './traffic.ts';
 import { UploadStore, uploadRoute } from './uploads.ts';
 
@@ -194,6 +196,7 @@ export function createServer({ atlas, config, logger, layouts }: CreateServerOpt
         .send('The explorer has not been built (web/dist is missing): run `npm run build:web`, then reload. GraphQL is at /graphql.\n'),
     );
   }
+  app.get(RESULTS_CSV_ROUTE, authenticate(verifier), requireReadAccess(verifier), resultsCsvRoute(atlas));
   const graphql: RequestHandler = (req, res) => void yoga(req, res);
   // GraphiQL with its scripts inlined (yoga's default page loads them from unpkg.com, which a
   // machine without internet cannot reach); the 9 MB renderer is imported on the first page request.
@@ -201,7 +204,7 @@ export function createServer({ atlas, config, logger, layouts }: CreateServerOpt
   app.get('/graphql', graphiqlRoute(renderPage, verifier));
   app.use('/graphql', authenticate(verifier), requireReadAccess(verifier), graphql);
   app.use((req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the explorer is at /, the API at /graphql, uploads at POST /uploads, the map at GET /layout.`));
+    res.status(404).json(errorBody('NOT_FOUND', `No route ${req.method} ${req.path}; the explorer is at /, the API at /graphql, uploads at POST /uploads, the map at GET /layout, results at GET /annotation-jobs/ID/results.csv.`));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     (requestStateOf(req)?.log ?? logger).error({ err: error }, 'unexpected error (masked for the client)');
@@ -214,7 +217,10 @@ export function createServer({ atlas, config, logger, layouts }: CreateServerOpt
   // they only fill the disk. Swept at start and hourly; a file an unfinished ingestion reads stays.
   async function sweepUploads(): Promise<void> {
     try {
-      const inUse = new Set((await atlas.datasets()).filter((d) => d.state === 'INGESTING').map((d) => d.sourcePath));
+      const inUse = new Set([
+        ...(await atlas.datasets()).filter((d) => d.state === 'INGESTING').map((d) => d.sourcePath),
+        ...((await atlas.annotationSourcesInUse?.()) ?? []),
+      ]);
       const removed = await uploads.sweep(config.LANGCELL_UPLOAD_TTL_HOURS * 3_600_000, inUse);
       if (removed.length > 0) logger.info({ removed }, `removed ${removed.length} uploads older than ${config.LANGCELL_UPLOAD_TTL_HOURS} h`);
     } catch (error) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
-import { adminRefusal, type TokenVerifier } from './auth.ts';
+import { adminRefusal, type Role, type TokenVerifier } from './auth.ts';
 import { errorBody } from './errors.ts';
 import { requestStateOf } from './request-state.ts';
 
@@ -122,10 +122,23 @@ function refuse(res: Response, status: number, body: ReturnType<typeof errorBody
   res.status(status).json(body);
 }
 
+/** What an upload is for: a reference or label file (admin), or a query file to annotate (read access, as `annotateFile`). */
+const PURPOSES = ['reference', 'annotation'] as const;
+
+function uploadRefusal(purpose: (typeof PURPOSES)[number], role: Role, verifier: TokenVerifier): ReturnType<typeof adminRefusal> {
+  if (purpose === 'reference') return adminRefusal(role, verifier.adminEnabled);
+  if (role !== 'anonymous' || !verifier.readTokenRequired) return null;
+  return { code: 'UNAUTHENTICATED', message: 'Uploading a file to annotate needs a token: send Authorization: Bearer <read token>.' };
+}
+
 export function uploadRoute(store: UploadStore, verifier: TokenVerifier): RequestHandler {
   return async (req: Request, res: Response) => {
     const state = requestStateOf(req)!;
-    const refusal = adminRefusal(state.role, verifier.adminEnabled);
+    const purpose = req.query['purpose'] ?? 'reference';
+    if (typeof purpose !== 'string' || !(PURPOSES as readonly string[]).includes(purpose)) {
+      return refuse(res, 400, errorBody('BAD_USER_INPUT', `purpose is ${PURPOSES.join(' or ')} (annotation: a query file for annotateFile; a read token may upload it).`));
+    }
+    const refusal = uploadRefusal(purpose as (typeof PURPOSES)[number], state.role, verifier);
     if (refusal) {
       if (refusal.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer');
       return refuse(res, refusal.code === 'FORBIDDEN' ? 403 : 401, errorBody(refusal.code, refusal.message));
@@ -151,7 +164,7 @@ export function uploadRoute(store: UploadStore, verifier: TokenVerifier): Reques
         await rm(join(store.dir, stored.uploadId), { recursive: true, force: true });
         return refuse(res, 400, errorBody('EMPTY_UPLOAD', 'The upload was empty (0 bytes); send the file as the request body (curl --data-binary @file).'));
       }
-      state.log.info({ uploadId: stored.uploadId, filename: stored.filename, bytes: stored.bytes }, 'upload stored');
+      state.log.info({ uploadId: stored.uploadId, filename: stored.filename, bytes: stored.bytes, purpose }, 'upload stored');
       res.status(201).json(stored);
     } catch (error) {
       if (error instanceof UploadTooLarge) {

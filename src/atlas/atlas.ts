@@ -16,6 +16,8 @@ import type { Runtime } from '../runtime.ts';
 import { getCells } from '../store/cells.ts';
 import { Adapters, type AdaptRequest, type AdapterSummary } from './adapters.ts';
 import { annotateCell, annotateTokens, type AnnotationParts, type AnnotationSettings } from './annotate.ts';
+import type { FileAnnotationParts } from './annotate-file.ts';
+import { AnnotationJobs } from './annotation-jobs.ts';
 import { Datasets } from './datasets.ts';
 import { Decider, type DecisionFit } from './decider.ts';
 import { LabelMaps } from './label-maps.ts';
@@ -23,8 +25,13 @@ import { LabelCatalogue } from './labels.ts';
 import type { LabelMapEntry } from '../store/label-maps.ts';
 import { CellSearch, type SearchSettings } from './search.ts';
 import type {
+  AnnotateFileRequest,
   Annotation,
+  AnnotationJob,
+  AnnotationResultPage,
+  AnnotationResultQuery,
   AnnotateCellOptions,
+  LabelCount,
   AtlasApi,
   AtlasHealth,
   CellHit,
@@ -70,6 +77,7 @@ export class Atlas implements AtlasApi {
   readonly layouts: MapLayouts;
   private readonly labelCatalogue: LabelCatalogue;
   private readonly datasetService: Datasets;
+  private readonly annotationJobs: AnnotationJobs;
   private readonly labelMaps: LabelMaps;
   private readonly adapterService: Adapters;
   private readonly decider: Decider;
@@ -87,6 +95,7 @@ export class Atlas implements AtlasApi {
     this.datasetService = new Datasets(runtime, async () => {
       if (this.indexPromise) await (await this.indexPromise).sync();
     });
+    this.annotationJobs = new AnnotationJobs(runtime, async () => this.fileAnnotationParts());
   }
 
   /** The atlas over an open runtime; on failure the runtime is closed too. */
@@ -101,6 +110,9 @@ export class Atlas implements AtlasApi {
       if (options.worker) {
         await resumeUnfinished(runtime);
         await atlas.startWorker();
+        // Annotation jobs are taken by serving workers only: a CLI ingest that starts a worker must not take them.
+        await atlas.annotationJobs.resumeUnfinished();
+        await runtime.queue.workAnnotations((message, attempt) => atlas.annotationJobs.run(message.annotationJobId, attempt));
       }
       return atlas;
     } catch (error) {
@@ -193,6 +205,44 @@ export class Atlas implements AtlasApi {
   /** Annotations of tokenized query cells (a file's), in order; the same decision as `annotateCell`. */
   async annotateTokens(tokens: readonly Int32Array[], options: AnnotateCellOptions, onProgress?: (done: number) => void): Promise<Annotation[]> {
     return annotateTokens(await this.annotationParts(), this.options, tokens, options, onProgress);
+  }
+
+  /** What annotating a whole file needs (the CLI's annotate and evaluate run the jobs' code with it). */
+  fileAnnotationParts(): FileAnnotationParts {
+    return {
+      model: this.runtime.model,
+      annotateTokens: (tokens, options, onProgress) => this.annotateTokens(tokens, options, onProgress),
+      labels: () => this.labels(),
+      harmoniseLabels: (sources, explicit) => this.harmoniseLabels(sources, explicit),
+    };
+  }
+
+  annotateFile(request: AnnotateFileRequest): Promise<AnnotationJob> {
+    return this.annotationJobs.start(request);
+  }
+
+  annotationJob(id: number): Promise<AnnotationJob | null> {
+    return this.annotationJobs.job(id);
+  }
+
+  annotationResults(jobId: number, query: AnnotationResultQuery): Promise<AnnotationResultPage> {
+    return this.annotationJobs.results(jobId, query);
+  }
+
+  annotationLabelCounts(jobId: number): Promise<LabelCount[]> {
+    return this.annotationJobs.labelCounts(jobId);
+  }
+
+  annotationResultsCsv(jobId: number): AsyncIterable<string> {
+    return this.annotationJobs.csv(jobId);
+  }
+
+  watchAnnotationJob(id: number, signal?: AbortSignal): AsyncIterable<AnnotationJob> {
+    return this.annotationJobs.watch(id, signal);
+  }
+
+  annotationSourcesInUse(): Promise<string[]> {
+    return this.annotationJobs.sourcesInUse();
   }
 
   async cell(id: number): Promise<CellRecord | null> {

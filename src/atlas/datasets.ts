@@ -4,9 +4,7 @@ import { cancelIngestion, removeDataset, startIngestion, type IngestionContext }
 import * as datasetStore from '../store/datasets.ts';
 import { getJob } from '../store/jobs.ts';
 import type { DatasetRecord, IngestionJobRecord, IngestRequest } from './types.ts';
-
-/** How often a watched job is re-read (its progress changes once per stored chunk). */
-const WATCH_INTERVAL_MS = 250;
+import { pollJob } from './watch.ts';
 
 export class Datasets {
   constructor(
@@ -43,19 +41,11 @@ export class Datasets {
   }
 
   /** Yields the job on every change of state or progress until it has ended, or `signal` aborts. */
-  async *watch(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
-    let last = '';
-    for (;;) {
+  watch(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord> {
+    return pollJob(async () => {
       const job = await getJob(this.ingestion.db, id);
       if (!job) throw new AtlasError('NOT_FOUND', `No ingestion job with id ${id}.`, { field: 'jobId' });
-      const key = `${job.state}:${job.processedCells}`;
-      if (key !== last) {
-        last = key;
-        yield job;
-      }
-      if (job.state !== 'QUEUED' && job.state !== 'RUNNING') return;
-      if (signal?.aborted) return;
-      await new Promise((done) => setTimeout(done, WATCH_INTERVAL_MS));
-    }
+      return job;
+    }, signal);
   }
 }

@@ -3,7 +3,7 @@
  * tokens: the same gene resolution, value handling and ranking as a file, applied to one cell.
  */
 import { AtlasError, hasErrorCode } from '../errors.ts';
-import { detectValueKind, LOG1P_MAX, summarizeValues } from '../model/expression-values.ts';
+import { describeReading, detectValueReading, logBase, logMax, statedKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
@@ -42,21 +42,31 @@ function inApiTerms<T>(check: () => T): T {
 /** Largest finite float32: values are ranked in float32, as a file's would be. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** Refusals a file's checks cannot make for one cell given by value. */
+/** Refusals a file's checks cannot make for one cell given by value, with the remedy in the API's terms. */
 function checkValueRange(input: ExpressionInput, where: string): void {
+  const kind = statedKind(input.valueType);
+  const base = logBase(kind);
   input.values.forEach((value, i) => {
     if (Math.abs(value) > FLOAT32_MAX) {
       throw new AtlasError('INVALID_INPUT', `${where}: the value ${value} of gene ${input.genes[i]} is beyond float32's range (±3.4e38); give counts or log1p values.`, {
         field: 'values',
       });
     }
-    // expm1 of anything above this overflows or means more than a million counts for one gene.
-    if (input.valueType === 'log1p' && value > LOG1P_MAX) {
+    // Inverting anything above this overflows or means more than a million counts for one gene.
+    if (base !== null && value > logMax(base)) {
       throw new AtlasError(
         'INVALID_INPUT',
-        `${where}: valueType is LOG1P but gene ${input.genes[i]} has ${value}; log1p-normalized values are at most log1p(1e6) ≈ ${LOG1P_MAX.toFixed(1)}. ` +
-          'Give these values with valueType: COUNTS (raw or normalized counts) instead.',
+        `${where}: valueType is ${input.valueType.toUpperCase()} but gene ${input.genes[i]} has ${value}; ${kind} values of counts are at most ${logMax(base).toFixed(1)}. ` +
+          'Give these values with valueType: COUNTS (raw counts) or NORMALIZED (normalized counts) instead.',
         { field: 'values' },
+      );
+    }
+    if (kind === 'counts' && Number.isFinite(value) && value !== Math.round(value)) {
+      throw new AtlasError(
+        'VALUE_TYPE_MISMATCH',
+        `${where}: valueType is COUNTS but gene ${input.genes[i]} has ${value}; counts are whole numbers. ` +
+          'Give normalized values (CP10k, CPM, TPM) with valueType: NORMALIZED, or log values with LOG1P, LOG2P or LOG10P.',
+        { field: 'valueType' },
       );
     }
   });
@@ -85,11 +95,10 @@ export function tokenizeExpression(model: LangCellModel, input: ExpressionInput)
   const values = Float32Array.from(nonZero, ([, v]) => v);
   if (values.length === 0) throw new AtlasError('EMPTY_MATRIX', `${where}: every value is 0; there is nothing to rank.`, { field: 'values' });
   // The checks of files (NON_FINITE_VALUES, SCALED_VALUES, NO_VOCABULARY_GENES), with the remedy
-  // said in the API's terms. Counts need not be integers: ranks divide by the cell's total, so any
-  // per-cell scaling of counts is fine.
-  const mapping = inApiTerms(() => {
-    detectValueKind(summarizeValues(values, where), where);
-    return resolveGenes({ index: input.genes, columns: {} }, bundleVocabulary(model.bundle), where, SINGLE_CELL_POLICY);
+  // said in the API's terms. One cell cannot show which kind its values are: the caller states it.
+  const { mapping, reading } = inApiTerms(() => {
+    const reading = detectValueReading({ values }, where, { stated: statedKind(input.valueType) });
+    return { reading, mapping: resolveGenes({ index: input.genes, columns: {} }, bundleVocabulary(model.bundle), where, SINGLE_CELL_POLICY) };
   });
   const chunk: CellChunk = {
     start: 0,
@@ -100,8 +109,13 @@ export function tokenizeExpression(model: LangCellModel, input: ExpressionInput)
     obs: {},
   };
   return {
-    tokens: model.cellTokenizer.tokenizeChunk(chunk, mapping, input.valueType === 'log1p' ? 'log1p' : 'counts', 'float64')[0]!,
+    tokens: model.cellTokenizer.tokenizeChunk(chunk, mapping, reading.kind, 'float64')[0]!,
     // The mapping names file places (var index, columns); an API caller gave one list.
-    genes: { given: mapping.total, matched: mapping.matched, source: mapping.source.includes('(Ensembl)') ? 'Ensembl ids' : 'gene symbols' },
+    genes: {
+      given: mapping.total,
+      matched: mapping.matched,
+      source: mapping.source.includes('(Ensembl)') ? 'Ensembl ids' : 'gene symbols',
+      valuesReadAs: describeReading(reading),
+    },
   };
 }

@@ -4,16 +4,22 @@
  * and the ingestion request in `ingest/request.ts`; they are re-exported here for the API and CLI.
  */
 import type { IngestRequest } from '../ingest/request.ts';
+import type { StatedValueType } from '../model/expression-values.ts';
 import type { LabelMapEntry } from '../store/label-maps.ts';
-import type { CellRecord, DatasetRecord, IngestionJobRecord, LabelInput, LabelRecord } from '../store/records.ts';
+import type { AnnotationJobRecord, AnnotationResultRecord, AnnotationStatus, CellRecord, DatasetRecord, IngestionJobRecord, LabelInput, LabelRecord } from '../store/records.ts';
 import type { AdaptRequest, AdapterSummary } from './adapters.ts';
+import type { AnnotateFileRequest } from './annotate-file.ts';
 import type { DecisionFit } from './decider.ts';
+import type { Evaluation } from './evaluation.ts';
 
 export type { IngestRequest } from '../ingest/request.ts';
 export type { LabelMapEntry } from '../store/label-maps.ts';
 export type { AdaptRequest, AdapterSummary } from './adapters.ts';
 export type { DecisionFit } from './decider.ts';
 export type { CellRecord, DatasetRecord, DatasetState, IngestionJobRecord, JobState, LabelInput, LabelRecord } from '../store/records.ts';
+export type { AnnotationResultRecord, AnnotationStatus } from '../store/records.ts';
+export type { AnnotateFileRequest } from './annotate-file.ts';
+export type { Evaluation } from './evaluation.ts';
 
 export type MetadataValue = string | number | boolean;
 
@@ -34,7 +40,8 @@ export interface CellHit {
   readonly ctmProbability: number | null;
 }
 
-export type ExpressionValueType = 'counts' | 'log1p';
+/** How the caller says an expression's values were produced (see model/expression-values.ts). */
+export type ExpressionValueType = StatedValueType;
 
 /** One cell given by value: genes are Ensembl ids or symbols. */
 export interface ExpressionInput {
@@ -97,6 +104,8 @@ export interface InputGenes {
   readonly matched: number;
   /** How the ids were read, e.g. `var index (Ensembl)` or `var index (symbols)`. */
   readonly source: string;
+  /** How the values were read, e.g. `log1p (stated)`. */
+  readonly valuesReadAs: string;
 }
 
 /** Why an annotation is UNASSIGNED: too unsure, sources disagreeing, or a cell unlike any reference cell and label. */
@@ -156,6 +165,27 @@ export interface AnnotateCellOptions {
   readonly adapter?: string;
 }
 
+/** A query file annotated as a whole (a job), with its evaluation when it had a truth column. */
+export interface AnnotationJob extends Omit<AnnotationJobRecord, 'evaluation'> {
+  readonly evaluation: Evaluation | null;
+}
+
+export interface LabelCount {
+  readonly label: string;
+  readonly cells: number;
+}
+
+export interface AnnotationResultPage {
+  readonly total: number;
+  readonly rows: AnnotationResultRecord[];
+}
+
+export interface AnnotationResultQuery {
+  readonly offset: number;
+  readonly limit: number;
+  readonly status?: AnnotationStatus;
+}
+
 /** What the atlas reports to the service's readiness check. */
 export interface AtlasHealth {
   /** Cells queries can return now (deleted and unfinished datasets excluded). */
@@ -203,6 +233,18 @@ export interface AtlasApi {
   cancelIngestion(id: number): Promise<IngestionJobRecord>;
   /** Yields the job's state on every change until it is finished (SUCCEEDED, FAILED, CANCELLED). */
   watchIngestion(id: number, signal?: AbortSignal): AsyncIterable<IngestionJobRecord>;
+  /** Validates a query file and queues its annotation as a job (file: an upload or a server path, resolved by the caller). */
+  annotateFile(request: AnnotateFileRequest): Promise<AnnotationJob>;
+  annotationJob(id: number): Promise<AnnotationJob | null>;
+  annotationResults(jobId: number, query: AnnotationResultQuery): Promise<AnnotationResultPage>;
+  /** Cells per given label (`unassigned` for abstentions), most first. */
+  annotationLabelCounts(jobId: number): Promise<LabelCount[]>;
+  /** The job's results as CSV text chunks (header first), in file order. */
+  annotationResultsCsv(jobId: number): AsyncIterable<string>;
+  /** Yields the job on every change until it has SUCCEEDED or FAILED. */
+  watchAnnotationJob(id: number, signal?: AbortSignal): AsyncIterable<AnnotationJob>;
+  /** Files unfinished annotation jobs still read (the upload sweep keeps them). */
+  annotationSourcesInUse?(): Promise<string[]>;
   /** Readiness probe for /healthz (cheap: no model run); throws when the store or index cannot serve. */
   health?(): AtlasHealth | Promise<AtlasHealth>;
 }

@@ -14,6 +14,7 @@ import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type MatrixC
 import { openVectorIndex } from '../index/index.ts';
 import { keepLayoutCurrent } from '../layout/layout-job.ts';
 import { indexOptions, layoutPolicy, openRuntime } from '../runtime.ts';
+import { STATED_VALUE_TYPES, type StatedValueType } from '../model/expression-values.ts';
 import { openConfiguredAtlas } from './open-atlas.ts';
 import { startProgress } from './progress.ts';
 
@@ -87,8 +88,9 @@ export function registerAtlasCommands(program: Command, config: Config): void {
     .option('--genes-as-rows', 'CSV/TSV: genes are rows, cells are columns')
     .option('--cells-as-rows', 'CSV/TSV: cells are rows, genes are columns')
     .option('--species <species>', 'species of the reference', 'human')
+    .addOption(new Option('--values <type>', 'how the values were produced (default: from the file or the data; ambiguous values are refused)').choices(STATED_VALUE_TYPES))
     .option('--detach', 'only queue the work (a running server or `langcell-atlas worker` processes it)')
-    .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; detach?: boolean }) => {
+    .action(async (path: string, options: { name: string; format?: ExpressionFormat; layer: MatrixChoice; labelColumn?: string; labelMap?: string; genesAsRows?: boolean; cellsAsRows?: boolean; species: string; values?: StatedValueType; detach?: boolean }) => {
       if (options.genesAsRows && options.cellsAsRows) throw new AtlasError('INVALID_INPUT', 'Give --genes-as-rows or --cells-as-rows, not both.');
       // Validation reads the whole file (a large or hostile one for minutes): Ctrl-C ends it too.
       const validating = interruption();
@@ -102,7 +104,10 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
           ...(options.labelMap ? { labelMapPath: options.labelMap } : {}),
           ...(options.genesAsRows ? { genesAsRows: true } : options.cellsAsRows ? { genesAsRows: false } : {}),
+          ...(options.values ? { valueType: options.values } : {}),
         }, validating.signal).finally(() => validating.release());
+        const dataset = await atlas.dataset(job.datasetName);
+        if (dataset) log(`dataset "${dataset.name}": values read as ${dataset.valueKind}`);
         if (job.state === 'SUCCEEDED') {
           log(`dataset "${job.datasetName}" already holds this file (job ${job.id}, ${job.processedCells} cells); nothing to do`);
           return;

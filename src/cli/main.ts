@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isAtlasError } from '../errors.ts';
+import { registerAnnotateCommands } from './annotate-commands.ts';
 import { registerAtlasCommands } from './atlas-commands.ts';
 import type { DemoReference } from './fidelity-command.ts';
 import { registerModelCommands } from './model-commands.ts';
@@ -25,6 +26,7 @@ export async function runCli(argv: readonly string[], hooks: CliHooks = {}): Pro
   const config = loadConfig();
   registerModelCommands(program, config, hooks.demoReference);
   registerAtlasCommands(program, config);
+  registerAnnotateCommands(program, config);
   registerServeCommand(program, config, hooks);
 
   try {

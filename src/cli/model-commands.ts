@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { evaluateAnnotations } from '../atlas/evaluation.ts';
+import { evaluateAgainstTruth } from '../atlas/evaluation.ts';
+import { addAtlasAnnotateOptions, annotateWithAtlas, evaluationText, matchLabelNames, type AtlasAnnotateOptions } from './annotate-commands.ts';
 import { readLabelFile } from '../atlas/label-file.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
@@ -14,7 +15,7 @@ import { EXPRESSION_FORMATS, MATRIX_CHOICES, type ExpressionFormat, type Express
 import { tokenizeSource, type SourceTokenization, type TokenizedChunk } from '../ingest/tokenize-source.ts';
 import { DEMO_BUNDLE_DIR, loadBundle } from '../model/bundle.ts';
 import { CellTokenizer } from '../model/cell-tokenizer.ts';
-import type { ValueKind } from '../model/expression-values.ts';
+import { describeReading, STATED_VALUE_TYPES, statedKind, type StatedValueType } from '../model/expression-values.ts';
 import { bundleVocabulary, loadGeneformerVocabulary, type GeneVocabulary } from '../model/gene-vocabulary.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { labelPrompt } from '../model/prompt.ts';
@@ -27,13 +28,15 @@ interface InputOptions {
   format?: ExpressionFormat;
   layer: MatrixChoice;
   chunkSize: number;
+  values?: StatedValueType;
 }
 
 function addInputOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <format>', 'input format (detected when omitted)').choices(EXPRESSION_FORMATS))
     .addOption(new Option('--layer <layer>', 'matrix to read: counts = layers/counts, raw = raw/X, X, or auto (counts first)').choices(MATRIX_CHOICES).default('auto'))
-    .option('--chunk-size <cells>', 'cells read and encoded at a time', (v) => Number.parseInt(v, 10), 512);
+    .option('--chunk-size <cells>', 'cells read and encoded at a time', (v) => Number.parseInt(v, 10), 512)
+    .addOption(new Option('--values <type>', 'how the values were produced (default: from the file or the data; ambiguous values are refused)').choices(STATED_VALUE_TYPES));
 }
 
 /** Says what was read and how its genes matched, before any cell is processed. */
@@ -47,7 +50,8 @@ function describeInput(source: ExpressionSource, tokenization: SourceTokenizatio
 
 interface CellRun {
   readonly cells: number;
-  readonly valueKind: ValueKind;
+  /** How the values were read and what decided it, e.g. `log1p (count lattice)`. */
+  readonly valueKind: string;
 }
 
 /**
@@ -66,7 +70,7 @@ async function forEachTokenizedChunk(
   const source = await openExpressionFile(file, { ...(options.format ? { format: options.format } : {}), matrix: options.layer });
   try {
     checkSource(source);
-    const tokenization = tokenizeSource(source, vocabulary, tokenizer);
+    const tokenization = tokenizeSource(source, vocabulary, tokenizer, undefined, options.values ? { stated: statedKind(options.values) } : {});
     describeInput(source, tokenization);
     const progress = startProgress(label, source.nCells);
     let cells = 0;
@@ -76,7 +80,8 @@ async function forEachTokenizedChunk(
       progress.update(cells);
     }
     progress.stop();
-    return { cells, valueKind: tokenization.valueKind() ?? 'counts' };
+    const reading = tokenization.valueReading();
+    return { cells, valueKind: reading ? describeReading(reading) : 'counts (no values)' };
   } finally {
     await source.close();
   }
@@ -220,43 +225,48 @@ export function registerModelCommands(program: Command, config: Config, demoRefe
       await (writer ?? (await openNpyWriter(path, 0, model.embeddingDim))).close();
       return run;
     });
-    process.stderr.write(`wrote ${run.cells} × ${model.embeddingDim} embeddings to ${options.out} (model ${model.id}, ${model.executionProvider})\n`);
+    process.stderr.write(`wrote ${run.cells} × ${model.embeddingDim} embeddings to ${options.out} (model ${model.id}, ${model.executionProvider}; values read as ${run.valueKind})\n`);
   });
 
-  addInputOptions(
+  addAtlasAnnotateOptions(addInputOptions(
     program
       .command('annotate <file>')
-      .description('zero-shot cell-type annotation with CTM rerank over the labels of a TSV (name, ontology_id, description)')
-      .requiredOption('--labels <labels.tsv>', 'candidate labels')
+      .description(
+        "cell-type annotation of a file: against the atlas (the API's annotation-job code: kNN over its references, evaluation against harmonised truth), " +
+          'or with --labels zero-shot with CTM rerank over the labels of a TSV (name, ontology_id, description), without a database',
+      )
+      .option('--labels <labels.tsv>', 'candidate labels: zero-shot without a database (without it, the atlas annotates)')
       .option('--truth-column <column>', 'obs column with true labels: prints accuracy and macro-F1')
       .option('--out <preds.csv>', 'per-cell predictions')
       .option('--bundle <dir>', 'model bundle (default: LANGCELL_BUNDLE or the demo bundle)')
       .option('--no-rerank', 'zero-shot only, no CTM')
       .option('--top-m <m>', 'candidates reranked by CTM per cell', (v) => Number.parseInt(v, 10), 3)
-      .option('--abstain-below <confidence>', 'answer "unassigned" below this confidence', Number.parseFloat, 0)
+      .option('--abstain-below <confidence>', 'answer "unassigned" below this confidence (default LANGCELL_ABSTAIN_BELOW, as the server)', Number.parseFloat, config.LANGCELL_ABSTAIN_BELOW)
       .option('--alpha <alpha>', "zero-shot weight in the fused score (default: the bundle's scoring.alpha)", Number.parseFloat)
       .option('--only-cells <file>', 'annotate only these cells: one id per line (the first column of a TSV; a "cell" header is skipped)')
       .option('--truth-map <tsv>', 'maps truth values to labels: columns dataset_label and cl_id (or label), e.g. dataset_label_to_cl.tsv')
       .addOption(
         new Option('--decide-by <source>', 'the answer: fused zero-shot + CTM (LangCell), or the fine-tuned classifier of the bundle').choices(['fused', 'classifier']).default('fused'),
       ),
-  ).action(
+  ), ['format', 'layer', 'values', 'out', 'top-m', 'no-rerank', 'truth-map']).action(
     async (
       file: string,
-      options: InputOptions & {
-        labels: string;
-        truthColumn?: string;
-        out?: string;
-        bundle?: string;
-        rerank: boolean;
-        topM: number;
-        abstainBelow: number;
-        onlyCells?: string;
-        truthMap?: string;
-        alpha?: number;
-        decideBy: 'fused' | 'classifier';
-      },
+      options: InputOptions &
+        AtlasAnnotateOptions & {
+          labels?: string;
+          truthColumn?: string;
+          out?: string;
+          bundle?: string;
+          rerank: boolean;
+          topM: number;
+          abstainBelow: number;
+          onlyCells?: string;
+          truthMap?: string;
+          alpha?: number;
+          decideBy: 'fused' | 'classifier';
+        },
     ) => {
+      if (options.labels === undefined) return annotateWithAtlas(file, options, { ...config, LANGCELL_ABSTAIN_BELOW: options.abstainBelow });
       const { labels } = await readLabelFile(options.labels);
       const model = await openBundleModel(config, options.bundle);
       const labelSet = await model.labelSet(labels.map((l) => labelPrompt(l.name, l.description)));
@@ -277,6 +287,7 @@ export function registerModelCommands(program: Command, config: Config, demoRefe
       };
       const truth: string[] = [];
       const predicted: string[] = [];
+      const bests: { best: string; confidence: number }[] = [];
       const annotate = async (out?: NodeJS.WritableStream) => {
         const classifierHeader = model.hasClassifier ? ',classifier_label,classifier_probability,classifier_p_fused_best' : '';
         if (out) await writeLine(out, `cell,predicted,confidence,best,zero_shot,p_match${classifierHeader}${options.truthColumn ? ',truth' : ''}\n`);
@@ -318,6 +329,7 @@ export function registerModelCommands(program: Command, config: Config, demoRefe
               }
               predicted.push(name);
               fusedPredicted.push(fusedName);
+              bests.push({ best: options.decideBy === 'classifier' ? name : labels[decision.best]!.name, confidence });
               const rawTruth = options.truthColumn ? String(chunk.obs[options.truthColumn]?.[i] ?? '') : undefined;
               const trueLabel = rawTruth !== undefined && truthMap ? (truthMap.get(rawTruth) ?? rawTruth) : rawTruth;
               if (trueLabel !== undefined) truth.push(trueLabel);
@@ -335,21 +347,25 @@ export function registerModelCommands(program: Command, config: Config, demoRefe
       const counts = new Map<string, number>();
       for (const name of predicted) counts.set(name, (counts.get(name) ?? 0) + 1);
       process.stdout.write(
-        `annotated ${predicted.length} of ${run.cells} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'}, decided by ${options.decideBy})\n`,
+        `annotated ${predicted.length} of ${run.cells} cells with ${labels.length} labels (model ${model.id}, ${model.executionProvider}, rerank ${options.rerank ? `top-${options.topM}` : 'off'}, ` +
+          `decided by ${options.decideBy}; values read as ${run.valueKind}; abstain below ${options.abstainBelow})\n`,
       );
       process.stdout.write(`predicted: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
       if (options.truthColumn) {
-        const metrics = evaluateAnnotations(truth, predicted);
-        process.stdout.write(`accuracy ${metrics.accuracy.toFixed(4)}  macro-F1 ${metrics.macroF1.toFixed(4)}  (${metrics.cells} cells)\n`);
+        // Truth (after --truth-map) is matched to the file's labels by name, synonym or ontology id, never as raw strings.
+        const mapping = matchLabelNames([...labels, ...classifierNames.map((name) => ({ name }))], truth);
+        const evaluate = (answers: readonly string[]) =>
+          evaluateAgainstTruth(
+            truth.map((t, i) => ({ truth: t, label: answers[i] === 'unassigned' ? null : answers[i]!, bestLabel: bests[i]!.best, confidence: bests[i]!.confidence, novelty: 1 - bests[i]!.confidence })),
+            mapping,
+            () => null,
+          );
+        process.stdout.write(`\n${evaluationText(evaluate(predicted))}`);
         if (model.hasClassifier) {
           // Each evidence source on its own: the classifier's answers next to the fused zero-shot + CTM ones.
           const other = options.decideBy === 'classifier' ? 'fused' : 'classifier';
-          const otherPredicted = options.decideBy === 'classifier' ? fusedPredicted : classifierPredicted;
-          const otherMetrics = evaluateAnnotations(truth, otherPredicted);
+          const otherMetrics = evaluate(options.decideBy === 'classifier' ? fusedPredicted : classifierPredicted).fine;
           process.stdout.write(`${other} alone: accuracy ${otherMetrics.accuracy.toFixed(4)}  macro-F1 ${otherMetrics.macroF1.toFixed(4)}\n`);
-        }
-        for (const c of metrics.perClass) {
-          process.stdout.write(`  ${c.label.padEnd(32)} support ${String(c.support).padStart(5)}  precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}\n`);
         }
       }
     },

@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import { AtlasError, isAtlasError } from '../errors.ts';
 import { processGone } from '../process-liveness.ts';
 import type { CellChunk } from '../model/cells.ts';
-import { ValueKindGuard, type ValueKind } from '../model/expression-values.ts';
+import { statedKind, ValueKindGuard, type StatedValueType, type ValueKind } from '../model/expression-values.ts';
 import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import { resolveGenes } from '../model/genes.ts';
 import type { LangCellModel } from '../model/langcell.ts';
@@ -42,6 +42,7 @@ import { readLabelMapFile } from './label-map-file.ts';
 import { interrupted } from './readers/text-stream.ts';
 import { ingestRequestSchema, type IngestRequest } from './request.ts';
 import { stageTimer, storeChunk, type ChunkTarget } from './store-chunk.ts';
+import { sourceValueGuard } from './tokenize-source.ts';
 
 export interface IngestionContext {
   readonly db: Database;
@@ -124,11 +125,11 @@ function checkDuplicateIds(path: string, ids: readonly string[]): void {
 }
 
 /** Reads chunks from the start until one holds values, and decides from it how the values are read. */
-async function firstValueKind(source: ExpressionSource, where: string, signal?: AbortSignal): Promise<ValueKind> {
-  const values = new ValueKindGuard(where);
+async function firstValueKind(source: ExpressionSource, where: string, stated: StatedValueType | undefined, signal?: AbortSignal): Promise<ValueKind> {
+  const values = sourceValueGuard(source, stated === undefined ? {} : { stated: statedKind(stated) });
   for await (const chunk of source.chunks(256)) {
     if (signal?.aborted) throw interrupted(source.path);
-    const kind = values.read(chunk.values);
+    const kind = values.read(chunk);
     if (kind !== undefined) return kind;
   }
   throw new AtlasError('EMPTY_MATRIX', `${where} holds no non-zero values; there is nothing to rank.`, { path: source.path });
@@ -178,7 +179,7 @@ export async function startIngestion(ctx: IngestionContext, given: IngestRequest
       );
     }
     checkDuplicateIds(path, await source.cellIds());
-    const valueKind = await firstValueKind(source, where, signal);
+    const valueKind = await firstValueKind(source, where, request.valueType, signal);
     const labelColumn = request.labelColumn ?? detectLabelColumn(source.obsColumns);
     const labelMap = request.labelMapPath === undefined ? undefined : Object.fromEntries(await readLabelMapFile(request.labelMapPath));
     const inserted = await createIngestionUnlessNamed(ctx.db, {

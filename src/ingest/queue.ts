@@ -19,6 +19,13 @@ const LAYOUT_TIMEOUT_SECONDS = 4 * 3600;
 
 const layoutMessageSchema = z.object({ reason: z.string().max(200) });
 export type LayoutMessage = Readonly<z.infer<typeof layoutMessageSchema>>;
+/** Annotation jobs (a whole query file each) have their own queue, taken by the same worker processes. */
+export const ANNOTATION_QUEUE = 'annotate-file';
+/** An annotation job not finished within this time is handed to another worker, which resumes it. */
+const ANNOTATION_TIMEOUT_SECONDS = 6 * 3600;
+
+const annotationMessageSchema = z.object({ annotationJobId: z.number().int().positive() });
+export type AnnotationMessage = Readonly<z.infer<typeof annotationMessageSchema>>;
 
 /** A queue payload: parsed when queued and again when taken (another version of a worker may have queued it). */
 const chunkMessageSchema = z
@@ -58,6 +65,7 @@ export class IngestQueue {
     await boss.start();
     await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, retryLimit: 3, retryDelay: 2, expireInSeconds: options.chunkTimeoutSeconds });
     await boss.createQueue(LAYOUT_QUEUE, { name: LAYOUT_QUEUE, policy: 'stately', retryLimit: 1, retryDelay: 30, expireInSeconds: LAYOUT_TIMEOUT_SECONDS });
+    await boss.createQueue(ANNOTATION_QUEUE, { name: ANNOTATION_QUEUE, retryLimit: 2, retryDelay: 5, expireInSeconds: ANNOTATION_TIMEOUT_SECONDS });
     return new IngestQueue(boss, options, log);
   }
 
@@ -141,6 +149,29 @@ export class IngestQueue {
         await handler(message.data);
       }
     });
+  }
+
+  /** Queues an annotation job (its id; the job row holds the request). */
+  async enqueueAnnotation(message: AnnotationMessage): Promise<void> {
+    await this.boss.send(ANNOTATION_QUEUE, annotationMessageSchema.parse(message), { retryLimit: 2, retryDelay: 5, expireInSeconds: ANNOTATION_TIMEOUT_SECONDS });
+  }
+
+  /** Processes annotation jobs one at a time until `stop`; like `work`, a payload that is not one is dropped (logged). */
+  async workAnnotations(handler: (message: AnnotationMessage, attempt: number) => Promise<void>): Promise<void> {
+    await this.boss.work<unknown>(
+      ANNOTATION_QUEUE,
+      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        for (const job of jobs) {
+          const message = annotationMessageSchema.safeParse(job.data);
+          if (!message.success) {
+            this.log(`queue: dropped message ${job.id}, not an annotation job: ${message.error.issues.map((issue) => issue.message).join('; ')}`);
+            continue;
+          }
+          await handler(message.data, job.retryCount);
+        }
+      },
+    );
   }
 
   /** Stops fetching; waits (bounded) for the chunk in hand so its transaction is not cut short. */

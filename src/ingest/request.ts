@@ -4,6 +4,7 @@
  * where it was stored as JSON.
  */
 import { z } from 'zod';
+import { STATED_VALUE_TYPES } from '../model/expression-values.ts';
 import { EXPRESSION_FORMATS, MATRIX_CHOICES } from './readers/types.ts';
 
 export const ingestRequestSchema = z.object({
@@ -19,6 +20,8 @@ export const ingestRequestSchema = z.object({
   labelMap: z.record(z.string(), z.string()).optional(),
   genesAsRows: z.boolean().optional(),
   species: z.string().min(1).optional(),
+  /** How the values were produced, when the caller states it; otherwise detected (and refused when ambiguous). */
+  valueType: z.enum(STATED_VALUE_TYPES).optional(),
 });
 
 export type IngestRequest = Readonly<z.infer<typeof ingestRequestSchema>>;

@@ -64,7 +64,7 @@ export async function storeChunk(
 ): Promise<{ outcome: ChunkOutcome; finished: boolean }> {
   const cells: { chunk: CellChunk; row: number; tokens: Int32Array }[] = [];
   for (const chunk of chunks) {
-    const kind = target.values.read(chunk.values) ?? 'counts';
+    const kind = target.values.read(chunk) ?? 'counts';
     const tokens = ctx.model.cellTokenizer.tokenizeChunk(chunk, target.mapping, kind, target.valuePrecision);
     tokens.forEach((t, row) => cells.push({ chunk, row, tokens: t }));
   }

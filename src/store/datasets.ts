@@ -1,5 +1,5 @@
 import type { DatasetRecord, DatasetState } from './records.ts';
-import { VALUE_KINDS, type ValueKind } from '../model/expression-values.ts';
+import { parseValueKind, type ValueKind } from '../model/expression-values.ts';
 import type { Database } from './database.ts';
 import { Prisma, type Dataset } from './generated/client.ts';
 
@@ -29,8 +29,9 @@ type DatasetRow = Pick<Dataset, keyof typeof RECORD_COLUMNS>;
 
 /** The column is text; every writer stores a `ValueKind`, and a row that does not is refused loudly. */
 function toValueKind(value: string): ValueKind {
-  if ((VALUE_KINDS as readonly string[]).includes(value)) return value as ValueKind;
-  throw new Error(`dataset.value_kind holds ${JSON.stringify(value)}, not one of ${VALUE_KINDS.join(', ')}`);
+  const kind = parseValueKind(value);
+  if (kind !== null) return kind;
+  throw new Error(`dataset.value_kind holds ${JSON.stringify(value)}, not a value kind (counts, normalized, log1p, logB(x+1))`);
 }
 
 function toRecord(row: DatasetRow): DatasetRecord {

@@ -83,3 +83,47 @@ export interface IngestionJobRecord {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+
+/** A query file being (or having been) annotated as a whole; see `AnnotationResultRecord` for its cells. */
+export interface AnnotationJobRecord {
+  readonly id: number;
+  readonly state: JobState;
+  /** The file's name (without the server's folders). */
+  readonly fileName: string;
+  readonly sourcePath: string;
+  /** The request as given (parsed by the atlas, which owns its shape). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly truthColumn: string | null;
+  /** How the values were read, e.g. `log1p (count lattice)`; known once the file was validated. */
+  readonly valuesReadAs: string | null;
+  readonly modelId: string;
+  readonly processedCells: number;
+  readonly totalCells: number;
+  /** The evaluation as the atlas computed it (JSON), when the job had a truth column and succeeded. */
+  readonly evaluation: unknown;
+  readonly errorCode: ErrorCode | null;
+  readonly errorMessage: string | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export type AnnotationStatus = 'ASSIGNED' | 'UNASSIGNED';
+
+/** One annotated cell of a job. */
+export interface AnnotationResultRecord {
+  /** The cell's row in the file (0-based). */
+  readonly row: number;
+  readonly externalId: string;
+  /** The label given (catalogue name), or null when UNASSIGNED. */
+  readonly label: string | null;
+  readonly bestLabel: string;
+  readonly status: AnnotationStatus;
+  readonly reason: string | null;
+  readonly confidence: number;
+  /** How unlike the reference the cell is (the decision's novelty score; > 1 is novel), or null without a novelty profile. */
+  readonly novelty: number | null;
+  /** The file's truth column value, when the job has one. */
+  readonly truth: string | null;
+  readonly neighborCellIds: readonly number[];
+}

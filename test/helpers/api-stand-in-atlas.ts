@@ -8,6 +8,7 @@
 import type {
   AdapterSummary,
   Annotation,
+  AnnotationJob,
   AtlasApi,
   CellHit,
   CellRecord,
@@ -87,6 +88,27 @@ export function standInJob(id: number, state: IngestionJobRecord['state'] = 'QUE
   };
 }
 
+export function standInAnnotationJob(id: number, state: AnnotationJob['state'] = 'QUEUED', processedCells = 0): AnnotationJob {
+  return {
+    id,
+    state,
+    fileName: 'query.h5ad',
+    sourcePath: '/uploads/query.h5ad',
+    options: {},
+    truthColumn: null,
+    valuesReadAs: 'counts (integers)',
+    modelId: standInModel.bundleId,
+    processedCells,
+    totalCells: 100,
+    evaluation: null,
+    errorCode: null,
+    errorMessage: null,
+    createdAt: new Date('2025-01-31T09:30:00Z'),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
 export function standInAnnotation(assigned: boolean): Annotation {
   const best = standInLabel(1);
   return {
@@ -138,6 +160,16 @@ export function standInAtlas(overrides: Partial<AtlasApi> = {}): StandInAtlas {
     ingestReference: async (request) => ({ ...standInJob(5), datasetName: request.name }),
     ingestionJob: async (id) => (id === 404 ? null : standInJob(id)),
     cancelIngestion: async (id) => standInJob(id, 'CANCELLED'),
+    annotateFile: async () => standInAnnotationJob(9),
+    annotationJob: async (id) => (id === 404 ? null : standInAnnotationJob(id)),
+    annotationResults: async () => ({ total: 0, rows: [] }),
+    annotationLabelCounts: async () => [],
+    async *annotationResultsCsv() {
+      yield 'row,cell\n';
+    },
+    async *watchAnnotationJob(id) {
+      yield standInAnnotationJob(id, 'SUCCEEDED', 100);
+    },
     async *watchIngestion(id) {
       yield standInJob(id, 'QUEUED');
       yield standInJob(id, 'RUNNING', 50);

@@ -39,6 +39,8 @@ export interface H5adSpec {
   readonly layers?: { readonly counts: Matrix; readonly layout?: Layout };
   /** gzip the matrix datasets (needed by `withFilterReplaced`). */
   readonly compress?: boolean;
+  /** Writes scanpy's `uns/log1p` note: a number as its `base`, `e` as the group alone (scanpy's default). */
+  readonly log1pBase?: number | 'e';
   /** Overrides the stored `shape` attribute of X, to build inconsistent files. */
   readonly declaredShape?: readonly [number, number];
 }
@@ -225,6 +227,10 @@ export async function writeH5ad(path: string, spec: H5adSpec): Promise<void> {
     }
     writeGroupFrame(file, 'obs', spec.obs, spec.encoding);
     writeGroupFrame(file, 'var', spec.var, spec.encoding);
+    if (spec.log1pBase !== undefined) {
+      const note = file.create_group('uns').create_group('log1p');
+      if (spec.log1pBase !== 'e') note.create_dataset({ name: 'base', data: spec.log1pBase, dtype: '<d' });
+    }
     const layers = file.create_group('layers');
     if (spec.layers) writeMatrix(layers, 'counts', spec.layers.counts, spec.layers.layout ?? 'csr', plain);
     if (spec.raw) {

@@ -153,9 +153,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     await shot('6-admin-deleted');
   });
 
-  it('annotates a dropped file as a job: progress, results, confusion matrix, cells on the map (annotation-jobs contract, stand-in answers)', async () => {
-    // The annotation-jobs API (issue 11) is not in this branch's schema yet: the browser's requests
-    // for it are answered here with responses of the agreed shape, so the page's side is tested now.
+  it('annotates a dropped file as a job: progress, results, confusion matrix, cells on the map (fixed answers of the annotation-jobs API)', async () => {
+    // The browser's requests for the annotation-jobs API are answered here with fixed responses of
+    // its shape, so the page's side (progress, reasons in words, filtering, counts) is checked exactly.
     const cells = (await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE label IN ('B cell', 'natural killer cell') ORDER BY id LIMIT 40`)).rows;
     const rows = cells.map((cell, row) => ({
       row, externalId: `query-${row}`, label: row % 5 === 0 ? null : cell.label, bestLabel: cell.label, status: row % 5 === 0 ? 'UNASSIGNED' : 'ASSIGNED',
@@ -203,6 +203,24 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     await page.locator('#confusion-matrix').screenshot({ path: join(shots, '7b-confusion-matrix.png') });
     await page.unroute('**/graphql');
     await page.unroute('**/uploads?*');
+  });
+
+  it('annotates an uploaded h5ad with the real annotation-jobs API: the job finishes and shows a confusion matrix', async () => {
+    const file = join(dir, 'query-cells.h5ad');
+    await writeDemoReference(file, 60, 17, 'query');
+    await page.reload();
+    await page.waitForFunction((n) => Number(document.body.dataset.mapCells) >= n, SEEDED, { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Annotate a file' }).click();
+    await page.locator('#annotate-truth').fill('cell_type');
+    await page.locator('#annotate-file').setInputFiles(file);
+    await expect.poll(() => page.locator('#annotate-done').count(), { timeout: 170_000, interval: 1000 }).toBe(1);
+    expect(await page.locator('#annotate-done').innerText()).toContain('60 cells of query-cells.h5ad annotated');
+    expect(await page.locator('#annotate-metrics').innerText()).toMatch(/accuracy \d+\.\d%/);
+    expect(await page.locator('#confusion-matrix svg').count()).toBeGreaterThan(0);
+    expect(Number(await page.evaluate(() => document.body.dataset.queryCells))).toBeGreaterThan(50);
+    const csv = await page.locator('a.button[download]').getAttribute('href');
+    expect((await fetch(`${api.url}${csv}`)).status).toBe(200);
+    await shot('8-annotate-real');
   });
 
   it('raised no error in the page', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { resolveGenes, unversionedEnsemblId } from '../../src/model/genes.ts';
-import { detectValueKind, summarizeValues } from '../../src/model/expression-values.ts';
 import { bundleIdFor } from '../../src/model/manifest.ts';
 
 const vocabulary = {
@@ -53,21 +52,6 @@ describe('gene id resolution', () => {
     expect(() => resolveGenes({ index: ['ENSG00000111111', 'ENSG00000000042'], columns: {} }, vocabulary, 'f.h5ad', { minMatchedGenes: 2, minCoverage: 0 })).toThrow(
       expect.objectContaining({ code: 'TOO_FEW_GENES_MATCHED' }),
     );
-  });
-});
-
-describe('value kinds', () => {
-  it('integers are counts, small non-integers log1p, large non-integers normalized', () => {
-    expect(detectValueKind(summarizeValues(Float32Array.from([0, 1, 5, 300]), 'X'), 'X')).toBe('counts');
-    expect(detectValueKind(summarizeValues(Float32Array.from([0.693, 2.3, 6.49]), 'X'), 'X')).toBe('log1p');
-    expect(detectValueKind(summarizeValues(Float32Array.from([12.5, 1500.25]), 'X'), 'X')).toBe('normalized');
-  });
-
-  it('refuses scaled and non-finite values with a message naming the fix', () => {
-    expect(() => detectValueKind(summarizeValues(Float32Array.from([-2.03, 1.2]), 'X'), 'X')).toThrow(
-      expect.objectContaining({ code: 'SCALED_VALUES', message: expect.stringContaining('layers/counts') }),
-    );
-    expect(() => summarizeValues(Float32Array.from([1, Number.NaN]), 'X')).toThrow(expect.objectContaining({ code: 'NON_FINITE_VALUES' }));
   });
 });
 

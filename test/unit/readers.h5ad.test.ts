@@ -236,6 +236,24 @@ describe('h5ad reader: matrix choice', () => {
   });
 });
 
+describe("h5ad reader: scanpy's log1p note", () => {
+  it('reports uns/log1p (base e when it has no base) for X, never for a counts layer', async () => {
+    const natural = await openExpressionFile(await writeSpec({ log1pBase: 'e' }), { matrix: 'X' });
+    expect(natural.valueNotes).toEqual({ logBase: Math.E, source: 'uns/log1p (base e)' });
+    await natural.close();
+    const base2 = await openExpressionFile(await writeSpec({ log1pBase: 2 }), { matrix: 'X' });
+    expect(base2.valueNotes).toEqual({ logBase: 2, source: 'uns/log1p/base = 2' });
+    await base2.close();
+    const counts = await openExpressionFile(await writeSpec({ log1pBase: 2, layers: { counts: COUNTS } }));
+    expect(counts.matrixLocation).toBe('layers/counts');
+    expect(counts.valueNotes).toBeUndefined();
+    await counts.close();
+    const none = await openExpressionFile(await writeSpec(), { matrix: 'X' });
+    expect(none.valueNotes).toBeUndefined();
+    await none.close();
+  });
+});
+
 describe('h5ad reader: refusals', () => {
   it('FILE_NOT_FOUND for a missing path', async () => {
     await expectRefusal(openExpressionFile(join(directory.path, 'absent.h5ad')), 'FILE_NOT_FOUND', 'absent.h5ad');

@@ -38,11 +38,12 @@ export function evidenceChart(rows: readonly EvidenceRow[], sources: readonly st
 /** Horizontal bars: count per category, most first. */
 export function countBars(rows: readonly { name: string; cells: number }[], label: string): SVGSVGElement | HTMLElement {
   return Plot.plot({
-    width: 340,
-    marginLeft: 140,
+    width: 360,
+    marginLeft: 190,
     x: { label, grid: true },
-    y: { label: null },
-    marks: [Plot.barX(rows, { x: 'cells', y: 'name', sort: { y: 'x', reverse: true }, fill: '#0072B2' }), Plot.ruleX([0])],
+    // Long Cell Ontology names are shortened on the axis; the bar's tooltip has the whole name.
+    y: { label: null, tickFormat: (name: string) => (name.length > 32 ? `${name.slice(0, 31)}…` : name) },
+    marks: [Plot.barX(rows, { x: 'cells', y: 'name', sort: { y: 'x', reverse: true }, fill: '#0072B2', title: (d: { name: string; cells: number }) => `${d.name}: ${d.cells}` }), Plot.ruleX([0])],
   });
 }
 

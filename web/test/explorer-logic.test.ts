@@ -33,8 +33,11 @@ describe('layout data', () => {
     expect(pointOf(points.cellIds, 8)).toBe(-1);
   });
 
-  it('places a query cell at the mean of its neighbours on the map, ignoring those not on it', () => {
-    expect(placeByNeighbours(points, ['3', '20', '999'])).toEqual([-0.25, 0.25]);
+  it('places a query cell at the mean of its neighbours near the nearest one, ignoring those not on the map', () => {
+    const close = decodePoints(pointsBuffer([1, 2, 3], [0.5, 0.5, 0.54, 0.5, -0.5, -0.5]));
+    expect(placeByNeighbours(close, ['1', '2', '999'])![0]).toBeCloseTo(0.52, 5);
+    // Cell 3 sits in another cluster: it does not pull the query cell into the gap between them.
+    expect(placeByNeighbours(close, ['1', '3'])).toEqual([0.5, 0.5]);
     expect(placeByNeighbours(points, ['999'])).toBeNull();
   });
 

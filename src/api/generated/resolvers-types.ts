@@ -1,6 +1,6 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit } from '../../atlas/types.ts';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit } from '../../atlas/types.ts';
 import type { ApiContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -77,6 +77,32 @@ export type AdapterPayload = {
   errors: Array<InputError>;
 };
 
+/** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
+export type AnnotateFileInput = {
+  /** Label names to choose from (exact names from `labels`). Default: every label. */
+  candidates?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The file's format; detected when left out. */
+  format?: InputMaybe<IngestFormat>;
+  /** Reference neighbours for the kNN vote (1 to the server's maximum). */
+  k?: InputMaybe<Scalars['Int']['input']>;
+  /** Which matrix of an `.h5ad` file to read. */
+  layer?: InputMaybe<IngestLayer>;
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
+  path?: InputMaybe<Scalars['String']['input']>;
+  /** Run the CTM head on the best `topM` zero-shot candidates. */
+  rerank?: InputMaybe<Scalars['Boolean']['input']>;
+  /** How many of the best zero-shot candidates the CTM head scores. */
+  topM?: InputMaybe<Scalars['Int']['input']>;
+  /** An `obs` column holding each cell's true cell type: the results are then evaluated (after harmonising its labels to the catalogue). */
+  truthColumn?: InputMaybe<Scalars['String']['input']>;
+  /** Explicit mapping of truth labels to catalogue label names or ontology ids (for example from `dataset_label_to_cl.tsv`); they win over the automatic rules. */
+  truthMap?: InputMaybe<Array<LabelMapInput>>;
+  /** The id returned by `POST /uploads?purpose=annotation` (a read token may upload for annotation). */
+  uploadId?: InputMaybe<Scalars['String']['input']>;
+  /** How the values were produced; read from the file or the data when left out (ambiguous values are refused with `VALUE_TYPE_AMBIGUOUS`). */
+  valueType?: InputMaybe<ValueType>;
+};
+
 /**
  * The answer for one cell. The label is chosen by the fused score (see `LabelCandidate.fused`); the
  * decision to answer or abstain uses one number, `confidence`.
@@ -121,6 +147,84 @@ export type Annotation = {
   rolledUp?: Maybe<RolledUp>;
   /** ASSIGNED when `confidence` ≥ `abstainBelow`, otherwise UNASSIGNED. */
   status: AnnotationStatus;
+};
+
+/** A query file annotated as a whole, in the background (`annotateFile`). */
+export type AnnotationJob = {
+  __typename?: 'AnnotationJob';
+  /** When the job was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable code of the error that stopped the job, or null. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  /** What went wrong and what to do about it, or null. */
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  /** The results against the truth column, once the job has SUCCEEDED; null without a truth column. */
+  evaluation?: Maybe<Evaluation>;
+  /** The file's name. */
+  fileName: Scalars['String']['output'];
+  /** When it finished, or null. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The job's id. */
+  id: Scalars['ID']['output'];
+  /** Cells per assigned label, and `unassigned`, most cells first (so far). */
+  labelCounts: Array<LabelCount>;
+  /** Cells annotated so far. */
+  processedCells: Scalars['Int']['output'];
+  /** processedCells / totalCells, from 0 to 1. */
+  progress: Scalars['Float']['output'];
+  /** Where to download every result as CSV (GET, same token as the API): row, cell, label, best_label, status, reason, confidence, novelty, truth, neighbor_cell_ids (space-separated). */
+  resultsCsvUrl: Scalars['String']['output'];
+  /** Where the job is. */
+  state: JobState;
+  /** Cells in the file. */
+  totalCells: Scalars['Int']['output'];
+  /** The `obs` column the results are evaluated against, or null. */
+  truthColumn?: Maybe<Scalars['String']['output']>;
+  /** How the file's values were read and what decided it, for example `log1p (count lattice)`. */
+  valuesReadAs?: Maybe<Scalars['String']['output']>;
+};
+
+/** Result of `annotateFile`. */
+export type AnnotationJobPayload = {
+  __typename?: 'AnnotationJobPayload';
+  /** Problems with the input; empty on success. */
+  errors: Array<InputError>;
+  /** The job; null when `errors` is not empty. */
+  job?: Maybe<AnnotationJob>;
+};
+
+/** A page of an annotation job's results. */
+export type AnnotationResultPage = {
+  __typename?: 'AnnotationResultPage';
+  /** This page's rows, in file order. */
+  rows: Array<AnnotationResultRow>;
+  /** Results matching the query (all pages). */
+  total: Scalars['Int']['output'];
+};
+
+/** One annotated cell of a file. */
+export type AnnotationResultRow = {
+  __typename?: 'AnnotationResultRow';
+  /** The best label whether or not the service abstained. */
+  bestLabel: Scalars['String']['output'];
+  /** The confidence of `bestLabel`, from 0 to 1 (see `Annotation.confidence`). */
+  confidence: Scalars['Float']['output'];
+  /** The cell's id in the file (barcode or `obs` index). */
+  externalId: Scalars['String']['output'];
+  /** The label given, or null when UNASSIGNED. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** The nearest reference cells that voted, closest first. */
+  neighborCellIds: Array<Scalars['ID']['output']>;
+  /** How unlike the reference the cell is (`Annotation.novelty.score`: above 1 it is past both novelty thresholds); null without a novelty profile. */
+  novelty?: Maybe<Scalars['Float']['output']>;
+  /** Why the service abstained; null when assigned. */
+  reason?: Maybe<AbstainReason>;
+  /** The cell's row in the file (0-based). */
+  row: Scalars['Int']['output'];
+  /** ASSIGNED or UNASSIGNED. */
+  status: AnnotationStatus;
+  /** The truth column's value for this cell, as the file has it; null without a truth column. */
+  truth?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether an annotation names a label or abstains. */
@@ -178,6 +282,32 @@ export type CellInput = {
   expression?: InputMaybe<ExpressionInput>;
 };
 
+/** One truth class's metrics. */
+export type ClassMetrics = {
+  __typename?: 'ClassMetrics';
+  /** Harmonic mean of precision and recall. */
+  f1: Scalars['Float']['output'];
+  /** The class. */
+  label: Scalars['String']['output'];
+  /** Share of cells given this class that are of it. */
+  precision: Scalars['Float']['output'];
+  /** Share of this class's cells given it. */
+  recall: Scalars['Float']['output'];
+  /** Cells of this class. */
+  support: Scalars['Int']['output'];
+};
+
+/** Counts of cells by truth (rows) and prediction (columns, `unassigned` last). */
+export type ConfusionMatrix = {
+  __typename?: 'ConfusionMatrix';
+  /** counts[i][j]: cells of truth[i] predicted as predicted[j]. */
+  counts: Array<Array<Scalars['Int']['output']>>;
+  /** Column names. */
+  predicted: Array<Scalars['String']['output']>;
+  /** Row names. */
+  truth: Array<Scalars['String']['output']>;
+};
+
 /** A reference atlas (one ingested file). */
 export type Dataset = {
   __typename?: 'Dataset';
@@ -215,6 +345,8 @@ export type Dataset = {
   state: DatasetState;
   /** Cells in the source file. */
   totalCells: Scalars['Int']['output'];
+  /** How the file's values were read: `counts`, `normalized`, `log1p`, `log2(x+1)`, `log10(x+1)` (inverted before ranking). */
+  valuesReadAs: Scalars['String']['output'];
 };
 
 /** Result of `deleteDataset`. */
@@ -261,6 +393,48 @@ export type DecisionPayload = {
   decision?: Maybe<Decision>;
   /** What was refused, with its code. */
   errors: Array<InputError>;
+};
+
+/**
+ * An annotation job's results against its truth column. Truth labels are harmonised to catalogue
+ * labels first (never compared as raw strings); those that map to no label are listed in
+ * `unmappedTruth` with their counts and not scored.
+ */
+export type Evaluation = {
+  __typename?: 'Evaluation';
+  /** Scored on coarse classes (the labels' parents); null when no truth label has one. */
+  coarse?: Maybe<EvaluationLevel>;
+  /** Scored on catalogue labels. */
+  fine: EvaluationLevel;
+  /** When the truth holds types absent from the candidates: how well the service tells those cells apart; null otherwise. */
+  novelty?: Maybe<NoveltyEvaluation>;
+  /** Truth labels that map to no catalogue label, with their cell counts. */
+  unmappedTruth: Array<LabelCount>;
+};
+
+/** Metrics at one level (fine labels or coarse classes). */
+export type EvaluationLevel = {
+  __typename?: 'EvaluationLevel';
+  /** Share of cells left UNASSIGNED. */
+  abstentionRate: Scalars['Float']['output'];
+  /** Share of cells given their true label (an abstention counts as wrong). */
+  accuracy: Scalars['Float']['output'];
+  /** Accuracy among the cells given a label. */
+  assignedAccuracy: Scalars['Float']['output'];
+  /** Cells scored (those with a mapped truth of a candidate type). */
+  cells: Scalars['Int']['output'];
+  /** Truth × prediction counts. */
+  confusion: ConfusionMatrix;
+  /** Expected calibration error of the confidence (10 equal-width bins); null at the coarse level, which the confidence does not speak of. */
+  ece?: Maybe<Scalars['Float']['output']>;
+  /** Mean F1 over the truth classes. */
+  macroF1: Scalars['Float']['output'];
+  /** Per truth class. */
+  perClass: Array<ClassMetrics>;
+  /** The reliability table behind `ece`. */
+  reliability: Array<ReliabilityBin>;
+  /** Coverage and accuracy at abstain thresholds 0, 0.1, …, 0.9 (risk–coverage). */
+  riskCoverage: Array<RiskCoveragePoint>;
 };
 
 /**
@@ -351,6 +525,8 @@ export type IngestReferenceInput = {
   species?: InputMaybe<Scalars['String']['input']>;
   /** The id returned by `POST /uploads`. */
   uploadId?: InputMaybe<Scalars['ID']['input']>;
+  /** How the values were produced. Left out, it is read from the file (scanpy's `uns/log1p`) or the data; values that could be read several ways are refused with `VALUE_TYPE_AMBIGUOUS`. */
+  valueType?: InputMaybe<ValueType>;
 };
 
 /** A background job that ingests one reference file. */
@@ -415,6 +591,8 @@ export type InputGenes = {
   matched: Scalars['Int']['output'];
   /** How the ids were read: Ensembl ids or gene symbols. */
   source: Scalars['String']['output'];
+  /** How the values were read and what decided it, for example `log1p (stated)`. */
+  valuesReadAs: Scalars['String']['output'];
 };
 
 /** Where an ingestion job is. */
@@ -483,6 +661,15 @@ export type LabelCandidate = {
   pMatch?: Maybe<Scalars['Float']['output']>;
   /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
   zeroShot: Scalars['Float']['output'];
+};
+
+/** How many cells got a label. */
+export type LabelCount = {
+  __typename?: 'LabelCount';
+  /** Cells. */
+  cells: Scalars['Int']['output'];
+  /** A label name, or `unassigned`. */
+  label: Scalars['String']['output'];
 };
 
 /** Counts of a label import. */
@@ -591,7 +778,7 @@ export type Model = {
 };
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -603,6 +790,13 @@ export type Mutation = {
    * blend toward zero-shot chosen on other cells held out for validation.
    */
   adapt: AdapterPayload;
+  /**
+   * Annotates every cell of a query file (an upload or a server path) as a background job, with the
+   * same decision as `annotateCell`; with `truthColumn` the results are evaluated against it. Needs
+   * read access only. The file is checked first (cells, genes, truth column, how its values are
+   * read): refusals come back in `errors`. Follow the job with `annotationProgress`.
+   */
+  annotateFile: AnnotationJobPayload;
   /** Fits the decision again on the atlas's labelled reference cells (it is fitted automatically when the atlas changes). */
   calibrate: DecisionPayload;
   /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
@@ -634,7 +828,7 @@ export type Mutation = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -644,7 +838,17 @@ export type MutationAdaptArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationAnnotateFileArgs = {
+  input: AnnotateFileInput;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -654,7 +858,7 @@ export type MutationCalibrateArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -664,7 +868,7 @@ export type MutationCancelIngestionArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -674,7 +878,7 @@ export type MutationCreateLabelArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -684,7 +888,7 @@ export type MutationDeleteAdapterArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -694,7 +898,7 @@ export type MutationDeleteDatasetArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -704,7 +908,7 @@ export type MutationDeleteLabelArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -714,7 +918,7 @@ export type MutationImportLabelsArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -724,7 +928,7 @@ export type MutationIngestReferenceArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -736,7 +940,7 @@ export type MutationSetLabelMappingArgs = {
 
 
 /**
- * Changing the atlas. Every mutation needs an admin token (`Authorization: Bearer <admin token>`);
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
  * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
  * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
  */
@@ -758,6 +962,21 @@ export type Novelty = {
   score: Scalars['Float']['output'];
 };
 
+/** Telling cells of types absent from the candidates (novel) from the others. */
+export type NoveltyEvaluation = {
+  __typename?: 'NoveltyEvaluation';
+  /** AUROC of the novelty score (the decision's, else 1 − confidence) for telling them apart; null unless both are present. */
+  auroc?: Maybe<Scalars['Float']['output']>;
+  /** Cells of a candidate type. */
+  knownCells: Scalars['Int']['output'];
+  /** Share of known cells left UNASSIGNED. */
+  knownUnassigned: Scalars['Float']['output'];
+  /** Cells of a type absent from the candidates. */
+  novelCells: Scalars['Int']['output'];
+  /** Share of novel cells left UNASSIGNED. */
+  novelUnassigned: Scalars['Float']['output'];
+};
+
 /**
  * Reading the atlas. When the server sets a read token, every query needs
  * `Authorization: Bearer <read or admin token>`.
@@ -773,6 +992,10 @@ export type Query = {
    * reference cells. See `Annotation.confidence` for how the answer is decided.
    */
   annotateCell: Annotation;
+  /** One annotation job, or null when no job has this id. To follow it as it runs, subscribe to `annotationProgress`. */
+  annotationJob?: Maybe<AnnotationJob>;
+  /** A page of an annotation job's per-cell results, in file order (all of them: download `AnnotationJob.resultsCsvUrl`). */
+  annotationResults: AnnotationResultPage;
   /** One stored reference cell, or null when no cell has this id. */
   cell?: Maybe<Cell>;
   /** Every reference dataset, including ones still being ingested (see `state`). */
@@ -811,6 +1034,27 @@ export type QueryAnnotateCellArgs = {
   k?: Scalars['Int']['input'];
   rerank?: Scalars['Boolean']['input'];
   topM?: Scalars['Int']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryAnnotationJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryAnnotationResultsArgs = {
+  jobId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<AnnotationStatus>;
 };
 
 
@@ -872,6 +1116,32 @@ export type QuerySimilarCellsArgs = {
   k?: Scalars['Int']['input'];
 };
 
+/** Cells whose confidence falls in (lower, upper]. */
+export type ReliabilityBin = {
+  __typename?: 'ReliabilityBin';
+  /** Share of them whose best label is right; null when empty. */
+  accuracy?: Maybe<Scalars['Float']['output']>;
+  /** Cells in the bin. */
+  cells: Scalars['Int']['output'];
+  /** Their mean confidence; null when empty. */
+  confidence?: Maybe<Scalars['Float']['output']>;
+  /** Lower bound (exclusive; 0 is included in the first bin). */
+  lower: Scalars['Float']['output'];
+  /** Upper bound. */
+  upper: Scalars['Float']['output'];
+};
+
+/** What answering only the cells at or above a confidence threshold gives. */
+export type RiskCoveragePoint = {
+  __typename?: 'RiskCoveragePoint';
+  /** Accuracy of the answered cells; null when none is. */
+  accuracy?: Maybe<Scalars['Float']['output']>;
+  /** Share of cells answered. */
+  coverage: Scalars['Float']['output'];
+  /** The threshold. */
+  threshold: Scalars['Float']['output'];
+};
+
 /** An uncertain answer rolled up to the nearest ancestor (Cell Ontology) that the candidates make certain. */
 export type RolledUp = {
   __typename?: 'RolledUp';
@@ -889,8 +1159,19 @@ export type RolledUp = {
  */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The annotation job every time its state or progress changes, starting with its current state; the stream ends when it has SUCCEEDED or FAILED. */
+  annotationProgress: AnnotationJob;
   /** The job's state every time it changes, starting with its current state; the stream ends when the job has SUCCEEDED, FAILED or was CANCELLED. */
   ingestionProgress: IngestionJob;
+};
+
+
+/**
+ * Live updates, delivered as server-sent events: send the subscription with
+ * `Accept: text/event-stream` (GraphiQL does this for you).
+ */
+export type SubscriptionAnnotationProgressArgs = {
+  jobId: Scalars['ID']['input'];
 };
 
 
@@ -902,12 +1183,18 @@ export type SubscriptionIngestionProgressArgs = {
   jobId: Scalars['ID']['input'];
 };
 
-/** How the numbers in an expression profile were produced. */
+/** How the numbers in an expression profile or a file were produced. */
 export type ValueType =
-  /** Raw UMI or read counts (preferred). */
+  /** Raw UMI or read counts (preferred): whole numbers; non-integers are refused (`VALUE_TYPE_MISMATCH`). */
   | 'COUNTS'
-  /** log1p of library-size-normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
-  | 'LOG1P';
+  /** log1p (natural log) of normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
+  | 'LOG1P'
+  /** log2(x + 1) of normalized values, for example log2(TPM/10 + 1); inverted before ranking. */
+  | 'LOG2P'
+  /** log10(x + 1) of normalized values; inverted before ranking. */
+  | 'LOG10P'
+  /** Library-size-normalized values on the linear scale (CP10k, CPM, TPM). */
+  | 'NORMALIZED';
 
 
 
@@ -986,19 +1273,28 @@ export type ResolversTypes = {
   AdaptInput: AdaptInput;
   Adapter: ResolverTypeWrapper<AdapterSummary>;
   AdapterPayload: ResolverTypeWrapper<Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversTypes['Adapter']> }>;
+  AnnotateFileInput: AnnotateFileInput;
   Annotation: ResolverTypeWrapper<AtlasAnnotation>;
+  AnnotationJob: ResolverTypeWrapper<AtlasAnnotationJob>;
+  AnnotationJobPayload: ResolverTypeWrapper<Omit<AnnotationJobPayload, 'job'> & { job?: Maybe<ResolversTypes['AnnotationJob']> }>;
+  AnnotationResultPage: ResolverTypeWrapper<Omit<AnnotationResultPage, 'rows'> & { rows: Array<ResolversTypes['AnnotationResultRow']> }>;
+  AnnotationResultRow: ResolverTypeWrapper<AnnotationResultRecord>;
   AnnotationStatus: AnnotationStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Cell: ResolverTypeWrapper<CellRecord>;
   CellFilter: CellFilter;
   CellHit: ResolverTypeWrapper<AtlasCellHit>;
   CellInput: CellInput;
+  ClassMetrics: ResolverTypeWrapper<ClassMetrics>;
+  ConfusionMatrix: ResolverTypeWrapper<ConfusionMatrix>;
   Dataset: ResolverTypeWrapper<DatasetRecord>;
   DatasetPayload: ResolverTypeWrapper<Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   DatasetState: DatasetState;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decision: ResolverTypeWrapper<DecisionFit>;
   DecisionPayload: ResolverTypeWrapper<Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversTypes['Decision']> }>;
+  Evaluation: ResolverTypeWrapper<Evaluation>;
+  EvaluationLevel: ResolverTypeWrapper<EvaluationLevel>;
   ExpressionInput: ExpressionInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<Health>;
@@ -1018,6 +1314,7 @@ export type ResolversTypes = {
   KnnSummary: ResolverTypeWrapper<AtlasKnnSummary>;
   Label: ResolverTypeWrapper<LabelRecord>;
   LabelCandidate: ResolverTypeWrapper<AtlasLabelCandidate>;
+  LabelCount: ResolverTypeWrapper<LabelCount>;
   LabelImportResult: ResolverTypeWrapper<AtlasLabelImportResult>;
   LabelInput: LabelInput;
   LabelMapInput: LabelMapInput;
@@ -1029,7 +1326,10 @@ export type ResolversTypes = {
   Model: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Novelty: ResolverTypeWrapper<Novelty>;
+  NoveltyEvaluation: ResolverTypeWrapper<NoveltyEvaluation>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReliabilityBin: ResolverTypeWrapper<ReliabilityBin>;
+  RiskCoveragePoint: ResolverTypeWrapper<RiskCoveragePoint>;
   RolledUp: ResolverTypeWrapper<RolledUp>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1041,17 +1341,26 @@ export type ResolversParentTypes = {
   AdaptInput: AdaptInput;
   Adapter: AdapterSummary;
   AdapterPayload: Omit<AdapterPayload, 'adapter'> & { adapter?: Maybe<ResolversParentTypes['Adapter']> };
+  AnnotateFileInput: AnnotateFileInput;
   Annotation: AtlasAnnotation;
+  AnnotationJob: AtlasAnnotationJob;
+  AnnotationJobPayload: Omit<AnnotationJobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['AnnotationJob']> };
+  AnnotationResultPage: Omit<AnnotationResultPage, 'rows'> & { rows: Array<ResolversParentTypes['AnnotationResultRow']> };
+  AnnotationResultRow: AnnotationResultRecord;
   Boolean: Scalars['Boolean']['output'];
   Cell: CellRecord;
   CellFilter: CellFilter;
   CellHit: AtlasCellHit;
   CellInput: CellInput;
+  ClassMetrics: ClassMetrics;
+  ConfusionMatrix: ConfusionMatrix;
   Dataset: DatasetRecord;
   DatasetPayload: Omit<DatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
   Decision: DecisionFit;
   DecisionPayload: Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversParentTypes['Decision']> };
+  Evaluation: Evaluation;
+  EvaluationLevel: EvaluationLevel;
   ExpressionInput: ExpressionInput;
   Float: Scalars['Float']['output'];
   Health: Health;
@@ -1068,6 +1377,7 @@ export type ResolversParentTypes = {
   KnnSummary: AtlasKnnSummary;
   Label: LabelRecord;
   LabelCandidate: AtlasLabelCandidate;
+  LabelCount: LabelCount;
   LabelImportResult: AtlasLabelImportResult;
   LabelInput: LabelInput;
   LabelMapInput: LabelMapInput;
@@ -1079,7 +1389,10 @@ export type ResolversParentTypes = {
   Model: ModelInfo;
   Mutation: Record<PropertyKey, never>;
   Novelty: Novelty;
+  NoveltyEvaluation: NoveltyEvaluation;
   Query: Record<PropertyKey, never>;
+  ReliabilityBin: ReliabilityBin;
+  RiskCoveragePoint: RiskCoveragePoint;
   RolledUp: RolledUp;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -1119,6 +1432,47 @@ export type AnnotationResolvers<ContextType = ApiContext, ParentType extends Res
   status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
 };
 
+export type AnnotationJobResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationJob'] = ResolversParentTypes['AnnotationJob']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labelCounts?: Resolver<Array<ResolversTypes['LabelCount']>, ParentType, ContextType>;
+  processedCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  resultsCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  truthColumn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  valuesReadAs?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AnnotationJobPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationJobPayload'] = ResolversParentTypes['AnnotationJobPayload']> = {
+  errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType>;
+};
+
+export type AnnotationResultPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationResultPage'] = ResolversParentTypes['AnnotationResultPage']> = {
+  rows?: Resolver<Array<ResolversTypes['AnnotationResultRow']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AnnotationResultRowResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AnnotationResultRow'] = ResolversParentTypes['AnnotationResultRow']> = {
+  bestLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  neighborCellIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['AbstainReason']>, ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AnnotationStatus'], ParentType, ContextType>;
+  truth?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type CellResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Cell'] = ResolversParentTypes['Cell']> = {
   datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   datasetName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1133,6 +1487,20 @@ export type CellHitResolvers<ContextType = ApiContext, ParentType extends Resolv
   cell?: Resolver<ResolversTypes['Cell'], ParentType, ContextType>;
   ctmProbability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ClassMetricsResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ClassMetrics'] = ResolversParentTypes['ClassMetrics']> = {
+  f1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  recall?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  support?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConfusionMatrixResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ConfusionMatrix'] = ResolversParentTypes['ConfusionMatrix']> = {
+  counts?: Resolver<Array<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  predicted?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  truth?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type DatasetResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = {
@@ -1153,6 +1521,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   species?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['DatasetState'], ParentType, ContextType>;
   totalCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  valuesReadAs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type DatasetPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DatasetPayload'] = ResolversParentTypes['DatasetPayload']> = {
@@ -1176,6 +1545,26 @@ export type DecisionResolvers<ContextType = ApiContext, ParentType extends Resol
 export type DecisionPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DecisionPayload'] = ResolversParentTypes['DecisionPayload']> = {
   decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['InputError']>, ParentType, ContextType>;
+};
+
+export type EvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
+  coarse?: Resolver<Maybe<ResolversTypes['EvaluationLevel']>, ParentType, ContextType>;
+  fine?: Resolver<ResolversTypes['EvaluationLevel'], ParentType, ContextType>;
+  novelty?: Resolver<Maybe<ResolversTypes['NoveltyEvaluation']>, ParentType, ContextType>;
+  unmappedTruth?: Resolver<Array<ResolversTypes['LabelCount']>, ParentType, ContextType>;
+};
+
+export type EvaluationLevelResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['EvaluationLevel'] = ResolversParentTypes['EvaluationLevel']> = {
+  abstentionRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  assignedAccuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  confusion?: Resolver<ResolversTypes['ConfusionMatrix'], ParentType, ContextType>;
+  ece?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  macroF1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['ClassMetrics']>, ParentType, ContextType>;
+  reliability?: Resolver<Array<ResolversTypes['ReliabilityBin']>, ParentType, ContextType>;
+  riskCoverage?: Resolver<Array<ResolversTypes['RiskCoveragePoint']>, ParentType, ContextType>;
 };
 
 export type HealthResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
@@ -1221,6 +1610,7 @@ export type InputGenesResolvers<ContextType = ApiContext, ParentType extends Res
   given?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   matched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  valuesReadAs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
@@ -1254,6 +1644,11 @@ export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends
   label?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
   pMatch?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   zeroShot?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type LabelCountResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelCount'] = ResolversParentTypes['LabelCount']> = {
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type LabelImportResultResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['LabelImportResult'] = ResolversParentTypes['LabelImportResult']> = {
@@ -1291,6 +1686,7 @@ export type ModelResolvers<ContextType = ApiContext, ParentType extends Resolver
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   adapt?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationAdaptArgs, 'input'>>;
+  annotateFile?: Resolver<ResolversTypes['AnnotationJobPayload'], ParentType, ContextType, RequireFields<MutationAnnotateFileArgs, 'input'>>;
   calibrate?: Resolver<ResolversTypes['DecisionPayload'], ParentType, ContextType, Partial<MutationCalibrateArgs>>;
   cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
   createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
@@ -1310,9 +1706,19 @@ export type NoveltyResolvers<ContextType = ApiContext, ParentType extends Resolv
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type NoveltyEvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['NoveltyEvaluation'] = ResolversParentTypes['NoveltyEvaluation']> = {
+  auroc?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  knownCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  knownUnassigned?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  novelCells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  novelUnassigned?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   adapters?: Resolver<Array<ResolversTypes['Adapter']>, ParentType, ContextType>;
   annotateCell?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotateCellArgs, 'input' | 'k' | 'rerank' | 'topM'>>;
+  annotationJob?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType, RequireFields<QueryAnnotationJobArgs, 'id'>>;
+  annotationResults?: Resolver<ResolversTypes['AnnotationResultPage'], ParentType, ContextType, RequireFields<QueryAnnotationResultsArgs, 'jobId' | 'limit' | 'offset'>>;
   cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
   decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType, Partial<QueryDecisionArgs>>;
@@ -1324,6 +1730,20 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   similarCells?: Resolver<Array<ResolversTypes['CellHit']>, ParentType, ContextType, RequireFields<QuerySimilarCellsArgs, 'input' | 'k'>>;
 };
 
+export type ReliabilityBinResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ReliabilityBin'] = ResolversParentTypes['ReliabilityBin']> = {
+  accuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  confidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lower?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  upper?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RiskCoveragePointResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RiskCoveragePoint'] = ResolversParentTypes['RiskCoveragePoint']> = {
+  accuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type RolledUpResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RolledUp'] = ResolversParentTypes['RolledUp']> = {
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1331,6 +1751,7 @@ export type RolledUpResolvers<ContextType = ApiContext, ParentType extends Resol
 };
 
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  annotationProgress?: SubscriptionResolver<ResolversTypes['AnnotationJob'], "annotationProgress", ParentType, ContextType, RequireFields<SubscriptionAnnotationProgressArgs, 'jobId'>>;
   ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
 };
 
@@ -1338,13 +1759,21 @@ export type Resolvers<ContextType = ApiContext> = {
   Adapter?: AdapterResolvers<ContextType>;
   AdapterPayload?: AdapterPayloadResolvers<ContextType>;
   Annotation?: AnnotationResolvers<ContextType>;
+  AnnotationJob?: AnnotationJobResolvers<ContextType>;
+  AnnotationJobPayload?: AnnotationJobPayloadResolvers<ContextType>;
+  AnnotationResultPage?: AnnotationResultPageResolvers<ContextType>;
+  AnnotationResultRow?: AnnotationResultRowResolvers<ContextType>;
   Cell?: CellResolvers<ContextType>;
   CellHit?: CellHitResolvers<ContextType>;
+  ClassMetrics?: ClassMetricsResolvers<ContextType>;
+  ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPayload?: DatasetPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decision?: DecisionResolvers<ContextType>;
   DecisionPayload?: DecisionPayloadResolvers<ContextType>;
+  Evaluation?: EvaluationResolvers<ContextType>;
+  EvaluationLevel?: EvaluationLevelResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   ImportLabelsPayload?: ImportLabelsPayloadResolvers<ContextType>;
   IngestionJob?: IngestionJobResolvers<ContextType>;
@@ -1355,6 +1784,7 @@ export type Resolvers<ContextType = ApiContext> = {
   KnnSummary?: KnnSummaryResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;
   LabelCandidate?: LabelCandidateResolvers<ContextType>;
+  LabelCount?: LabelCountResolvers<ContextType>;
   LabelImportResult?: LabelImportResultResolvers<ContextType>;
   LabelMapping?: LabelMappingResolvers<ContextType>;
   LabelMappingPayload?: LabelMappingPayloadResolvers<ContextType>;
@@ -1362,7 +1792,10 @@ export type Resolvers<ContextType = ApiContext> = {
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Novelty?: NoveltyResolvers<ContextType>;
+  NoveltyEvaluation?: NoveltyEvaluationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReliabilityBin?: ReliabilityBinResolvers<ContextType>;
+  RiskCoveragePoint?: RiskCoveragePointResolvers<ContextType>;
   RolledUp?: RolledUpResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };

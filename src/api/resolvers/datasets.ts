@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import type { IngestionJobRecord } from '../../atlas/types.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { apiError } from '../errors.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type {
   DatasetResolvers,
@@ -13,6 +12,7 @@ import type {
   SubscriptionResolvers,
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
+import { subscribeToJob } from './follow.ts';
 import { attempt, isProblem, serverDirs } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
@@ -59,26 +59,8 @@ export const datasetMutations: Pick<MutationResolvers, 'ingestReference' | 'canc
   },
 };
 
-/**
- * Follows a job until the atlas ends the stream. The atlas's watch stops when the client goes
- * away (request signal), the server closes, or GraphQL returns the iterator.
- */
-async function* follow(ctx: ApiContext, jobId: number, release: () => void): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
-  const done = new AbortController();
-  const stop = () => done.abort();
-  // Linked by listeners, not AbortSignal.any: the request's signal is whatwg-node's own implementation.
-  const sources = [ctx.request.signal, ctx.shutdown];
-  for (const source of sources) {
-    if (source.aborted) stop();
-    else source.addEventListener('abort', stop, { once: true });
-  }
-  try {
-    for await (const job of ctx.atlas.watchIngestion(jobId, done.signal)) yield { ingestionProgress: job };
-  } finally {
-    for (const source of sources) source.removeEventListener('abort', stop);
-    done.abort();
-    release();
-  }
+async function* follow(stream: AsyncIterable<IngestionJobRecord>): AsyncGenerator<{ ingestionProgress: IngestionJobRecord }> {
+  for await (const job of stream) yield { ingestionProgress: job };
 }
 
 export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgress'> = {
@@ -86,23 +68,15 @@ export const datasetSubscriptions: Pick<SubscriptionResolvers, 'ingestionProgres
     // An async function (not a generator) so that an unknown job is refused before the stream opens.
     subscribe: async (_parent, { jobId }, ctx) => {
       const id = toAtlasId(jobId, 'jobId');
-      const slot = ctx.subscriptions.acquire(ctx.client);
-      if ('refused' in slot) throw apiError('TOO_MANY_SUBSCRIPTIONS', slot.refused, { limit: ctx.subscriptions.maxPerClient });
-      // Also on disconnect: a stream the client leaves before its first event never runs follow's finally.
-      ctx.request.signal.addEventListener('abort', slot.release, { once: true });
-      try {
-        if ((await ctx.atlas.ingestionJob(id)) === null) throw apiError('NOT_FOUND', `No ingestion job has id ${jobId}.`);
-      } catch (error) {
-        slot.release();
-        throw error;
-      }
-      return follow(ctx, id, slot.release);
+      const job = { exists: async () => (await ctx.atlas.ingestionJob(id)) !== null, unknown: `No ingestion job has id ${jobId}.` };
+      return follow(await subscribeToJob(ctx, job, (signal) => ctx.atlas.watchIngestion(id, signal)));
     },
   },
 };
 
 export const Dataset: DatasetResolvers = {
   sourceFile: (dataset) => basename(dataset.sourcePath),
+  valuesReadAs: (dataset) => dataset.valueKind,
   labelMappings: (dataset, _args, { atlas }) => atlas.labelMappings(dataset.id),
 };
 

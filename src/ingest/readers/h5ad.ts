@@ -39,6 +39,11 @@ import { checkChunkRequest, chunkBounds } from './chunk-request.ts';
 import type { DataFrameReader } from './h5ad-frame.ts';
 import { openFrame } from './h5ad-frame.ts';
 import type { CellChunk, GeneTable, ValuePrecision } from '../../model/cells.ts';
+import type { ValueNotes } from '../../model/expression-values.ts';
+
+function optionalNotes(notes: ValueNotes | undefined): { valueNotes?: ValueNotes } {
+  return notes === undefined ? {} : { valueNotes: notes };
+}
 
 const DENSE_READ_VALUES = 4 * 1024 * 1024;
 const CSC_READ_ENTRIES = 1024 * 1024;
@@ -197,6 +202,21 @@ export async function openH5ad(filePath: string, options: OpenOptions = {}): Pro
   }
 }
 
+/**
+ * scanpy's `log1p` records itself in `uns/log1p` (with `base` when not e). It describes X (and raw/X
+ * when raw was set after it), never a counts layer; a base that is not a positive number is no note.
+ */
+function logNotes(file: H5File, location: string): ValueNotes | undefined {
+  if (location !== 'X' && !location.startsWith('raw')) return undefined;
+  const uns = getChild(file, 'uns');
+  const log1p = uns !== null && isGroup(uns) ? getChild(uns, 'log1p') : null;
+  if (log1p === null || !isGroup(log1p)) return undefined;
+  const baseEntity = getChild(log1p, 'base');
+  if (baseEntity === null) return { logBase: Math.E, source: 'uns/log1p (base e)' };
+  const base = isDataset(baseEntity) ? Number(baseEntity.value) : NaN;
+  return Number.isFinite(base) && base > 1 ? { logBase: base, source: `uns/log1p/base = ${base}` } : undefined;
+}
+
 function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5adSource {
   const candidate = chooseMatrix(findMatrices(file), choice, filePath);
   const obsFrame = openFrame(file, 'obs', filePath);
@@ -252,6 +272,7 @@ function buildSource(file: H5File, filePath: string, choice: MatrixChoice): H5ad
     genes,
     obsColumns: [...obsFrame.columnKinds.keys()],
     matrixLocation: candidate.location,
+    ...optionalNotes(logNotes(file, candidate.location)),
     valuePrecision: storedPrecision(storage.layout === 'dense' ? storage.dataset : storage.data),
     layout: storage.layout,
     storedEntries: storage.layout === 'dense' ? nCells * nGenes : datasetLength(storage.data),

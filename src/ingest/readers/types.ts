@@ -3,6 +3,7 @@
  * so memory is bounded by the chunk size, not the file size.
  */
 import type { CellChunk, GeneTable, ValuePrecision } from '../../model/cells.ts';
+import type { ValueNotes } from '../../model/expression-values.ts';
 
 /** Cells [start, end) in file order (0-based, end exclusive). */
 export interface CellRange {
@@ -32,6 +33,8 @@ export interface ExpressionSource {
    * Values always arrive as Float32Array; integers up to 2^24 are exact there.
    */
   readonly valuePrecision: ValuePrecision;
+  /** What the file itself says about its values (h5ad: scanpy's `uns/log1p/base`), when it says anything. */
+  readonly valueNotes?: ValueNotes;
   /**
    * Streams the cells of `range` (default: all) in file order, in chunks of at most
    * `cellsPerChunk` cells; the first chunk starts at `range.start` and `CellChunk.start` is the

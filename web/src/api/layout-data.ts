@@ -81,19 +81,29 @@ export function pointOf(cellIds: Int32Array, id: number): number {
   return -1;
 }
 
+/** On a map scaled to [-1, 1], how far from the nearest neighbour other neighbours may lie and still count. */
+export const NEIGHBOURHOOD_RADIUS = 0.08;
+
 /**
- * Where a query cell goes: the mean position of its reference neighbours that are on the map
- * (null when none is, e.g. the layout predates them).
+ * Where a query cell goes: the mean position of its reference neighbours that are on the map and
+ * lie near its nearest one (the first listed). Averaging neighbours from two clusters would strand
+ * the cell in the empty space between them, where it reads as a cell type that is not there.
+ * Null when no neighbour is on the map (e.g. the layout predates them).
  */
 export function placeByNeighbours(points: MapPoints, neighbourIds: readonly (string | number)[]): [number, number] | null {
   let x = 0;
   let y = 0;
   let found = 0;
+  let first: [number, number] | null = null;
   for (const id of neighbourIds) {
     const at = pointOf(points.cellIds, Number(id));
     if (at < 0) continue;
-    x += points.x[at]!;
-    y += points.y[at]!;
+    const px = points.x[at]!;
+    const py = points.y[at]!;
+    first ??= [px, py];
+    if (Math.hypot(px - first[0], py - first[1]) > NEIGHBOURHOOD_RADIUS) continue;
+    x += px;
+    y += py;
     found += 1;
   }
   return found === 0 ? null : [x / found, y / found];

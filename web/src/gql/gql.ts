@@ -26,6 +26,10 @@ type Documents = {
     "\n  mutation CreateLabel($input: LabelInput!) {\n    createLabel(input: $input) {\n      label { id name }\n      errors { field code message }\n    }\n  }\n": typeof types.CreateLabelDocument,
     "\n  mutation UpdateLabel($id: ID!, $patch: LabelPatch!) {\n    updateLabel(id: $id, patch: $patch) {\n      label { id name }\n      errors { field code message }\n    }\n  }\n": typeof types.UpdateLabelDocument,
     "\n  mutation ImportLabels($uploadId: ID!) {\n    importLabels(input: { uploadId: $uploadId }) {\n      result { created updated total }\n      errors { field code message }\n    }\n  }\n": typeof types.ImportLabelsDocument,
+    "\n  mutation AnnotateFile($input: AnnotateFileInput!) {\n    annotateFile(input: $input) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": typeof types.AnnotateFileDocument,
+    "\n  query AnnotationJob($id: ID!) {\n    annotationJob(id: $id) { ...AnnotationJobFields }\n  }\n": typeof types.AnnotationJobDocument,
+    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": typeof types.AnnotationJobFieldsFragmentDoc,
+    "\n  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {\n    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {\n      total\n      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }\n    }\n  }\n": typeof types.AnnotationResultsDocument,
 };
 const documents: Documents = {
     "\n  query SearchCells($text: String!, $k: Int!, $rerank: Boolean!, $filter: CellFilter) {\n    searchCells(text: $text, k: $k, rerank: $rerank, filter: $filter) {\n      similarity\n      ctmProbability\n      cell { id externalId label datasetName }\n    }\n  }\n": types.SearchCellsDocument,
@@ -39,6 +43,10 @@ const documents: Documents = {
     "\n  mutation CreateLabel($input: LabelInput!) {\n    createLabel(input: $input) {\n      label { id name }\n      errors { field code message }\n    }\n  }\n": types.CreateLabelDocument,
     "\n  mutation UpdateLabel($id: ID!, $patch: LabelPatch!) {\n    updateLabel(id: $id, patch: $patch) {\n      label { id name }\n      errors { field code message }\n    }\n  }\n": types.UpdateLabelDocument,
     "\n  mutation ImportLabels($uploadId: ID!) {\n    importLabels(input: { uploadId: $uploadId }) {\n      result { created updated total }\n      errors { field code message }\n    }\n  }\n": types.ImportLabelsDocument,
+    "\n  mutation AnnotateFile($input: AnnotateFileInput!) {\n    annotateFile(input: $input) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": types.AnnotateFileDocument,
+    "\n  query AnnotationJob($id: ID!) {\n    annotationJob(id: $id) { ...AnnotationJobFields }\n  }\n": types.AnnotationJobDocument,
+    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": types.AnnotationJobFieldsFragmentDoc,
+    "\n  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {\n    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {\n      total\n      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }\n    }\n  }\n": types.AnnotationResultsDocument,
 };
 
 /**
@@ -85,6 +93,22 @@ export function graphql(source: "\n  mutation UpdateLabel($id: ID!, $patch: Labe
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ImportLabels($uploadId: ID!) {\n    importLabels(input: { uploadId: $uploadId }) {\n      result { created updated total }\n      errors { field code message }\n    }\n  }\n"): typeof import('./graphql').ImportLabelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AnnotateFile($input: AnnotateFileInput!) {\n    annotateFile(input: $input) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n"): typeof import('./graphql').AnnotateFileDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AnnotationJob($id: ID!) {\n    annotationJob(id: $id) { ...AnnotationJobFields }\n  }\n"): typeof import('./graphql').AnnotationJobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n"): typeof import('./graphql').AnnotationJobFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {\n    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {\n      total\n      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }\n    }\n  }\n"): typeof import('./graphql').AnnotationResultsDocument;
 
 
 export function graphql(source: string) {

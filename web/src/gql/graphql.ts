@@ -4,6 +4,41 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Why an annotation is UNASSIGNED. */
+export type AbstainReason =
+  /** Below `abstainBelow`, and the evidence sources (text similarity with CTM, the reference cells' vote, the adapter) each favour a different label. */
+  | 'CONFLICT'
+  /** The confidence is below `abstainBelow`. */
+  | 'LOW_CONFIDENCE'
+  /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
+  | 'NOVEL';
+
+/** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
+export type AnnotateFileInput = {
+  /** Label names to choose from (exact names from `labels`). Default: every label. */
+  candidates?: Array<string> | null | undefined;
+  /** The file's format; detected when left out. */
+  format?: IngestFormat | null | undefined;
+  /** Reference neighbours for the kNN vote (1 to the server's maximum). */
+  k?: number | null | undefined;
+  /** Which matrix of an `.h5ad` file to read. */
+  layer?: IngestLayer | null | undefined;
+  /** A path on the server, inside the server's ingest root (LANGCELL_INGEST_ROOT); relative paths are resolved from it. */
+  path?: string | null | undefined;
+  /** Run the CTM head on the best `topM` zero-shot candidates. */
+  rerank?: boolean | null | undefined;
+  /** How many of the best zero-shot candidates the CTM head scores. */
+  topM?: number | null | undefined;
+  /** An `obs` column holding each cell's true cell type: the results are then evaluated (after harmonising its labels to the catalogue). */
+  truthColumn?: string | null | undefined;
+  /** Explicit mapping of truth labels to catalogue label names or ontology ids (for example from `dataset_label_to_cl.tsv`); they win over the automatic rules. */
+  truthMap?: Array<LabelMapInput> | null | undefined;
+  /** The id returned by `POST /uploads?purpose=annotation` (a read token may upload for annotation). */
+  uploadId?: string | null | undefined;
+  /** How the values were produced; read from the file or the data when left out (ambiguous values are refused with `VALUE_TYPE_AMBIGUOUS`). */
+  valueType?: ValueType | null | undefined;
+};
+
 /** Whether an annotation names a label or abstains. */
 export type AnnotationStatus =
   /** `confidence` reached the server's threshold; `label` is set. */
@@ -76,6 +111,8 @@ export type IngestReferenceInput = {
   species?: string | null | undefined;
   /** The id returned by `POST /uploads`. */
   uploadId?: string | number | null | undefined;
+  /** How the values were produced. Left out, it is read from the file (scanpy's `uns/log1p`) or the data; values that could be read several ways are refused with `VALUE_TYPE_AMBIGUOUS`. */
+  valueType?: ValueType | null | undefined;
 };
 
 /** Where an ingestion job is. */
@@ -126,6 +163,19 @@ export type LabelPatch = {
   /** Replaces the synonyms; null clears them. */
   synonyms?: Array<string> | null | undefined;
 };
+
+/** How the numbers in an expression profile or a file were produced. */
+export type ValueType =
+  /** Raw UMI or read counts (preferred): whole numbers; non-integers are refused (`VALUE_TYPE_MISMATCH`). */
+  | 'COUNTS'
+  /** log1p (natural log) of normalized counts (scanpy's `normalize_total` + `log1p`); inverted before ranking, so ranks are exact. */
+  | 'LOG1P'
+  /** log2(x + 1) of normalized values, for example log2(TPM/10 + 1); inverted before ranking. */
+  | 'LOG2P'
+  /** log10(x + 1) of normalized values; inverted before ranking. */
+  | 'LOG10P'
+  /** Library-size-normalized values on the linear scale (CP10k, CPM, TPM). */
+  | 'NORMALIZED';
 
 export type SearchCellsQueryVariables = Exact<{
   text: string;
@@ -207,6 +257,31 @@ export type ImportLabelsMutationVariables = Exact<{
 
 export type ImportLabelsMutation = { importLabels: { result: { created: number, updated: number, total: number } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
+export type AnnotateFileMutationVariables = Exact<{
+  input: AnnotateFileInput;
+}>;
+
+
+export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type AnnotationJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
+
+export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
+
+export type AnnotationResultsQueryVariables = Exact<{
+  jobId: string | number;
+  offset?: number | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type AnnotationResultsQuery = { annotationResults: { total: number, rows: Array<{ row: number, externalId: string, label: string | null, bestLabel: string, status: AnnotationStatus, reason: AbstainReason | null, confidence: number, truth: string | null, neighborCellIds: Array<string> }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -225,7 +300,42 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const AnnotationJobFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AnnotationJobFields on AnnotationJob {
+  id
+  state
+  fileName
+  processedCells
+  totalCells
+  progress
+  truthColumn
+  errorMessage
+  resultsCsvUrl
+  labelCounts {
+    label
+    cells
+  }
+  evaluation {
+    unmappedTruth {
+      label
+      cells
+    }
+    fine {
+      cells
+      accuracy
+      macroF1
+      assignedAccuracy
+      abstentionRate
+      ece
+      confusion {
+        truth
+        predicted
+        counts
+      }
+    }
+  }
+}
+    `, {"fragmentName":"AnnotationJobFields"}) as unknown as TypedDocumentString<AnnotationJobFieldsFragment, unknown>;
 export const SearchCellsDocument = new TypedDocumentString(`
     query SearchCells($text: String!, $k: Int!, $rerank: Boolean!, $filter: CellFilter) {
   searchCells(text: $text, k: $k, rerank: $rerank, filter: $filter) {
@@ -412,3 +522,108 @@ export const ImportLabelsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ImportLabelsMutation, ImportLabelsMutationVariables>;
+export const AnnotateFileDocument = new TypedDocumentString(`
+    mutation AnnotateFile($input: AnnotateFileInput!) {
+  annotateFile(input: $input) {
+    job {
+      ...AnnotationJobFields
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    fragment AnnotationJobFields on AnnotationJob {
+  id
+  state
+  fileName
+  processedCells
+  totalCells
+  progress
+  truthColumn
+  errorMessage
+  resultsCsvUrl
+  labelCounts {
+    label
+    cells
+  }
+  evaluation {
+    unmappedTruth {
+      label
+      cells
+    }
+    fine {
+      cells
+      accuracy
+      macroF1
+      assignedAccuracy
+      abstentionRate
+      ece
+      confusion {
+        truth
+        predicted
+        counts
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<AnnotateFileMutation, AnnotateFileMutationVariables>;
+export const AnnotationJobDocument = new TypedDocumentString(`
+    query AnnotationJob($id: ID!) {
+  annotationJob(id: $id) {
+    ...AnnotationJobFields
+  }
+}
+    fragment AnnotationJobFields on AnnotationJob {
+  id
+  state
+  fileName
+  processedCells
+  totalCells
+  progress
+  truthColumn
+  errorMessage
+  resultsCsvUrl
+  labelCounts {
+    label
+    cells
+  }
+  evaluation {
+    unmappedTruth {
+      label
+      cells
+    }
+    fine {
+      cells
+      accuracy
+      macroF1
+      assignedAccuracy
+      abstentionRate
+      ece
+      confusion {
+        truth
+        predicted
+        counts
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<AnnotationJobQuery, AnnotationJobQueryVariables>;
+export const AnnotationResultsDocument = new TypedDocumentString(`
+    query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {
+  annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {
+    total
+    rows {
+      row
+      externalId
+      label
+      bestLabel
+      status
+      reason
+      confidence
+      truth
+      neighborCellIds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AnnotationResultsQuery, AnnotationResultsQueryVariables>;

@@ -4,75 +4,56 @@
  * composition, confidence histogram, confusion matrix when the file has a truth column, CSV
  * download; the file's cells are placed on the map by their reference neighbours.
  *
- * The annotation-jobs API (annotateFile, annotationJob, annotationResults) arrives with the
- * "annotation that earns trust" work; until schema.graphql has it these operations are plain
- * strings typed by hand below (switch them to graphql(...) when it lands, and codegen types them).
+ * Operations of the annotation-jobs API (annotateFile, annotationJob, annotationResults), typed
+ * by codegen from schema.graphql like every other.
  */
 import { confusionHeatmap, countBars, histogram } from '../charts';
 import { gql, upload } from '../api/client';
 import { ApiError } from '../api/errors';
 import { placeByNeighbours } from '../api/layout-data';
 import { fill, fixed, h, percent } from '../dom';
-import type { TypedDocumentString } from '../gql/graphql';
+import { graphql } from '../gql';
+import type { AnnotationJobQuery, AnnotationResultsQuery } from '../gql/graphql';
 import type { App } from '../main';
 import { inputErrors, problemBox } from './problem';
 
-export interface LabelCount {
-  label: string;
-  cells: number;
-}
-export interface ConfusionMatrix {
-  truth: string[];
-  predicted: string[];
-  counts: number[][];
-}
-export interface EvaluationLevel {
-  cells: number;
-  accuracy: number;
-  macroF1: number;
-  assignedAccuracy: number;
-  abstentionRate: number;
-  ece: number | null;
-  confusion: ConfusionMatrix;
-}
-export interface AnnotationJob {
-  id: string;
-  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  fileName: string;
-  processedCells: number;
-  totalCells: number;
-  progress: number;
-  truthColumn: string | null;
-  errorMessage: string | null;
-  labelCounts: LabelCount[];
-  evaluation: { fine: EvaluationLevel; unmappedTruth: LabelCount[] } | null;
-  resultsCsvUrl: string;
-}
-export interface AnnotationResultRow {
-  row: number;
-  externalId: string;
-  label: string | null;
-  bestLabel: string;
-  status: 'ASSIGNED' | 'UNASSIGNED';
-  reason: 'LOW_CONFIDENCE' | 'CONFLICT' | 'NOVEL' | null;
-  confidence: number;
-  truth: string | null;
-  neighborCellIds: string[];
-}
+export type AnnotationJob = NonNullable<AnnotationJobQuery['annotationJob']>;
+export type AnnotationResultRow = AnnotationResultsQuery['annotationResults']['rows'][number];
 
-function doc<R, V>(text: string): TypedDocumentString<R, V> {
-  return text as unknown as TypedDocumentString<R, V>;
-}
+const AnnotateFile = graphql(`
+  mutation AnnotateFile($input: AnnotateFileInput!) {
+    annotateFile(input: $input) {
+      job { ...AnnotationJobFields }
+      errors { field code message }
+    }
+  }
+`);
 
-const JOB_FIELDS = `id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl labelCounts { label cells }
-  evaluation { unmappedTruth { label cells } fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } } }`;
-const AnnotateFile = doc<{ annotateFile: { job: AnnotationJob | null; errors: { field: string; code: string; message: string }[] } }, { input: { uploadId: string; truthColumn?: string } }>(
-  `mutation AnnotateFile($input: AnnotateFileInput!) { annotateFile(input: $input) { job { ${JOB_FIELDS} } errors { field code message } } }`,
-);
-const AnnotationJobQuery = doc<{ annotationJob: AnnotationJob | null }, { id: string }>(`query AnnotationJob($id: ID!) { annotationJob(id: $id) { ${JOB_FIELDS} } }`);
-const AnnotationResults = doc<{ annotationResults: { total: number; rows: AnnotationResultRow[] } }, { jobId: string; offset: number; limit: number }>(
-  `query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) { annotationResults(jobId: $jobId, offset: $offset, limit: $limit) { total rows { row externalId label bestLabel status reason confidence truth neighborCellIds } } }`,
-);
+const AnnotationJobQuery = graphql(`
+  query AnnotationJob($id: ID!) {
+    annotationJob(id: $id) { ...AnnotationJobFields }
+  }
+`);
+
+export const AnnotationJobFields = graphql(`
+  fragment AnnotationJobFields on AnnotationJob {
+    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl
+    labelCounts { label cells }
+    evaluation {
+      unmappedTruth { label cells }
+      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }
+    }
+  }
+`);
+
+const AnnotationResults = graphql(`
+  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {
+    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {
+      total
+      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }
+    }
+  }
+`);
 
 const REASONS: Record<string, string> = {
   LOW_CONFIDENCE: 'low confidence',
