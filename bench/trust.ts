@@ -18,6 +18,7 @@ import { openConfiguredAtlas } from '../src/cli/open-atlas.ts';
 import { parseConfig } from '../src/config.ts';
 import { readLabelMapFile } from '../src/ingest/label-map-file.ts';
 import { openExpressionFile } from '../src/ingest/readers/index.ts';
+import { seededRandom } from '../src/layout/seeded-random.mjs';
 import { calibrationError } from '../src/model/decision.ts';
 import { bundleVocabulary } from '../src/model/gene-vocabulary.ts';
 import { upsertLabels } from '../src/store/labels.ts';
@@ -75,20 +76,8 @@ async function readPbmc(): Promise<{ cells: Cell[]; genes: string[] }> {
   }
 }
 
-/** mulberry32, for a split that is the same for the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function stratifiedSplit(cells: readonly Cell[], seed: number): { train: Cell[]; test: Cell[] } {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const byLabel = new Map<string, Cell[]>();
   for (const cell of cells) byLabel.set(cell.label, [...(byLabel.get(cell.label) ?? []), cell]);
   const train: Cell[] = [];

@@ -4,6 +4,7 @@
  * is in model/adapters.ts; this gathers the cells, splits them and keeps the result.
  */
 import { AtlasError } from '../errors.ts';
+import { seededRandom } from '../layout/seeded-random.mjs';
 import { fitCacheAdapter, fitLinearAdapter, predictAdapter, type AdapterFit, type AdapterKind, type LabelledEmbeddings } from '../model/adapters.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { getCellVectors, sampleCells } from '../store/cells.ts';
@@ -50,16 +51,9 @@ const VALIDATION_PER_LABEL = 20;
 /** A reference is read up to this many cells for an adapter. */
 const MAX_ADAPTER_CELLS = 50_000;
 
-/** A deterministic shuffle (mulberry32), so the same seed picks the same shots. */
+/** A deterministic shuffle, so the same seed picks the same shots. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
