@@ -206,6 +206,8 @@ async function main(): Promise<void> {
 
   // --- the main run: train half as the labelled reference ---
   const main = await labelledAtlas('main', scratch);
+  // The test half, tokenized once for every run (they all use the demo bundle).
+  let testTokens: Int32Array[] | undefined;
   const results: Record<string, unknown> = {};
   try {
     const { atlas } = main;
@@ -226,6 +228,7 @@ async function main(): Promise<void> {
     results['truth'] = [...truthMap].map(([source, h]) => ({ source, label: h.label?.name ?? null, coarse: h.coarse, method: h.method }));
 
     const tokens = await tokenizeFile(join(scratch, 'test.h5ad'), bundleVocabulary(atlas.runtime.model.bundle));
+    testTokens = tokens;
     const rows: string[][] = [];
     const figures: Record<string, unknown> = {};
     const record = (name: string, predicted: readonly string[]) => {
@@ -286,8 +289,7 @@ async function main(): Promise<void> {
         await atlas.calibrate();
         const left = (await atlas.harmoniseLabels([type], explicit)).get(type)!.label!;
         const candidates = (await atlas.labels()).map((l) => l.name).filter((name) => name !== left.name);
-        const tokens = await tokenizeFile(join(scratch, 'test.h5ad'), bundleVocabulary(atlas.runtime.model.bundle));
-        const annotations = await atlas.annotateTokens(tokens, { k: K, rerank: true, topM: 3, candidates });
+        const annotations = await atlas.annotateTokens(testTokens!, { k: K, rerank: true, topM: 3, candidates });
         const isType = test.map((c) => c.label === type);
         const unassigned = (wanted: boolean) => {
           const group = annotations.filter((_, i) => isType[i] === wanted);

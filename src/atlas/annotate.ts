@@ -12,10 +12,9 @@
 import { argmax, combine, novelty, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
-import { knnVote } from '../model/scoring.ts';
 import type { Adapters } from './adapters.ts';
 import type { Decider } from './decider.ts';
-import { candidateMapper, classifierEvidence } from './evidence.ts';
+import { candidateMapper, classifierEvidence, referenceVote, scoresByCandidate } from './evidence.ts';
 import type { LabelMaps } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import { checkK, type CellSearch, type QueryCell } from './search.ts';
@@ -70,18 +69,8 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
   for (const [i, cell] of cells.entries()) {
     const decision = decisions[i]!;
     const neighbours = await parts.search.neighbours(cell, options.k, options.filter);
-    const vote = knnVote(
-      neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
-      labels.length,
-    );
-    const zeroShot = new Float64Array(labels.length);
-    const fused = new Float64Array(labels.length);
-    let bestText = -Infinity;
-    for (const score of decision.scores) {
-      zeroShot[score.label] = score.zeroShot;
-      fused[score.label] = score.fused;
-      bestText = Math.max(bestText, score.similarity);
-    }
+    const vote = referenceVote(neighbours, lookup, toCandidate, labels.length);
+    const { zeroShot, fused, bestTextSimilarity: bestText } = scoresByCandidate(decision.scores, labels.length);
     const evidence: CellEvidence = {
       zeroShot,
       fused: options.rerank ? fused : null,

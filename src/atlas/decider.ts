@@ -10,14 +10,13 @@ import { createHash } from 'node:crypto';
 import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, noveltyProfile, type CellEvidence, type CombinerWeights, type EvidenceSource, type NoveltyProfile } from '../model/decision.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { argmax } from '../model/decision.ts';
-import { knnVote } from '../model/scoring.ts';
 import type { AdapterRecord } from '../store/adapters.ts';
 import { sampleCells, type SampledCell } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
 import { listDatasets } from '../store/datasets.ts';
 import { getDecisionFit, saveDecisionFit } from '../store/decisions.ts';
 import type { Adapters } from './adapters.ts';
-import { candidateMapper, classifierEvidence } from './evidence.ts';
+import { candidateMapper, classifierEvidence, referenceVote, scoresByCandidate } from './evidence.ts';
 import type { LabelMaps, LabelLookup } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import type { CellSearch } from './search.ts';
@@ -196,20 +195,9 @@ export class Decider {
       const adapted = adapter ? await this.adapters.predict(adapter, encoding.embeddings, labels) : null;
       const classified = await classifierEvidence(this.model, slice.map((cell) => cell.tokens), labels);
       for (const [i, cell] of slice.entries()) {
-        const scores = decisions[i]!.scores;
-        const zeroShot = new Float64Array(labels.length);
-        const fused = new Float64Array(labels.length);
-        let bestText = -Infinity;
-        for (const score of scores) {
-          zeroShot[score.label] = score.zeroShot;
-          fused[score.label] = score.fused;
-          bestText = Math.max(bestText, score.similarity);
-        }
+        const { zeroShot, fused, bestTextSimilarity: bestText } = scoresByCandidate(decisions[i]!.scores, labels.length);
         const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, FIT_K, undefined);
-        const vote = knnVote(
-          neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
-          labels.length,
-        );
+        const vote = referenceVote(neighbours, lookup, toCandidate, labels.length);
         out.push({
           evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),

@@ -4,6 +4,9 @@
  */
 import { classifierOnCandidates } from '../model/decision.ts';
 import type { LangCellModel } from '../model/langcell.ts';
+import { knnVote, type KnnVote, type LabelScore } from '../model/scoring.ts';
+import type { LabelLookup } from './label-maps.ts';
+import type { CellHit } from './types.ts';
 import type { LabelRecord } from './types.ts';
 
 /** Maps a reference label id to the candidate it counts for: itself, or its nearest candidate ancestor. */
@@ -37,3 +40,24 @@ export async function classifierEvidence(model: LangCellModel, tokens: readonly 
   return tokens.map((_, i) => classifierOnCandidates(probabilities.subarray(i * classes.length, (i + 1) * classes.length), classes, candidates));
 }
 
+
+/** The model's scores of one cell by candidate index (they arrive best first), and its best label-text similarity. */
+export function scoresByCandidate(scores: readonly LabelScore[], candidateCount: number): { zeroShot: Float64Array; fused: Float64Array; bestTextSimilarity: number } {
+  const zeroShot = new Float64Array(candidateCount);
+  const fused = new Float64Array(candidateCount);
+  let bestTextSimilarity = -Infinity;
+  for (const score of scores) {
+    zeroShot[score.label] = score.zeroShot;
+    fused[score.label] = score.fused;
+    bestTextSimilarity = Math.max(bestTextSimilarity, score.similarity);
+  }
+  return { zeroShot, fused, bestTextSimilarity };
+}
+
+/** The kNN vote of reference neighbours, each counting for the candidate its harmonised label counts for. */
+export function referenceVote(neighbours: readonly CellHit[], lookup: LabelLookup, toCandidate: (labelId: number | null) => number | null, candidateCount: number): KnnVote {
+  return knnVote(
+    neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
+    candidateCount,
+  );
+}
