@@ -245,17 +245,17 @@ export async function writeH5ad(path: string, spec: H5adSpec): Promise<void> {
 }
 
 /**
- * Rewrites every deflate filter of a file written by `writeH5ad(…, { compress: true })` into
- * blosc (id 32001), which h5wasm lacks: the v1 filter pipeline message stores the id 8 bytes
- * before the name and v1 object headers carry no checksum.
+ * Rewrites every deflate filter of a file written by `writeH5ad(…, { compress: true })` into SZ
+ * (id 32017), which neither h5wasm nor its plugins decode: the v1 filter pipeline message stores
+ * the id 8 bytes before the name and v1 object headers carry no checksum.
  */
 export function withFilterReplaced(path: string): void {
   const bytes = readFileSync(path);
   const deflate = Buffer.from('deflate\0');
   let replaced = 0;
   for (let at = bytes.indexOf(deflate); at >= 0; at = bytes.indexOf(deflate, at + 1)) {
-    bytes.writeUInt16LE(32001, at - 8);
-    Buffer.from('blosc\0\0\0').copy(bytes, at);
+    bytes.writeUInt16LE(32017, at - 8);
+    Buffer.from('sz\0\0\0\0\0\0').copy(bytes, at);
     replaced++;
   }
   if (replaced === 0) throw new Error(`${path}: no deflate filter to replace`);

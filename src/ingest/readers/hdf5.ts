@@ -6,6 +6,8 @@
  * own chunk cache: a slice read touches only the chunks it needs, never the whole file.
  */
 import { open as openFileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Attribute, Dataset, Entity, File as H5File, Group, Metadata, OutputData, h5wasm as h5wasmApi } from 'h5wasm/node';
 import { AtlasError } from '../../errors.ts';
 
@@ -16,17 +18,24 @@ export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, REFERENCE: 7,
 
 /** Filters compiled into h5wasm's libhdf5 (deflate, shuffle, fletcher32, nbit, scaleoffset). */
 const BUILT_IN_FILTERS = new Set([1, 2, 3, 5, 6]);
-/** Registered ids of third-party filters anndata users meet, for a readable refusal. */
-const KNOWN_PLUGIN_FILTERS: Readonly<Record<number, string>> = {
+/** lzf (HDF5 filter 32000): anndata 0.7 wrote it through h5py; read with h5wasm-plugins' build. */
+const LZF = 32000;
+/** Registered ids of filters that are not read here, for a readable refusal. */
+const UNSUPPORTED_FILTERS: Readonly<Record<number, string>> = {
   4: 'szip',
   307: 'bzip2',
-  32000: 'lzf',
   32001: 'blosc',
   32004: 'lz4',
   32008: 'bitshuffle',
   32015: 'zstd',
+  32017: 'SZ',
   32026: 'blosc2',
 };
+
+/** The folder of h5wasm-plugins' compiled filters (NODERAWFS: h5wasm reads it from the host). */
+function pluginFolder(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('h5wasm-plugins')), 'plugins');
+}
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -37,7 +46,8 @@ let apiReady: Promise<H5wasmApi> | undefined;
 
 /**
  * Loads h5wasm once, on first use: importing it costs ≈ 600 MB of resident memory (the embedded
- * wasm binary), which MTX-only processes should not pay. The throwing error handler turns HDF5
+ * wasm binary), which MTX-only processes should not pay. The compression plugins are found on
+ * first use of their filter. The throwing error handler turns HDF5
  * failures into JS exceptions carrying HDF5's error stack; by default h5wasm prints the stack to
  * stderr and returns bogus ids.
  */
@@ -45,6 +55,7 @@ export function loadHdf5(): Promise<H5wasmApi> {
   apiReady ??= import('h5wasm/node').then(async ({ default: h5wasm }) => {
     const module = await h5wasm.ready;
     module.activate_throwing_error_handler();
+    module.insert_plugin_search_path(pluginFolder(), 0);
     api = h5wasm;
     return h5wasm;
   });
@@ -145,11 +156,17 @@ export function numberListAttribute(entity: Dataset | Group, name: string): numb
 /**
  * Refuses datasets whose compression filter h5wasm cannot decode, before any read fails deep in
  * libhdf5 with a plugin-path message nobody can act on.
+ *
+ * lzf is read when the filter recorded the chunk's size (h5py does for fixed-size values: the
+ * matrix, codes, numbers). Without it (variable-length strings) the plugin grows its buffer by
+ * reading C's errno, a symbol h5wasm does not export: the read would abort the whole wasm module,
+ * so such datasets are refused instead.
  */
 export function assertFiltersSupported(dataset: Dataset, filePath: string): void {
   for (const filter of dataset.filters) {
     if (BUILT_IN_FILTERS.has(filter.id)) continue;
-    const name = KNOWN_PLUGIN_FILTERS[filter.id] ?? (filter.name || `filter id ${filter.id}`);
+    if (filter.id === LZF && (filter.cd_values[2] ?? 0) > 0) continue;
+    const name = filter.id === LZF ? 'lzf (on variable-length strings)' : (UNSUPPORTED_FILTERS[filter.id] ?? (filter.name || `filter id ${filter.id}`));
     throw new AtlasError(
       'HDF5_FILTER_UNSUPPORTED',
       `${filePath}: dataset ${dataset.path} is compressed with ${name} (HDF5 filter ${filter.id}), which this ` +
