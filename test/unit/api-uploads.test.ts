@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadStore, safeFilename } from '../../src/api/uploads.ts';
 import { AtlasError } from '../../src/errors.ts';
-import { standInAtlas, type StandInAtlas } from '../helpers/api-stand-in-atlas.ts';
+import { standInAnnotationJob, standInAtlas, standInJob, type StandInAtlas } from '../helpers/api-stand-in-atlas.ts';
 import { ADMIN_TOKEN, READ_TOKEN, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 
 const MAX_UPLOAD = 64 * 1024;
@@ -201,6 +201,27 @@ describe('files named by mutations', () => {
       const [problem] = (response.body.data!['ingestReference'] as { errors: { code: string; message: string }[] }).errors;
       expect(problem).toEqual({ code: 'FILE_CORRUPT', message: `upload/${uploaded.body['uploadId'] as string}/pbmc.h5ad is not an HDF5 file.` });
       expect(problem!.message).not.toContain(local.scratch);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("a failed job's stored message names the upload, not the server's folders", async () => {
+    let uploadDir = '';
+    const failed = <Job extends { errorCode: string | null; errorMessage: string | null }>(job: Job): Job => ({ ...job, errorCode: 'FILE_CORRUPT', errorMessage: `${uploadDir}/u1/pbmc.h5ad: reading /X/data failed.` });
+    const local = await startApi(
+      standInAtlas({
+        ingestionJob: async (id) => failed(standInJob(id, 'FAILED')),
+        annotationJob: async (id) => failed(standInAnnotationJob(id, 'FAILED')),
+      }),
+    );
+    uploadDir = local.config.LANGCELL_UPLOAD_DIR;
+    try {
+      const response = await gql(local.url, '{ ingestionJob(id: "3") { errorMessage } annotationJob(id: "4") { errorMessage } }', { token: ADMIN_TOKEN });
+      expect(response.body.data).toEqual({
+        ingestionJob: { errorMessage: 'upload/u1/pbmc.h5ad: reading /X/data failed.' },
+        annotationJob: { errorMessage: 'upload/u1/pbmc.h5ad: reading /X/data failed.' },
+      });
     } finally {
       await local.close();
     }

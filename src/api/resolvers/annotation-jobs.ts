@@ -5,7 +5,7 @@ import { resolveFileSource } from '../file-sources.ts';
 import type { AnnotationJobResolvers, MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/resolvers-types.ts';
 import { checkAnnotateFileInput, toAtlasId, type InputProblem } from '../inputs.ts';
 import { subscribeToJob } from './follow.ts';
-import { attempt, isProblem } from './payloads.ts';
+import { attempt, hideServerDirs, isProblem, serverDirs } from './payloads.ts';
 
 /** Rows one page of results may hold. */
 const MAX_RESULT_PAGE = 1000;
@@ -32,7 +32,7 @@ export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile'> = {
     if ('errors' in checked) return jobFailed(checked.errors);
     const path = await resolveFileSource(checked.value.source, ctx.uploads, ctx.ingestRoot);
     if (isProblem(path)) return jobFailed([path]);
-    const outcome = await attempt('input', () => ctx.atlas.annotateFile({ path, ...checked.value.request }));
+    const outcome = await attempt('input', () => ctx.atlas.annotateFile({ path, ...checked.value.request }), serverDirs(ctx));
     if ('errors' in outcome) return jobFailed(outcome.errors.map((e) => (e.field.startsWith('input') ? e : { ...e, field: `input.${e.field}` })));
     ctx.log.info({ annotationJobId: outcome.value.id, cells: outcome.value.totalCells }, 'annotation job queued');
     return { job: outcome.value, errors: [] };
@@ -55,6 +55,8 @@ export const annotationJobSubscriptions: Pick<SubscriptionResolvers, 'annotation
 
 export const AnnotationJob: AnnotationJobResolvers = {
   progress: (job) => (job.totalCells > 0 ? Math.min(1, job.processedCells / job.totalCells) : 0),
+  // Stored by the worker as it was thrown: server folders are hidden when it is shown.
+  errorMessage: (job, _args, ctx) => (job.errorMessage === null ? null : hideServerDirs(job.errorMessage, serverDirs(ctx))),
   labelCounts: (job, _args, { atlas }) => atlas.annotationLabelCounts(job.id),
   resultsCsvUrl: (job) => `/annotation-jobs/${job.id}/results.csv`,
 };

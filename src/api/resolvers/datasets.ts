@@ -13,7 +13,7 @@ import type {
 } from '../generated/resolvers-types.ts';
 import { checkAtlasId, checkIngestInput, toAtlasId, type InputProblem } from '../inputs.ts';
 import { subscribeToJob } from './follow.ts';
-import { attempt, isProblem, serverDirs } from './payloads.ts';
+import { attempt, hideServerDirs, isProblem, serverDirs } from './payloads.ts';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'ingestionJob'> = {
   datasets: (_parent, _args, { atlas }) => atlas.datasets(),
@@ -82,4 +82,6 @@ export const Dataset: DatasetResolvers = {
 
 export const IngestionJob: IngestionJobResolvers = {
   progress: (job) => (job.totalCells > 0 ? Math.min(1, job.processedCells / job.totalCells) : 0),
+  // Stored by the worker as it was thrown: server folders are hidden when it is shown.
+  errorMessage: (job, _args, ctx) => (job.errorMessage === null ? null : hideServerDirs(job.errorMessage, serverDirs(ctx))),
 };
