@@ -203,6 +203,12 @@ describe('CSV/TSV reader: ranges and cell ids', () => {
 });
 
 describe('CSV/TSV reader: refusals', () => {
+  it('an aborted signal interrupts the validating scan (INTERRUPTED), so Ctrl-C ends a long validation', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expectRefusal(openExpressionFile(writeTable(tableText(CELLS_AS_ROWS)), { signal: controller.signal }), 'INTERRUPTED', 'nothing was stored');
+  });
+
   it('DIMENSION_MISMATCH with the line number for a ragged row', async () => {
     const lines = tableText(CELLS_AS_ROWS).split('\n');
     lines[3] = `${lines[3]},5`;

@@ -307,7 +307,7 @@ interface TableScan {
 }
 
 /** The validating open-time pass (see the module comment); decides the orientation on the way. */
-async function scanTable(path: string, delimiter: number, genesAsRows: boolean | undefined): Promise<TableScan> {
+async function scanTable(path: string, delimiter: number, genesAsRows: boolean | undefined, signal: AbortSignal | undefined): Promise<TableScan> {
   const rowIds: string[] = [];
   let nonZero = 0;
   let orientation: Orientation | undefined = genesAsRows === undefined ? undefined : { genesAsRows, reason: 'stated' };
@@ -322,14 +322,14 @@ async function scanTable(path: string, delimiter: number, genesAsRows: boolean |
     for (let column = 0; column < nColumns; column++) if (fields.value(column) !== 0) nonZero++;
     if (row + 1 === SAMPLE_ROWS) decide(parser.columnIds ?? []);
   });
-  for await (const block of readTextBytes(path)) parser.push(block);
+  for await (const block of readTextBytes(path, signal)) parser.push(block);
   const columnIds = parser.finish();
   return { rowIds, columnIds, nonZero, orientation: decide(columnIds) };
 }
 
 export async function openDelimited(path: string, format: DelimitedFormat, options: OpenOptions = {}): Promise<DelimitedSource> {
   const delimiter = format === 'csv' ? COMMA : TAB;
-  const { rowIds, columnIds, nonZero, orientation } = await scanTable(path, delimiter, options.genesAsRows);
+  const { rowIds, columnIds, nonZero, orientation } = await scanTable(path, delimiter, options.genesAsRows, options.signal);
   const [cellIds, geneIds] = orientation.genesAsRows ? [columnIds, rowIds] : [rowIds, columnIds];
   const nCells = cellIds.length;
   const spools = new Set<CellBucketSpool>();
