@@ -164,6 +164,43 @@ function auroc(scores: readonly number[], positive: readonly boolean[]): number 
   return pos.length * neg.length === 0 ? NaN : wins / (pos.length * neg.length);
 }
 
+/**
+ * How much an ECE measured on these cells moves by chance: a 95% bootstrap interval (cells drawn
+ * with replacement), and the noise floor — the mean ECE of a perfectly calibrated decision with the
+ * same confidences (each cell right with probability equal to its confidence).
+ */
+function eceUncertainty(confidence: readonly number[], correct: readonly boolean[], seed: number, draws = 1000): { interval: [number, number]; noiseFloor: number } {
+  const next = seededRandom(seed + 1);
+  const n = confidence.length;
+  const resampled: number[] = [];
+  let floor = 0;
+  for (let draw = 0; draw < draws; draw += 1) {
+    const picks = Array.from({ length: n }, () => Math.floor(next() * n));
+    resampled.push(calibrationError(picks.map((i) => confidence[i]!), picks.map((i) => correct[i]!)).ece);
+    floor += calibrationError(confidence, confidence.map((c) => next() < c)).ece / draws;
+  }
+  resampled.sort((a, b) => a - b);
+  return { interval: [resampled[Math.floor(0.025 * draws)]!, resampled[Math.floor(0.975 * draws)]!], noiseFloor: floor };
+}
+
+interface DecisionSummary {
+  weights: { withCtm: Record<string, number> } | null;
+  validation: { labelled: number; folds: number; sources: Record<string, { accuracy: number; ece: number }> } | null;
+  novelty: { quantile: number; chosenBy: string; heldOut: { types: number; truePositiveRate: number; falsePositiveRate: number } | null } | null;
+}
+
+/** The fitted decision in words: its sources and weights, its cross-validated figures, its novelty threshold. */
+function decisionLine(decision: DecisionSummary): string {
+  const weights = decision.weights ? Object.entries(decision.weights.withCtm).map(([source, w]) => `${source} ${fixed(w, 2)}`).join(', ') : 'none (uncalibrated)';
+  const combined = decision.validation?.sources['combined'];
+  const novelty = decision.novelty;
+  return (
+    `The decision, fitted on the reference only: sources and weights ${weights}` +
+    (combined && decision.validation ? `; ${decision.validation.folds}-fold cross-validated on its ${decision.validation.labelled} labelled cells: accuracy ${fixed(combined.accuracy, 3)}, ECE ${fixed(combined.ece, 3)}` : '') +
+    (novelty ? `; novelty threshold at the reference's ${fixed(novelty.quantile, 2)} quantile (${novelty.chosenBy === 'heldOutTypes' && novelty.heldOut ? `${novelty.heldOut.types} labelled types held out in turn: ${fixed(novelty.heldOut.truePositiveRate, 2)} of their cells past it, ${fixed(novelty.heldOut.falsePositiveRate, 2)} of the others` : 'no types to hold out'}).` : '.')
+  );
+}
+
 /** Nearest centroid on log1p(CP10k) expression: the model-free baseline. */
 function nearestCentroid(train: readonly Cell[], test: readonly Cell[], truthOf: (label: string) => string): string[] {
   const normalise = (counts: readonly number[]) => {
@@ -246,10 +283,13 @@ async function main(): Promise<void> {
     const confidence = base.map((a) => a.confidence);
     const correct = base.map((a, i) => a.bestLabel.name === truthFine[i]);
     const calibration = calibrationError(confidence, correct);
+    const eceSpread = eceUncertainty(confidence, correct, SEED);
     const assigned = base.filter((a) => a.label !== null);
     const assignedCorrect = base.filter((a, i) => a.label !== null && a.label.name === truthFine[i]).length;
     results['calibration'] = {
       ece: calibration.ece,
+      eceInterval: eceSpread.interval,
+      eceNoiseFloor: eceSpread.noiseFloor,
       reliability: calibration.table,
       calibrated: base.every((a) => a.calibrated),
       abstentionRate: 1 - assigned.length / base.length,
@@ -286,27 +326,37 @@ async function main(): Promise<void> {
         const path = join(scratch, `train-without-${LOTO_TYPES.indexOf(type)}.h5ad`);
         await writeCells(path, train.filter((c) => c.label !== type), genes);
         await ingest(atlas, path, 'pbmc68k-train');
-        await atlas.calibrate();
+        const fit = await atlas.calibrate();
         const left = (await atlas.harmoniseLabels([type], explicit)).get(type)!.label!;
         const candidates = (await atlas.labels()).map((l) => l.name).filter((name) => name !== left.name);
         const annotations = await atlas.annotateTokens(testTokens!, { k: K, rerank: true, topM: 3, candidates });
         const isType = test.map((c) => c.label === type);
-        const unassigned = (wanted: boolean) => {
+        const share = (wanted: boolean, test: (a: Annotation) => boolean) => {
           const group = annotations.filter((_, i) => isType[i] === wanted);
-          return group.filter((a) => a.label === null).length / group.length;
+          return group.filter(test).length / group.length;
         };
+        const novel = (a: Annotation) => a.reason === 'NOVEL';
+        const unassigned = (a: Annotation) => a.label === null;
+        // No answer at any level: not even an ancestor the rolled-up probability is sure of.
+        const noAnswer = (a: Annotation) => a.label === null && a.rolledUp === null;
         const entry = {
           type,
           leftOutLabel: left.name,
           cells: isType.filter(Boolean).length,
+          noveltyQuantile: fit.novelty?.quantile ?? null,
           aurocNovelty: auroc(annotations.map((a) => a.novelty?.score ?? 0), isType),
+          aurocNearest: auroc(annotations.map((a) => a.novelty?.nearestDistance ?? 0), isType),
+          aurocText: auroc(annotations.map((a) => 1 - (a.novelty?.bestTextSimilarity ?? 1)), isType),
           aurocUncertainty: auroc(annotations.map((a) => 1 - a.confidence), isType),
-          unassignedLeftOut: unassigned(true),
-          unassignedOthers: unassigned(false),
-          novelLeftOut: annotations.filter((a, i) => isType[i] && a.reason === 'NOVEL').length,
+          novelLeftOut: share(true, novel),
+          novelOthers: share(false, novel),
+          unassignedLeftOut: share(true, unassigned),
+          unassignedOthers: share(false, unassigned),
+          noAnswerLeftOut: share(true, noAnswer),
+          noAnswerOthers: share(false, noAnswer),
         };
         loto.push(entry);
-        say(`LOTO ${type}: AUROC ${entry.aurocNovelty.toFixed(3)}, unassigned ${entry.unassignedLeftOut.toFixed(2)} vs ${entry.unassignedOthers.toFixed(2)}`);
+        say(`LOTO ${type}: AUROC ${entry.aurocNovelty.toFixed(3)}, NOVEL ${entry.novelLeftOut.toFixed(2)} vs ${entry.novelOthers.toFixed(2)}, unassigned ${entry.unassignedLeftOut.toFixed(2)} vs ${entry.unassignedOthers.toFixed(2)}`);
       } finally {
         await run.drop();
       }
@@ -345,22 +395,40 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
 
   const methodTable = markdownTable(['method', 'fine accuracy', 'fine macro-F1', 'coarse accuracy', 'coarse macro-F1'], results['methodTable'] as string[][]);
-  const calibration = results['calibration'] as { ece: number; abstentionRate: number; accuracyOnAssigned: number | null; reasons: Record<string, number>; rolledUp: number };
+  const calibration = results['calibration'] as { ece: number; eceInterval: [number, number]; eceNoiseFloor: number; abstentionRate: number; accuracyOnAssigned: number | null; reasons: Record<string, number>; rolledUp: number };
+  const number = (e: Record<string, unknown>, key: string, digits: number) => fixed(e[key] as number, digits);
   const lotoTable = markdownTable(
-    ['left out', 'as label', 'cells', 'novelty AUROC', '1 − confidence AUROC', 'left-out UNASSIGNED', 'others UNASSIGNED', 'NOVEL'],
-    loto.map((e) => [String(e['type']), String(e['leftOutLabel']), String(e['cells']), fixed(e['aurocNovelty'] as number, 3), fixed(e['aurocUncertainty'] as number, 3), fixed(e['unassignedLeftOut'] as number, 2), fixed(e['unassignedOthers'] as number, 2), String(e['novelLeftOut'])]),
+    ['left out', 'as label', 'cells', 'threshold quantile', 'novelty AUROC', 'nearest-cell AUROC', '1 − text AUROC', '1 − confidence AUROC', 'NOVEL: left out / others', 'UNASSIGNED: left out / others', 'no answer at any level: left out / others'],
+    loto.map((e) => [
+      String(e['type']),
+      String(e['leftOutLabel']),
+      String(e['cells']),
+      number(e, 'noveltyQuantile', 2),
+      number(e, 'aurocNovelty', 3),
+      number(e, 'aurocNearest', 3),
+      number(e, 'aurocText', 3),
+      number(e, 'aurocUncertainty', 3),
+      `${number(e, 'novelLeftOut', 2)} / ${number(e, 'novelOthers', 2)}`,
+      `${number(e, 'unassignedLeftOut', 2)} / ${number(e, 'unassignedOthers', 2)}`,
+      `${number(e, 'noAnswerLeftOut', 2)} / ${number(e, 'noAnswerOthers', 2)}`,
+    ]),
   );
+  const mean = (key: string) => loto.reduce((sum, e) => sum + (e[key] as number), 0) / Math.max(1, loto.length);
   const demo = results['demo'] as { cells: number; fusedAccuracy: number; combinedAccuracy: number } | undefined;
   const markdown = [
     `pbmc68k (${cells.length} cells, bulk_labels harmonised with dataset_label_to_cl.tsv onto the demo model's 12 labels), stratified 50/50 split (seed ${SEED}): train half ingested as the labelled reference (${train.length} cells), test half annotated (${test.length} cells). The decision and the adapters are fitted on reference cells only. ${fixed(seconds, 0)} s in all.`,
     '',
     methodTable,
     '',
-    `Calibration of the combined decision on the test half: ECE ${fixed(calibration.ece, 3)}; abstention rate ${fixed(calibration.abstentionRate, 3)} at the default threshold, accuracy on assigned cells ${fixed(calibration.accuracyOnAssigned ?? NaN, 3)}; reasons ${JSON.stringify(calibration.reasons)}; ${calibration.rolledUp} answers rolled up to an ancestor.`,
+    decisionLine(results['decision'] as DecisionSummary),
     '',
-    'Leave one type out (removed from the reference and from the candidates):',
+    `Calibration of the combined decision on the test half: ECE ${fixed(calibration.ece, 3)} (95% bootstrap interval ${fixed(calibration.eceInterval[0], 3)}–${fixed(calibration.eceInterval[1], 3)}; a perfectly calibrated decision with these confidences would show ${fixed(calibration.eceNoiseFloor, 3)} on this many cells by chance); abstention rate ${fixed(calibration.abstentionRate, 3)} at the default threshold, accuracy on assigned cells ${fixed(calibration.accuracyOnAssigned ?? NaN, 3)}; reasons ${JSON.stringify(calibration.reasons)}; ${calibration.rolledUp} answers rolled up to an ancestor.`,
+    '',
+    'Leave one type out (removed from the reference and from the candidates). The novelty threshold is chosen on the reference of each run (its labelled types held out in turn, at most 10% of the other cells flagged); "no answer at any level" counts UNASSIGNED cells that were not rolled up to a certain ancestor either:',
     '',
     lotoTable,
+    '',
+    loto.length ? `Means over the ${loto.length} left-out types: novelty AUROC ${fixed(mean('aurocNovelty'), 3)} (nearest cell alone ${fixed(mean('aurocNearest'), 3)}, text ${fixed(mean('aurocText'), 3)}); NOVEL ${fixed(mean('novelLeftOut'), 2)} of left-out cells and ${fixed(mean('novelOthers'), 2)} of the others; UNASSIGNED ${fixed(mean('unassignedLeftOut'), 2)} / ${fixed(mean('unassignedOthers'), 2)}.` : '',
     '',
     demo ? `Demo atlas, ${demo.cells} held-out cells: LangCell fused ${fixed(demo.fusedAccuracy, 3)}, combined ${fixed(demo.combinedAccuracy, 3)}.` : 'Demo atlas: skipped.',
   ].join('\n');

@@ -425,8 +425,9 @@ function annotateFileSettings(limits: ApiLimits) {
       format: mapped(FORMATS).nullish(),
       layer: mapped(LAYERS).nullish(),
       truthMap: z.array(z.object({ source: text(MAX_NAME), target: text(MAX_NAME) })).nullish(),
+      adapter: text(MAX_NAME).nullish(),
     })
-    .transform(({ truthColumn, valueType, candidates, k, topM, rerank, format, layer, truthMap }): AnnotateFileSettings['request'] => ({
+    .transform(({ truthColumn, valueType, candidates, k, topM, rerank, format, layer, truthMap, adapter }): AnnotateFileSettings['request'] => ({
       k: k ?? 25,
       topM: topM ?? 3,
       rerank: rerank ?? true,
@@ -436,6 +437,7 @@ function annotateFileSettings(limits: ApiLimits) {
       ...(valueType ? { valueType } : {}),
       ...(candidates ? { candidates } : {}),
       ...(truthMap ? { truthMap: Object.fromEntries(truthMap.map((entry) => [entry.source, entry.target])) } : {}),
+      ...(adapter ? { adapter } : {}),
     }));
 }
 

@@ -34,6 +34,8 @@ export const annotateFileRequestSchema = z.object({
   k: z.number().int().min(1),
   rerank: z.boolean(),
   topM: z.number().int().min(1),
+  /** A few-shot adapter by name (`adapt`): its probabilities join the evidence. */
+  adapter: z.string().min(1).optional(),
 });
 
 export type AnnotateFileRequest = Readonly<z.infer<typeof annotateFileRequestSchema>>;
@@ -45,6 +47,8 @@ export interface FileAnnotationParts {
   labels(): Promise<LabelRecord[]>;
   /** Label strings as catalogue labels with coarse classes (atlas/label-maps.ts); `explicit` wins over the rules. */
   harmoniseLabels(sources: readonly string[], explicit?: ReadonlyMap<string, string>): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null }>>;
+  /** Refuses an adapter that does not exist or no longer fits the atlas (NOT_FOUND, ADAPTER_STALE). */
+  checkAdapter(name: string): Promise<void>;
 }
 
 /** A validated query file, open for reading. */
@@ -102,6 +106,7 @@ export async function openQueryFile(parts: FileAnnotationParts, given: AnnotateF
     throw new AtlasError('FILE_NOT_FOUND', `${path} does not exist.`, { path, field: 'path' });
   }
   await checkCandidates(parts, request.candidates);
+  if (request.adapter !== undefined) await parts.checkAdapter(request.adapter);
   const source = await openExpressionFile(path, openOptions(request));
   try {
     const where = `${path} (${source.matrixLocation})`;
@@ -158,6 +163,7 @@ export async function annotateQueryFile(
     rerank: request.rerank,
     topM: request.topM,
     ...(request.candidates ? { candidates: request.candidates } : {}),
+    ...(request.adapter ? { adapter: request.adapter } : {}),
   };
   for await (const chunk of tokenization.chunks(SLICE_CELLS)) {
     const todo = chunk.cellIds.map((_, i) => i).filter((i) => !skip(chunk.start + i));

@@ -9,7 +9,7 @@
  * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
-import { argmax, combine, novelty, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
+import { argmax, combine, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { Adapters } from './adapters.ts';
@@ -82,7 +82,10 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
     const combined = weights ? combine(evidence, weights) : null;
     const best = combined ? argmax(combined) : decision.best;
     const confidence = combined ? combined[best]! : decision.confidence;
-    const noveltyReport = fit?.novelty ? { ...novelty(fit.novelty, vote.minDistance, bestText), nearestDistance: vote.minDistance, bestTextSimilarity: bestText } : null;
+    const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
+    const noveltyReport = fit?.novelty
+      ? { ...novelty(fit.novelty, cellMeanDistance), nearestDistance: vote.minDistance, meanDistance: cellMeanDistance, bestTextSimilarity: bestText }
+      : null;
     const reason: AbstainReason | null = noveltyReport?.novel
       ? 'NOVEL'
       : confidence >= settings.abstainBelow

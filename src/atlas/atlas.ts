@@ -214,6 +214,7 @@ export class Atlas implements AtlasApi {
       annotateTokens: (tokens, options, onProgress) => this.annotateTokens(tokens, options, onProgress),
       labels: () => this.labels(),
       harmoniseLabels: (sources, explicit) => this.harmoniseLabels(sources, explicit),
+      checkAdapter: async (name) => void (await this.adapterService.usable(name)),
     };
   }
 
@@ -247,6 +248,10 @@ export class Atlas implements AtlasApi {
 
   async cell(id: number): Promise<CellRecord | null> {
     return (await getCells(this.runtime.db, [id]))[0] ?? null;
+  }
+
+  cells(ids: readonly number[]): Promise<CellRecord[]> {
+    return getCells(this.runtime.db, ids);
   }
 
   datasets(): Promise<DatasetRecord[]> {
@@ -329,7 +334,7 @@ export class Atlas implements AtlasApi {
   /** The decision as fitted for the atlas now (fitting it first when needed), for an adapter or none. */
   async decision(adapter?: string): Promise<DecisionFit | null> {
     const record = adapter === undefined ? null : await this.adapterService.usable(adapter);
-    return this.decider.current(record);
+    return this.decider.current(record, false);
   }
 
   /** Fits the decision again for the atlas now (`langcell-atlas calibrate`). */

@@ -3,11 +3,11 @@
  * validation cells held out from the labelled references, with its calibration figures and the
  * reference's novelty profile. One fit per model and atlas state (labels, their harmonised
  * references, the adapter): stored in PostgreSQL, refitted when that state changes. A server fits
- * in the background and answers uncalibrated meanwhile (LangCell's own decision, which says so); a
- * CLI run waits for the fit.
+ * in the background and answers uncalibrated meanwhile (LangCell's own decision, which says so),
+ * except that an answer asking for an adapter waits for the fit with it; a CLI run waits for the fit.
  */
 import { createHash } from 'node:crypto';
-import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, noveltyProfile, type CellEvidence, type CombinerWeights, type EvidenceSource, type NoveltyProfile } from '../model/decision.ts';
+import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { argmax } from '../model/decision.ts';
 import type { AdapterRecord } from '../store/adapters.ts';
@@ -25,8 +25,14 @@ import type { CellSearch } from './search.ts';
 const VALIDATION_CELLS = 600;
 /** Neighbours in the kNN vote while fitting (the API's default k). */
 const FIT_K = 25;
-/** Share of the labelled validation cells the combiner is fitted on; the rest measure it. */
-const FIT_SHARE = 0.7;
+/** Neighbours read per validation cell: enough to find NOVELTY_K outside a held-out type. */
+const HELD_OUT_K = 150;
+/** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
+const MIN_HELD_OUT_CELLS = 5;
+/** Stored fits of an earlier shape are not reused (part of the fingerprint). */
+const FIT_VERSION = 2;
+/** Folds of the cross-validation that chooses the sources and measures the decision. */
+const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
 const MIN_LABELLED = 30;
 
@@ -42,12 +48,14 @@ export interface DecisionFit {
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
   readonly novelty: NoveltyProfile | null;
-  /** Figures on the held-out part of the validation cells, of a fit on the rest (the stored weights are then refitted on all of them). */
+  /**
+   * Figures of the validation cells, each predicted by a fit on the other folds (the stored weights
+   * are then refitted on all of them).
+   */
   readonly validation: {
     readonly cells: number;
     readonly labelled: number;
-    readonly fittedOn: number;
-    readonly measuredOn: number;
+    readonly folds: number;
     readonly sources: Readonly<Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>>>;
     readonly reliability: readonly { lower: number; upper: number; cells: number; confidence: number | null; accuracy: number | null }[];
   } | null;
@@ -57,8 +65,34 @@ export interface DecisionFit {
 interface ValidationCell {
   readonly evidence: CellEvidence;
   readonly truth: number | null;
-  readonly nearestDistance: number | null;
+  /** Its HELD_OUT_K nearest other reference cells, best first: the candidate each counts for, and its similarity. */
+  readonly neighbours: readonly { readonly candidate: number | null; readonly similarity: number }[];
   readonly bestTextSimilarity: number;
+}
+
+/**
+ * Mean distance to the NOVELTY_K nearest neighbours that pass `keep` (fewer when fewer are found, as
+ * for a query cell in a small reference); null when none does.
+ */
+function meanDistanceWhere(cell: ValidationCell, keep: (candidate: number | null) => boolean): number | null {
+  return meanDistance(cell.neighbours.filter((n) => keep(n.candidate)).slice(0, NOVELTY_K).map((n) => n.similarity));
+}
+
+/** Each labelled type with enough cells taken out of the reference in turn (see HeldOutTypes). */
+function heldOutTypes(cells: readonly ValidationCell[]): HeldOutTypes {
+  const counts = new Map<number, number>();
+  for (const cell of cells) if (cell.truth !== null) counts.set(cell.truth, (counts.get(cell.truth) ?? 0) + 1);
+  const types = [...counts].filter(([, n]) => n >= MIN_HELD_OUT_CELLS).map(([type]) => type);
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  for (const type of types) {
+    for (const cell of cells) {
+      if (cell.truth === null) continue;
+      const distance = meanDistanceWhere(cell, (candidate) => candidate !== type);
+      if (distance !== null) (cell.truth === type ? positives : negatives).push(distance);
+    }
+  }
+  return { types: types.length, positives, negatives };
 }
 
 function figures(probabilities: readonly Float64Array[], truth: readonly number[]): SourceFigures {
@@ -84,15 +118,16 @@ export class Decider {
 
   private async fingerprint(lookup: LabelLookup, adapter: AdapterRecord | null): Promise<string> {
     const datasets = (await listDatasets(this.db)).filter((d) => d.state === 'READY').map((d) => `${d.id}:${d.cellCount}`);
-    const state = [this.model.id, lookup.version, datasets.join(','), adapter ? `${adapter.id}@${adapter.createdAt.toISOString()}` : 'no adapter'].join('|');
+    const state = [`v${FIT_VERSION}`, this.model.id, lookup.version, datasets.join(','), adapter ? `${adapter.id}@${adapter.createdAt.toISOString()}` : 'no adapter'].join('|');
     return createHash('sha256').update(state).digest('hex').slice(0, 24);
   }
 
   /**
    * The fit for the atlas as it is now. A background decider starts fitting when there is none and
-   * returns null meanwhile; otherwise the fit is made now.
+   * returns null meanwhile — unless `wait`: an answer that asked for an adapter waits for the fit
+   * that includes it (seconds, once per adapter and atlas state) rather than leave it out.
    */
-  async current(adapter: AdapterRecord | null): Promise<DecisionFit | null> {
+  async current(adapter: AdapterRecord | null, wait = adapter !== null): Promise<DecisionFit | null> {
     const lookup = await this.labelMaps.lookup();
     const fingerprint = await this.fingerprint(lookup, adapter);
     const stored = (await getDecisionFit(this.db, this.model.id, fingerprint)) as DecisionFit | null;
@@ -103,7 +138,7 @@ export class Decider {
       this.fitting.set(fingerprint, pending);
       if (this.background) pending.catch((error: Error) => this.log(`decision fit failed: ${error.message}`));
     }
-    return this.background ? null : pending;
+    return this.background && !wait ? null : pending;
   }
 
   /** Fits now for the current state (CLI `calibrate`), replacing a stored fit of the same state. */
@@ -125,50 +160,61 @@ export class Decider {
     }
     const cells = await this.validationCells(sample, lookup, adapter);
     const novelty = noveltyProfile(
-      cells.flatMap((c) => (c.nearestDistance === null ? [] : [c.nearestDistance])),
+      cells.flatMap((c) => {
+        const distance = meanDistanceWhere(c, () => true);
+        return distance === null ? [] : [distance];
+      }),
+      heldOutTypes(cells),
       cells.map((c) => c.bestTextSimilarity),
     );
     const labelled = cells.filter((c): c is ValidationCell & { truth: number } => c.truth !== null);
     const distinct = new Set(labelled.map((c) => c.truth)).size;
     let result: DecisionFit = { ...empty, novelty };
     if (labelled.length >= MIN_LABELLED && distinct >= 2) {
-      const cut = Math.round(labelled.length * FIT_SHARE);
-      const fitOn = labelled.slice(0, cut);
-      const measureOn = labelled.slice(cut);
       const reference: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : []), ...(this.model.hasClassifier ? (['classifier'] as const) : [])];
-      // Which sources to combine is chosen like the weights: on reference cells, by the log-loss on
-      // the held-out part (a source that only adds noise on this atlas, e.g. a model that does not
-      // know its tissue, is left out rather than fitted to a small weight).
+      const truth = labelled.map((c) => c.truth);
+      // Every labelled validation cell predicted by a fit on the other folds (the sample is in a
+      // seeded random order, so fold i is every FOLDS-th cell).
+      const outOfFold = (sources: readonly EvidenceSource[]) => {
+        const predicted = new Array<Float64Array>(labelled.length);
+        for (let fold = 0; fold < FOLDS; fold += 1) {
+          const rest = labelled.filter((_, i) => i % FOLDS !== fold);
+          const weights = fitCombiner(rest.map((c) => c.evidence), rest.map((c) => c.truth), sources).weights;
+          labelled.forEach((c, i) => {
+            if (i % FOLDS === fold) predicted[i] = combine(c.evidence, weights);
+          });
+        }
+        return predicted;
+      };
+      // Which sources to combine is chosen like the weights: on reference cells, by the
+      // cross-validated log-loss (a source that only adds noise on this atlas, e.g. a model that
+      // does not know its tissue, is left out rather than fitted to a small weight).
       const choose = (options: readonly (readonly EvidenceSource[])[]) => {
-        const fits = options.map((sources) => fitCombiner(fitOn.map((c) => c.evidence), fitOn.map((c) => c.truth), sources).weights);
-        const heldOutLoss = fits.map((weights) => measureOn.reduce((sum, c) => sum - Math.log(combine(c.evidence, weights)[c.truth]! + 1e-12), 0) / measureOn.length);
-        const chosen = heldOutLoss.indexOf(Math.min(...heldOutLoss));
-        // The figures below are of this held-out fit; the stored weights are the chosen sources
-        // refitted on every labelled validation cell (more cells, a better-calibrated fit).
-        return { heldOut: fits[chosen]!, final: fitCombiner(labelled.map((c) => c.evidence), labelled.map((c) => c.truth), options[chosen]!).weights };
+        const predictions = options.map(outOfFold);
+        const loss = predictions.map((predicted) => predicted.reduce((sum, p, i) => sum - Math.log(p[truth[i]!]! + 1e-12), 0) / predicted.length);
+        const chosen = loss.indexOf(Math.min(...loss));
+        return { predicted: predictions[chosen]!, weights: fitCombiner(labelled.map((c) => c.evidence), truth, options[chosen]!).weights };
       };
       const ctmChoice = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
       const plainChoice = choose([['zeroShot', ...reference], reference]);
-      const withCtm = ctmChoice.final;
-      const withoutCtm = plainChoice.final;
-      const truth = measureOn.map((c) => c.truth);
+      const withCtm = ctmChoice.weights;
+      const withoutCtm = plainChoice.weights;
       const sources: Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>> = {};
       for (const source of EVIDENCE_SOURCES) {
-        const values = measureOn.map((c) => c.evidence[source]);
+        const values = labelled.map((c) => c.evidence[source]);
         if (values.every((v): v is Float64Array => v !== null)) sources[source] = figures(values, truth);
       }
-      const combined = measureOn.map((c) => combine(c.evidence, ctmChoice.heldOut));
-      sources.combined = figures(combined, truth);
-      sources.combinedWithoutCtm = figures(measureOn.map((c) => combine(c.evidence, plainChoice.heldOut)), truth);
-      const winners = combined.map((p) => argmax(p));
+      sources.combined = figures(ctmChoice.predicted, truth);
+      sources.combinedWithoutCtm = figures(plainChoice.predicted, truth);
+      const winners = ctmChoice.predicted.map((p) => argmax(p));
       const reliability = calibrationError(
-        combined.map((p, i) => p[winners[i]!]!),
+        ctmChoice.predicted.map((p, i) => p[winners[i]!]!),
         winners.map((w, i) => w === truth[i]),
       ).table;
       result = {
         ...result,
         combiner: { withCtm, withoutCtm },
-        validation: { cells: cells.length, labelled: labelled.length, fittedOn: fitOn.length, measuredOn: measureOn.length, sources, reliability },
+        validation: { cells: cells.length, labelled: labelled.length, folds: FOLDS, sources, reliability },
       };
     }
     await saveDecisionFit(this.db, this.model.id, fingerprint, result);
@@ -196,12 +242,12 @@ export class Decider {
       const classified = await classifierEvidence(this.model, slice.map((cell) => cell.tokens), labels);
       for (const [i, cell] of slice.entries()) {
         const { zeroShot, fused, bestTextSimilarity: bestText } = scoresByCandidate(decisions[i]!.scores, labels.length);
-        const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, FIT_K, undefined);
-        const vote = referenceVote(neighbours, lookup, toCandidate, labels.length);
+        const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, HELD_OUT_K, undefined);
+        const vote = referenceVote(neighbours.slice(0, FIT_K), lookup, toCandidate, labels.length);
         out.push({
           evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
-          nearestDistance: vote.minDistance,
+          neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           bestTextSimilarity: bestText,
         });
       }

@@ -82,10 +82,12 @@ export interface RolledUp {
 /** How unlike the reference a cell is (see NoveltyProfile in model/decision.ts). */
 export interface NoveltyReport {
   readonly novel: boolean;
-  /** > 1 past both thresholds; the smaller of the two ratios. */
+  /** The cell's mean distance to its nearest reference cells ÷ the profile's threshold: novel above 1. */
   readonly score: number;
   /** 1 − similarity of the nearest reference cell; null without reference cells. */
   readonly nearestDistance: number | null;
+  /** Mean 1 − similarity of its nearest reference cells (at most NOVELTY_K); null without reference cells. */
+  readonly meanDistance: number | null;
   readonly bestTextSimilarity: number;
 }
 
@@ -210,6 +212,8 @@ export interface AtlasApi {
   similarCells(input: CellInput, options: SearchOptions): Promise<CellHit[]>;
   annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation>;
   cell(id: number): Promise<CellRecord | null>;
+  /** Stored cells by id, in the order asked; cells that are gone are left out. */
+  cells(ids: readonly number[]): Promise<CellRecord[]>;
   datasets(): Promise<DatasetRecord[]>;
   deleteDataset(id: number): Promise<DatasetRecord>;
   labels(search?: string): Promise<LabelRecord[]>;

@@ -32,6 +32,7 @@ export interface AtlasAnnotateOptions {
   report?: string;
   candidates?: string;
   truthMap?: string;
+  adapter?: string;
   k: number;
   rerank: boolean;
   topM: number;
@@ -156,6 +157,7 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
     ...(options.truthColumn ? { truthColumn: options.truthColumn } : {}),
     ...(options.truthMap ? { truthMap: Object.fromEntries(await readLabelMapFile(options.truthMap)) } : {}),
     ...(options.candidates ? { candidates: options.candidates.split(',').map((name) => name.trim()).filter((name) => name.length > 0) } : {}),
+    ...(options.adapter ? { adapter: options.adapter } : {}),
   };
   const atlas = await openConfiguredAtlas(config, { serving: false, log });
   try {
@@ -220,6 +222,7 @@ export function addAtlasAnnotateOptions(command: Command, skip: readonly string[
   add('report', new Option('--report <report.json|report.md>', 'label counts and evaluation as JSON, or Markdown when the name ends in .md'));
   add('truth-map', new Option('--truth-map <map.tsv>', 'truth label → catalogue label name or CL id (e.g. dataset_label_to_cl.tsv); wins over the automatic harmonisation'));
   add('candidates', new Option('--candidates <names>', 'comma-separated label names to choose from (default: every label of the atlas)'));
+  add('adapter', new Option('--adapter <name>', 'a few-shot adapter (`adapt`) whose probabilities join the evidence'));
   add('k', new Option('--k <k>', 'reference neighbours for the kNN vote').argParser((v) => Number.parseInt(v, 10)).default(25));
   add('top-m', new Option('--top-m <m>', 'candidates reranked by CTM per cell').argParser((v) => Number.parseInt(v, 10)).default(3));
   add('no-rerank', new Option('--no-rerank', 'zero-shot only, no CTM'));

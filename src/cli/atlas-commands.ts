@@ -273,7 +273,7 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         }
         const rows: (string | number)[][] = [['source', 'accuracy', 'ECE']];
         for (const [source, figures] of Object.entries(fit.validation.sources)) rows.push([source, figures.accuracy.toFixed(3), figures.ece.toFixed(3)]);
-        process.stdout.write(`fitted on ${fit.validation.fittedOn} labelled reference cells, measured on ${fit.validation.measuredOn} others\n`);
+        process.stdout.write(`fitted on ${fit.validation.labelled} labelled reference cells; figures of ${fit.validation.folds}-fold cross-validation (each cell predicted by a fit on the others)\n`);
         process.stdout.write(table(rows));
         process.stdout.write(`weights with CTM: ${JSON.stringify(fit.combiner.withCtm)}\nweights without: ${JSON.stringify(fit.combiner.withoutCtm)}\n`);
       });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Atlas } from '../../src/atlas/atlas.ts';
 import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
-import { seedDemo } from '../../seed/seed-database.ts';
+import { DEMO_DATASET_NAME, seedDemo } from '../../seed/seed-database.ts';
 import { ADMIN_TOKEN, READ_TOKEN, codes, gql, startApi, type TestApi } from '../helpers/api-server.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
@@ -284,6 +284,28 @@ describe('values read from a cell given by value and from a dataset', () => {
 });
 
 describe('annotation job refusals, each with its code', () => {
+  it('annotates with a few-shot adapter: the same answers as annotateCell with it', async () => {
+    await atlas.adapt({ name: 'demo-3-shot', dataset: DEMO_DATASET_NAME, shots: 3, kind: 'cache' });
+    const file = await writeQuery('adapted.h5ad');
+    const started = await annotateFile({ path: file, adapter: 'demo-3-shot', k: 10 });
+    expect(started.errors).toEqual([]);
+    expect((await follow(started.job!.id)).at(-1)!.state).toBe('SUCCEEDED');
+    const rows = await csvRows(started.job!.id);
+    const cell = (row: number) => {
+      const values = query.matrix[row]!;
+      const present = values.flatMap((v, j) => (v > 0 ? [j] : []));
+      return { expression: { genes: present.map((j) => query.geneIds[j]!), values: present.map((j) => values[j]!), valueType: 'counts' as const } };
+    };
+    for (const row of [0, 1, 2]) {
+      const adapted = await atlas.annotateCell(cell(row), { k: 10, rerank: true, topM: 3, adapter: 'demo-3-shot' });
+      expect(adapted.decidedBy).toContain('adapter');
+      expect([rows[row]![3], Number(rows[row]![6])]).toEqual([adapted.bestLabel.name, expect.closeTo(adapted.confidence, 5)]);
+    }
+    // The adapter changes the answer's confidence (so the rows above could not come without it).
+    const plain = await atlas.annotateCell(cell(0), { k: 10, rerank: true, topM: 3 });
+    expect(Number(rows[0]![6])).not.toBeCloseTo(plain.confidence, 5);
+  });
+
   it('refuses unusable input in the payload', async () => {
     const file = await writeQuery('refusals.h5ad');
     const scaled = await writeQuery('scaled.h5ad', (v) => Math.log1p(v) - 0.7);
@@ -295,6 +317,7 @@ describe('annotation job refusals, each with its code', () => {
       { input: { path: 'missing.h5ad' }, field: 'input.path', code: 'FILE_NOT_FOUND' },
       { input: { path: file, truthColumn: 'no_such_column' }, field: 'input.truthColumn', code: 'LABEL_COLUMN_MISSING' },
       { input: { path: file, candidates: ['no such label'] }, field: 'input.candidates', code: 'NOT_FOUND' },
+      { input: { path: file, adapter: 'no such adapter' }, field: 'input.adapter', code: 'NOT_FOUND' },
       { input: { path: file, k: 100000 }, field: 'input.k', code: 'K_TOO_LARGE' },
       { input: { path: scaled }, field: 'input.layer', code: 'SCALED_VALUES' },
       { input: { path: ambiguous }, field: 'input.valueType', code: 'VALUE_TYPE_AMBIGUOUS' },

@@ -115,15 +115,17 @@ describe('annotation that earns trust', () => {
     expect(fit.combiner).not.toBeNull();
     // Which sources join is chosen on held-out reference cells; the labelled reference's vote always can.
     expect(Object.keys(fit.combiner!.withCtm)).toContain('knn');
-    expect(fit.validation!.measuredOn).toBeGreaterThan(0);
+    expect(fit.validation!.folds).toBe(5);
+    expect(fit.validation!.labelled).toBeGreaterThanOrEqual(30);
     const stored = (await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE label = 'NK cell' ORDER BY id LIMIT 1`)).rows[0]!;
     const annotation = await atlas.annotateCell({ cellId: stored.id }, { k: 15, rerank: true, topM: 3 });
     expect(annotation.calibrated).toBe(true);
     expect(annotation.decidedBy).toEqual(Object.keys(fit.combiner!.withCtm).sort((a, b) => ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(a) - ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(b)));
     const nk = annotation.candidates.find((c) => c.label.name === 'natural killer cell')!;
     // Votes of cells labelled "NK cell" count for the label it is harmonised to (recomputed here from the neighbours).
-    const weight = (hits: typeof annotation.neighbors) => hits.reduce((sum, hit) => sum + Math.max(0, hit.similarity), 0);
-    const expected = weight(annotation.neighbors.filter((hit) => hit.cell.label === 'NK cell')) / weight(annotation.neighbors);
+    // The i-th nearest neighbour votes 1/i.
+    const rankWeight = (keep: (hit: (typeof annotation.neighbors)[number]) => boolean) => annotation.neighbors.reduce((sum, hit, i) => sum + (keep(hit) ? 1 / (i + 1) : 0), 0);
+    const expected = rankWeight((hit) => hit.cell.label === 'NK cell') / rankWeight(() => true);
     expect(expected).toBeGreaterThan(0);
     expect(nk.knnShare).toBeCloseTo(expected, 9);
     expect(annotation.candidates.reduce((sum, c) => sum + c.combined!, 0)).toBeCloseTo(1, 9);

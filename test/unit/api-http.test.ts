@@ -87,6 +87,7 @@ describe('GraphQL queries through HTTP', () => {
       `{ similarCells(input: { cellId: "7" }, k: 5) { cell { id } }
          cell(id: "9") { id externalId }
          missing: cell(id: "404") { id }
+         cells(ids: ["3", "404", "1"]) { id externalId }
          datasets { id name state sourceFile createdAt completedAt metadataColumns }
          labels(search: "T cell") { id name }
          ingestionJob(id: "8") { id state progress createdAt }
@@ -99,6 +100,9 @@ describe('GraphQL queries through HTTP', () => {
     expect(atlas.callsOf('ingestionJob').at(-1)).toEqual([8]);
     const data = response.body.data!;
     expect(data['missing']).toBeNull();
+    // In the order asked, the missing one left out.
+    expect(atlas.callsOf('cells').at(-1)).toEqual([[3, 404, 1]]);
+    expect((data['cells'] as { id: string }[]).map((c) => c.id)).toEqual(['3', '1']);
     // Server folders are not shown, only the file name; dates are ISO strings.
     expect(data['datasets']).toEqual([
       expect.objectContaining({ id: '1', sourceFile: 'pbmc.h5ad', createdAt: '2025-01-31T09:30:00.000Z', metadataColumns: ['donor'] }),

@@ -91,6 +91,11 @@ describe('limits', () => {
 
   it('a non-numeric id: INVALID_ID', async () => {
     await refused('{ cell(id: "abc") { id } }', 'INVALID_ID');
+    await refused('{ cells(ids: ["1", "x"]) { id } }', 'INVALID_ID');
+  });
+
+  it('more than 200 cells by id: BAD_USER_INPUT', async () => {
+    await refused('query($ids: [ID!]!) { cells(ids: $ids) { id } }', 'BAD_USER_INPUT', { ids: Array.from({ length: 201 }, (_, i) => String(i + 1)) });
     await refused('{ searchCells(text: "T cells", filter: { datasetIds: ["1", "x"] }) { similarity } }', 'INVALID_ID');
   });
 

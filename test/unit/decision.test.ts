@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, classifierOnCandidates, combine, fitCombiner, novelty, noveltyProfile, quantile, rollUp, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, meanDistance, novelty, noveltyProfile, quantile, rollUp, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null): CellEvidence => ({
@@ -42,14 +42,48 @@ describe('the combined decision', () => {
     expect(quantile([5, 1, 4, 2, 3], 0)).toBe(1);
   });
 
-  it('novelty: past both of the reference’s own thresholds', () => {
-    const profile = noveltyProfile([0.05, 0.1, 0.1, 0.1], [0.6, 0.6, 0.9, 0.9], 1);
-    // At quantile 1: distance threshold 0.1, text threshold quantile 0 = 0.6.
-    expect(profile).toEqual({ neighbourDistance: 0.1, textSimilarity: 0.6, quantile: 1, cells: 4 });
-    // Distance ratio 0.2/0.1 = 2; text ratio (1 − 0.4)/(1 − 0.6) = 1.5 → novel, score 1.5.
-    expect(novelty(profile, 0.2, 0.4)).toEqual({ novel: true, score: expect.closeTo(1.5, 12) });
-    // Near a reference cell: not novel whatever the text says.
-    expect(novelty(profile, 0.05, 0.1).novel).toBe(false);
+  it('noveltyProfile: the threshold that best tells held-out types apart, chosen among reference quantiles', () => {
+    // Reference mean distances 0.1 … 0.5: the q-quantile is 0.1 + 0.4·q. Held-out positives 0.45,
+    // 0.6 and negatives 0.15, 0.25, 0.35. For q < 0.625 the negative 0.35 is flagged too (J = 1 −
+    // 1/3); for 0.625 ≤ q < 0.875 both positives and no negative (J = 1); above, only 0.6 (J = 0.5).
+    // Ties go to the higher quantile: q = 0.87, threshold 0.1 + 0.4·0.87 = 0.448.
+    const reference = [0.3, 0.1, 0.5, 0.2, 0.4];
+    const texts = [0.6, 0.7, 0.8, 0.9, 1.0];
+    const profile = noveltyProfile(reference, { types: 2, positives: [0.45, 0.6], negatives: [0.15, 0.25, 0.35] }, texts);
+    expect(profile).toEqual({
+      meanDistance: expect.closeTo(0.448, 12),
+      quantile: 0.87,
+      chosenBy: 'heldOutTypes',
+      heldOut: { types: 2, truePositiveRate: 1, falsePositiveRate: 0 },
+      // The text similarity's 5th percentile: 0.6 + 0.1·(0.05·4) = 0.62.
+      textSimilarity: expect.closeTo(0.62, 12),
+      k: 25,
+      cells: 5,
+    });
+    // A mean distance twice the threshold: score 2, novel; below it: not novel; no neighbours: not novel.
+    expect(novelty(profile, 0.896)).toEqual({ novel: true, score: expect.closeTo(2, 12) });
+    expect(novelty(profile, 0.2)).toEqual({ novel: false, score: expect.closeTo(0.2 / 0.448, 12) });
+    expect(novelty(profile, null)).toEqual({ novel: false, score: 0 });
+  });
+
+  it('noveltyProfile: no threshold that flags more than a tenth of the known types’ cells', () => {
+    // Threshold 0.1 + 0.4·q again. Positives 0.35, 0.6; negatives 0.4 and four at 0.2. Below q =
+    // 0.625 both positives are past it but so is the negative 0.4 (false alarms 1/5, J = 0.8): over
+    // the budget. From q = 0.75 on, only 0.6 and no negative (J = 0.5): the highest, q = 0.99.
+    const profile = noveltyProfile([0.1, 0.2, 0.3, 0.4, 0.5], { types: 2, positives: [0.35, 0.6], negatives: [0.4, 0.2, 0.2, 0.2, 0.2] }, [0.5]);
+    expect([profile.quantile, profile.meanDistance, profile.heldOut]).toEqual([0.99, expect.closeTo(0.496, 12), { types: 2, truePositiveRate: 0.5, falsePositiveRate: 0 }]);
+  });
+
+  it('noveltyProfile: the reference’s 95th percentile when fewer than two types can be held out', () => {
+    const reference = [0.1, 0.2, 0.3, 0.4, 0.5];
+    const single = noveltyProfile(reference, { types: 1, positives: [0.6], negatives: [0.2] }, [0.5]);
+    expect([single.meanDistance, single.quantile, single.chosenBy, single.heldOut]).toEqual([expect.closeTo(0.48, 12), 0.95, 'referenceQuantile', null]);
+    expect(noveltyProfile(reference, null, [0.5]).meanDistance).toBeCloseTo(0.48, 12);
+  });
+
+  it('meanDistance: the mean of 1 − similarity, null without neighbours', () => {
+    expect(meanDistance([0.9, 0.8, 0.4])).toBeCloseTo(0.3, 12);
+    expect(meanDistance([])).toBeNull();
   });
 
   it('rollUp: the most specific ancestor whose candidates reach the threshold', () => {

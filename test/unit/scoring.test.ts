@@ -159,10 +159,10 @@ describe('scoring math', () => {
   });
 });
 
-describe('knnVote: distance-weighted votes of labelled reference cells', () => {
-  // Candidates 0, 1, 2. Weights max(0, similarity): 0.9 + 0.8 + 0.7 + 0.6 + 0.5 + 0 = 3.5 in all.
-  // Candidate 0: 0.9 + 0.5 = 1.4 → 0.4; candidate 1: 0.8 + 0 (similarity −0.2 votes with weight 0)
-  // → 0.228571…; candidate 2: nothing. Neighbours for no candidate (null) dilute the shares.
+describe('knnVote: distance-ranked votes of labelled reference cells', () => {
+  // Candidates 0, 1, 2; the i-th neighbour votes 1/i: 1 + 1/2 + 1/3 + 1/4 + 1/5 + 1/6 = 49/20 in all.
+  // Candidate 0: 1 + 1/5 = 6/5 → 24/49; candidate 1: 1/2 + 1/6 = 2/3 → 40/147; candidate 2: nothing.
+  // Neighbours for no candidate (null) dilute the shares; similarities only order the neighbours.
   const golden = [
     {
       name: 'mixed neighbourhood',
@@ -174,9 +174,9 @@ describe('knnVote: distance-weighted votes of labelled reference cells', () => {
         { candidate: 0, similarity: 0.5 },
         { candidate: 1, similarity: -0.2 },
       ],
-      shares: [0.4, 0.8 / 3.5, 0],
-      top: 0.4,
-      runnerUp: 0.8 / 3.5,
+      shares: [24 / 49, 40 / 147, 0],
+      top: 24 / 49,
+      runnerUp: 40 / 147,
       minDistance: 0.1,
     },
     {
@@ -186,6 +186,21 @@ describe('knnVote: distance-weighted votes of labelled reference cells', () => {
       top: 1,
       runnerUp: 0,
       minDistance: 0.75,
+    },
+    {
+      name: 'a rare type at the nearest ranks beats a frequent one further out',
+      neighbours: [
+        { candidate: 2, similarity: 0.999 },
+        { candidate: 2, similarity: 0.998 },
+        { candidate: 0, similarity: 0.997 },
+        { candidate: 0, similarity: 0.996 },
+        { candidate: 0, similarity: 0.995 },
+      ],
+      // 1 + 1/2 = 3/2 against 1/3 + 1/4 + 1/5 = 47/60, of 137/60.
+      shares: [47 / 137, 0, 90 / 137],
+      top: 90 / 137,
+      runnerUp: 47 / 137,
+      minDistance: 0.001,
     },
   ];
   for (const c of golden) {

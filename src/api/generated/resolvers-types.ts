@@ -79,6 +79,8 @@ export type AdapterPayload = {
 
 /** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
 export type AnnotateFileInput = {
+  /** A few-shot adapter by name (see `adapters`); its probabilities join the evidence (LangCell's few-shot protocol: `adapt` with `shots`, then annotate with it). */
+  adapter?: InputMaybe<Scalars['String']['input']>;
   /** Label names to choose from (exact names from `labels`). Default: every label. */
   candidates?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The file's format; detected when left out. */
@@ -215,7 +217,7 @@ export type AnnotationResultRow = {
   label?: Maybe<Scalars['String']['output']>;
   /** The nearest reference cells that voted, closest first. */
   neighborCellIds: Array<Scalars['ID']['output']>;
-  /** How unlike the reference the cell is (`Annotation.novelty.score`: above 1 it is past both novelty thresholds); null without a novelty profile. */
+  /** How unlike the reference the cell is (`Annotation.novelty.score`: above 1 it is past the novelty threshold); null without a novelty profile. */
   novelty?: Maybe<Scalars['Float']['output']>;
   /** Why the service abstained; null when assigned. */
   reason?: Maybe<AbstainReason>;
@@ -653,7 +655,7 @@ export type LabelCandidate = {
   ctm?: Maybe<Scalars['Float']['output']>;
   /** α · zeroShot + (1 − α) · ctm (zeroShot alone without rerank); the winner has the highest fused score. */
   fused: Scalars['Float']['output'];
-  /** Share of the distance-weighted vote of the nearest labelled reference cells whose harmonised label (see `Dataset.labelMappings`) is this label or rolls up to it, from 0 to 1. */
+  /** Share of the distance-ranked vote (the i-th nearest votes 1/i) of the nearest labelled reference cells whose harmonised label (see `Dataset.labelMappings`) is this label or rolls up to it, from 0 to 1. */
   knnShare: Scalars['Float']['output'];
   /** The label. */
   label: Label;
@@ -954,11 +956,13 @@ export type Novelty = {
   __typename?: 'Novelty';
   /** The best cosine similarity of the cell to any label text. */
   bestTextSimilarity: Scalars['Float']['output'];
+  /** Mean 1 − cosine similarity of its (at most 25) nearest reference cells: what `score` compares. */
+  meanDistance?: Maybe<Scalars['Float']['output']>;
   /** 1 − cosine similarity of the nearest reference cell. */
   nearestDistance?: Maybe<Scalars['Float']['output']>;
   /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
   novel: Scalars['Boolean']['output'];
-  /** Past both thresholds when above 1: the smaller of (nearest reference distance ÷ the reference's own 95th percentile) and (1 − best label-text similarity) ÷ the reference's 5th-percentile equivalent. */
+  /** The cell's mean distance to its 25 nearest reference cells ÷ the reference's novelty threshold (`DecisionFit.novelty`, chosen on reference cells by taking each labelled type out in turn): novel above 1. */
   score: Scalars['Float']['output'];
 };
 
@@ -998,6 +1002,8 @@ export type Query = {
   annotationResults: AnnotationResultPage;
   /** One stored reference cell, or null when no cell has this id. */
   cell?: Maybe<Cell>;
+  /** Stored reference cells by id, in the order asked (ids of cells that are gone are left out), for example the first cells of a selection on the map. */
+  cells: Array<Cell>;
   /** Every reference dataset, including ones still being ingested (see `state`). */
   datasets: Array<Dataset>;
   /** The decision fitted for the atlas as it is now (for an adapter, or none); null while it is being fitted. */
@@ -1064,6 +1070,15 @@ export type QueryAnnotationResultsArgs = {
  */
 export type QueryCellArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Reading the atlas. When the server sets a read token, every query needs
+ * `Authorization: Bearer <read or admin token>`.
+ */
+export type QueryCellsArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1701,6 +1716,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
 
 export type NoveltyResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Novelty'] = ResolversParentTypes['Novelty']> = {
   bestTextSimilarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  meanDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   nearestDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   novel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1720,6 +1736,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   annotationJob?: Resolver<Maybe<ResolversTypes['AnnotationJob']>, ParentType, ContextType, RequireFields<QueryAnnotationJobArgs, 'id'>>;
   annotationResults?: Resolver<ResolversTypes['AnnotationResultPage'], ParentType, ContextType, RequireFields<QueryAnnotationResultsArgs, 'jobId' | 'limit' | 'offset'>>;
   cell?: Resolver<Maybe<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellArgs, 'id'>>;
+  cells?: Resolver<Array<ResolversTypes['Cell']>, ParentType, ContextType, RequireFields<QueryCellsArgs, 'ids'>>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
   decision?: Resolver<Maybe<ResolversTypes['Decision']>, ParentType, ContextType, Partial<QueryDecisionArgs>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
