@@ -75,6 +75,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     expect(legend).toContain('B cell');
     expect(legend).toContain('natural killer cell');
     expect(await page.locator('#map-status').innerText()).toContain(`${SEEDED.toLocaleString('en-US')} cells`);
+    // A legend entry outlines its cells and lists them by barcode, dataset and label.
+    await page.locator('.legend-item', { hasText: 'B cell' }).first().click();
+    await expect.poll(() => page.locator('.cell-list li').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.cell-list li').first().innerText()).toMatch(/^demo-\d+ demo-atlas · B cell$/);
     await shot('1-map');
   });
 

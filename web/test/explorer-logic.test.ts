@@ -56,6 +56,17 @@ describe('colours', () => {
     expect(CATEGORICAL.slice(0, 3)).toEqual(['#E69F00', '#56B4E9', '#009E73']);
   });
 
+  it('gives every one of 300 categories its own colour, past the fixed palette too', () => {
+    const colours = categoricalColours(Array.from({ length: 300 }, (_, i) => `type ${i}`));
+    expect(colours.slice(0, CATEGORICAL.length)).toEqual([...CATEGORICAL]);
+    expect(new Set(colours.map((c) => c.toLowerCase())).size).toBe(300);
+    expect(colours).not.toContain(NO_VALUE_COLOUR);
+    for (const colour of colours) expect(colour).toMatch(/^#[0-9a-fA-F]{6}$/);
+    // The first generated colour: hue 0°, saturation 0.62, lightness 0.45: chroma 0.9 × 0.62 = 0.558,
+    // red 0.45 + 0.279 = 0.729 → 186, green and blue 0.45 − 0.279 = 0.171 → 44.
+    expect(colours[CATEGORICAL.length]).toBe('#ba2c2c');
+  });
+
   it('runs viridis from dark purple to yellow', () => {
     const ramp = viridis(64);
     expect(ramp).toHaveLength(64);

@@ -20,6 +20,12 @@ export const CellDetails = graphql(`
   }
 `);
 
+export const CellsById = graphql(`
+  query CellsById($ids: [ID!]!) {
+    cells(ids: $ids) { id externalId label datasetName }
+  }
+`);
+
 export const AnnotateStoredCell = graphql(`
   query AnnotateStoredCell($id: ID!, $k: Int!) {
     annotateCell(input: { cellId: $id }, k: $k, rerank: true) {

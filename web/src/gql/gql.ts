@@ -17,6 +17,7 @@ import * as types from './graphql';
 type Documents = {
     "\n  query SearchCells($text: String!, $k: Int!, $rerank: Boolean!, $filter: CellFilter) {\n    searchCells(text: $text, k: $k, rerank: $rerank, filter: $filter) {\n      similarity\n      ctmProbability\n      cell { id externalId label datasetName }\n    }\n  }\n": typeof types.SearchCellsDocument,
     "\n  query CellDetails($id: ID!) {\n    cell(id: $id) { id externalId label datasetName geneCount metadata }\n  }\n": typeof types.CellDetailsDocument,
+    "\n  query CellsById($ids: [ID!]!) {\n    cells(ids: $ids) { id externalId label datasetName }\n  }\n": typeof types.CellsByIdDocument,
     "\n  query AnnotateStoredCell($id: ID!, $k: Int!) {\n    annotateCell(input: { cellId: $id }, k: $k, rerank: true) {\n      status\n      confidence\n      abstainBelow\n      label { name }\n      bestLabel { name }\n      candidates { label { name } zeroShot pMatch knnShare }\n      knn { hits topShare runnerUpShare minDistance }\n      neighbors { similarity cell { id externalId label datasetName } }\n    }\n  }\n": typeof types.AnnotateStoredCellDocument,
     "\n  query Datasets {\n    datasets { id name state cellCount totalCells format labelColumn metadataColumns createdAt completedAt }\n  }\n": typeof types.DatasetsDocument,
     "\n  query Labels($search: String) {\n    labels(search: $search) { id name ontologyId description synonyms }\n  }\n": typeof types.LabelsDocument,
@@ -34,6 +35,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query SearchCells($text: String!, $k: Int!, $rerank: Boolean!, $filter: CellFilter) {\n    searchCells(text: $text, k: $k, rerank: $rerank, filter: $filter) {\n      similarity\n      ctmProbability\n      cell { id externalId label datasetName }\n    }\n  }\n": types.SearchCellsDocument,
     "\n  query CellDetails($id: ID!) {\n    cell(id: $id) { id externalId label datasetName geneCount metadata }\n  }\n": types.CellDetailsDocument,
+    "\n  query CellsById($ids: [ID!]!) {\n    cells(ids: $ids) { id externalId label datasetName }\n  }\n": types.CellsByIdDocument,
     "\n  query AnnotateStoredCell($id: ID!, $k: Int!) {\n    annotateCell(input: { cellId: $id }, k: $k, rerank: true) {\n      status\n      confidence\n      abstainBelow\n      label { name }\n      bestLabel { name }\n      candidates { label { name } zeroShot pMatch knnShare }\n      knn { hits topShare runnerUpShare minDistance }\n      neighbors { similarity cell { id externalId label datasetName } }\n    }\n  }\n": types.AnnotateStoredCellDocument,
     "\n  query Datasets {\n    datasets { id name state cellCount totalCells format labelColumn metadataColumns createdAt completedAt }\n  }\n": types.DatasetsDocument,
     "\n  query Labels($search: String) {\n    labels(search: $search) { id name ontologyId description synonyms }\n  }\n": types.LabelsDocument,
@@ -57,6 +59,10 @@ export function graphql(source: "\n  query SearchCells($text: String!, $k: Int!,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CellDetails($id: ID!) {\n    cell(id: $id) { id externalId label datasetName geneCount metadata }\n  }\n"): typeof import('./graphql').CellDetailsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CellsById($ids: [ID!]!) {\n    cells(ids: $ids) { id externalId label datasetName }\n  }\n"): typeof import('./graphql').CellsByIdDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -15,6 +15,8 @@ export type AbstainReason =
 
 /** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
 export type AnnotateFileInput = {
+  /** A few-shot adapter by name (see `adapters`); its probabilities join the evidence (LangCell's few-shot protocol: `adapt` with `shots`, then annotate with it). */
+  adapter?: string | null | undefined;
   /** Label names to choose from (exact names from `labels`). Default: every label. */
   candidates?: Array<string> | null | undefined;
   /** The file's format; detected when left out. */
@@ -194,6 +196,13 @@ export type CellDetailsQueryVariables = Exact<{
 
 export type CellDetailsQuery = { cell: { id: string, externalId: string, label: string | null, datasetName: string, geneCount: number, metadata: Record<string, unknown> } | null };
 
+export type CellsByIdQueryVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type CellsByIdQuery = { cells: Array<{ id: string, externalId: string, label: string | null, datasetName: string }> };
+
 export type AnnotateStoredCellQueryVariables = Exact<{
   id: string | number;
   k: number;
@@ -362,6 +371,16 @@ export const CellDetailsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CellDetailsQuery, CellDetailsQueryVariables>;
+export const CellsByIdDocument = new TypedDocumentString(`
+    query CellsById($ids: [ID!]!) {
+  cells(ids: $ids) {
+    id
+    externalId
+    label
+    datasetName
+  }
+}
+    `) as unknown as TypedDocumentString<CellsByIdQuery, CellsByIdQueryVariables>;
 export const AnnotateStoredCellDocument = new TypedDocumentString(`
     query AnnotateStoredCell($id: ID!, $k: Int!) {
   annotateCell(input: {cellId: $id}, k: $k, rerank: true) {

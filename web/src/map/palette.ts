@@ -1,7 +1,9 @@
 /**
  * Colours a biologist can tell apart: the first eight categories take the Okabe–Ito palette
  * (distinguishable with the common colour-vision deficiencies), the next ones Paul Tol's "muted"
- * and "light" schemes; past those, colours repeat and the legend (hover to isolate) disambiguates.
+ * and "light" schemes; past those, hues step by the golden angle at three lightnesses, so no two
+ * categories share a colour (neighbouring ones can still look alike: the legend outlines a
+ * category's cells when clicked).
  * Similarity heat uses viridis, which is perceptually even and readable in grey.
  */
 export const CATEGORICAL = [
@@ -18,9 +20,27 @@ export const NO_VALUE_COLOUR = '#D9D9D9';
 /** Cells no longer in the atlas are not drawn (fully transparent; regl-scatterplot reads 8-digit hex as white). */
 export const HIDDEN_COLOUR: [number, number, number, number] = [0, 0, 0, 0];
 
+/** The n-th category's colour (0-based): the fixed palette, then golden-angle hues. */
+export function categoricalColour(n: number): string {
+  if (n < CATEGORICAL.length) return CATEGORICAL[n]!;
+  const step = n - CATEGORICAL.length;
+  const hue = (step * 137.50776405) % 360;
+  const lightness = [0.45, 0.65, 0.32][step % 3]!;
+  return hslToHex(hue, 0.62, lightness);
+}
+
 export function categoricalColours(names: readonly string[]): string[] {
   let next = 0;
-  return names.map((name) => (name === '(no value)' ? NO_VALUE_COLOUR : CATEGORICAL[next++ % CATEGORICAL.length]!));
+  return names.map((name) => (name === '(no value)' ? NO_VALUE_COLOUR : categoricalColour(next++)));
+}
+
+function hslToHex(hue: number, saturation: number, lightness: number): string {
+  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation;
+  const f = (k: number) => {
+    const at = (k + hue / 30) % 12;
+    return lightness - (chroma / 2) * Math.max(-1, Math.min(at - 3, 9 - at, 1));
+  };
+  return rgbToHex([f(0), f(8), f(4)].map((v) => v * 255));
 }
 
 // viridis at 9 stops (matplotlib's), interpolated linearly in sRGB.

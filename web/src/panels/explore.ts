@@ -3,11 +3,15 @@
  * cells), what to colour by, and the lasso selection's label composition with a list of its cells.
  */
 import type { App } from '../main';
+import { gql } from '../api/client';
 import { composition } from '../api/layout-data';
+import { CellsById } from '../api/operations';
 import { fill, h, percent } from '../dom';
 import { problemBox } from './problem';
 
 const COLUMN_NAMES: Record<string, string> = { label: 'Cell type (label)', dataset: 'Dataset' };
+/** Cells of a selection listed by name (one `cells` query). */
+const LISTED_CELLS = 50;
 
 function columnName(by: string): string {
   return COLUMN_NAMES[by] ?? `Metadata: ${by.replace(/^metadata\./, '')}`;
@@ -78,22 +82,37 @@ export function explorePanel(root: HTMLElement, app: App): { showSelection(indic
       return;
     }
     const parts = composition(column, indices);
+    const list = h('ul', { class: 'cell-list', 'aria-label': 'Selected cells' });
     fill(
       selection,
       h('p', {}, `${indices.length.toLocaleString()} cells selected, by ${columnName(column.by).toLowerCase()}:`),
       h(
         'table',
         { class: 'composition' },
-        h('tbody', {}, parts.slice(0, 15).map((part) => h('tr', {}, h('td', {}, part.name), h('td', { class: 'num' }, part.cells.toLocaleString()), h('td', { class: 'bar-cell' }, h('span', { class: 'bar', style: `width:${percent(part.share)}` }), percent(part.share))))),
+        h('tbody', {}, parts.slice(0, 15).map((part) => h('tr', {}, h('td', {}, part.name), h('td', { class: 'num' }, part.cells.toLocaleString()), h('td', { class: 'bar-cell' }, h('span', { class: 'bar', style: `width:calc((100% - 3.5em) * ${part.share.toFixed(4)})` }), percent(part.share))))),
       ),
       parts.length > 15 ? h('p', { class: 'hint' }, `and ${parts.length - 15} more`) : null,
-      h('h3', {}, 'Cells (first 50)'),
-      h(
-        'ul',
-        { class: 'cell-list' },
-        indices.slice(0, 50).map((i) => h('li', {}, h('button', { class: 'link', onclick: () => app.openCell(points.cellIds[i]!) }, `cell ${points.cellIds[i]}`), ` ${column.categories[column.codes[i]!]?.name ?? ''}`)),
-      ),
+      h('h3', {}, `Cells (first ${Math.min(LISTED_CELLS, indices.length)})`),
+      list,
     );
+    void nameCells(list, indices.slice(0, LISTED_CELLS).map((i) => points.cellIds[i]!));
+  }
+
+  /** Lists the cells by their barcode (the id in their file), dataset and label, fetched in one query. */
+  async function nameCells(list: HTMLElement, cellIds: number[]): Promise<void> {
+    fill(list, h('li', { class: 'hint' }, 'Loading the cells…'));
+    try {
+      const { cells } = await gql(CellsById, { ids: cellIds.map(String) });
+      if (!list.isConnected) return;
+      fill(
+        list,
+        cells.map((cell) =>
+          h('li', {}, h('button', { class: 'link', onclick: () => app.openCell(Number(cell.id)) }, cell.externalId), ` ${cell.datasetName} · ${cell.label ?? '(no label)'}`),
+        ),
+      );
+    } catch (error) {
+      fill(list, h('li', {}, problemBox(error)));
+    }
   }
 
   app.onMapChange(renderLegend);
