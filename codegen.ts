@@ -36,6 +36,7 @@ const config: CodegenConfig = {
           LabelMapping: `${atlasTypes}#LabelMapEntry`,
           Adapter: `${atlasTypes}#AdapterSummary`,
           Decision: `${atlasTypes}#DecisionFit`,
+          Evaluation: `${atlasTypes}#Evaluation as AtlasEvaluation`,
         },
         scalars: {
           ID: { input: 'string', output: 'string | number' },

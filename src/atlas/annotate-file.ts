@@ -46,7 +46,10 @@ export interface FileAnnotationParts {
   annotateTokens(tokens: readonly Int32Array[], options: AnnotateCellOptions, onProgress?: (done: number) => void): Promise<Annotation[]>;
   labels(): Promise<LabelRecord[]>;
   /** Label strings as catalogue labels with coarse classes (atlas/label-maps.ts); `explicit` wins over the rules. */
-  harmoniseLabels(sources: readonly string[], explicit?: ReadonlyMap<string, string>): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null }>>;
+  harmoniseLabels(
+    sources: readonly string[],
+    explicit?: ReadonlyMap<string, string>,
+  ): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null; readonly method: string; readonly score: number | null }>>;
   /** Refuses an adapter that does not exist or no longer fits the atlas (NOT_FOUND, ADAPTER_STALE). */
   checkAdapter(name: string): Promise<void>;
 }
@@ -201,7 +204,7 @@ export async function evaluateRows(
   const answers = [...new Set(rows.flatMap((r) => (r.label === null ? [r.bestLabel] : [r.label, r.bestLabel])))];
   const harmonisedTruth = await parts.harmoniseLabels(truths, new Map(Object.entries(truthMap ?? {})));
   const harmonisedAnswers = await parts.harmoniseLabels(answers);
-  const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse }]));
+  const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse, method: h.method, score: h.score }]));
   return evaluateAgainstTruth(
     rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
     mapping,

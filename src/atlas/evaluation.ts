@@ -157,6 +157,15 @@ export function evaluateAnnotations(truth: readonly string[], predicted: readonl
 export interface TruthMapping {
   readonly label: string | null;
   readonly coarse: string | null;
+  /** How the truth string was mapped (NAME, SYNONYM, EMBEDDING, FILE, …; see harmonise.ts) and, for EMBEDDING, the text similarity. */
+  readonly method: string;
+  readonly score: number | null;
+}
+
+/** One truth string of the evaluated cells, what it was taken to mean, and how many cells carry it. */
+export interface TruthLabelMapping extends TruthMapping {
+  readonly truth: string;
+  readonly cells: number;
 }
 
 /** One annotated cell as the evaluation sees it. */
@@ -188,6 +197,11 @@ export interface Evaluation {
   readonly coarse: LevelMetrics | null;
   /** Truth strings that map to no catalogue label, with their cell counts (most cells first): not scored. */
   readonly unmappedTruth: readonly { label: string; cells: number }[];
+  /**
+   * Every truth string, what it was mapped to and how (most cells first): a person checks here that
+   * "Dendritic" became dendritic cell by its name, not some other label by a loose text match.
+   */
+  readonly truthMapping: readonly TruthLabelMapping[];
   /** Null when every mapped truth type is among the candidates. */
   readonly novelty: NoveltyMetrics | null;
 }
@@ -204,10 +218,12 @@ export function evaluateAgainstTruth(
   candidates?: ReadonlySet<string>,
 ): Evaluation {
   const unmapped = new Map<string, number>();
+  const cellsPerTruth = new Map<string, number>();
   const fine: ScoredCell[] = [];
   const coarse: ScoredCell[] = [];
   const novel: { novelty: number; novel: boolean; abstained: boolean }[] = [];
   for (const cell of cells) {
+    cellsPerTruth.set(cell.truth, (cellsPerTruth.get(cell.truth) ?? 0) + 1);
     const truth = mapping.get(cell.truth);
     if (!truth?.label) {
       unmapped.set(cell.truth, (unmapped.get(cell.truth) ?? 0) + 1);
@@ -229,6 +245,9 @@ export function evaluateAgainstTruth(
     fine: evaluateLevel(fine, { calibrated: true }),
     coarse: coarse.length === 0 ? null : evaluateLevel(coarse, { calibrated: false }),
     unmappedTruth: [...unmapped].map(([label, count]) => ({ label, cells: count })).sort((a, b) => b.cells - a.cells || a.label.localeCompare(b.label)),
+    truthMapping: [...cellsPerTruth]
+      .map(([truth, count]) => ({ truth, cells: count, ...(mapping.get(truth) ?? { label: null, coarse: null, method: 'UNMAPPED', score: null }) }))
+      .sort((a, b) => b.cells - a.cells || a.truth.localeCompare(b.truth)),
     novelty:
       novelCells.length === 0
         ? null

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { annotateQueryFile, evaluateRows, openQueryFile, type AnnotateFileRequest } from '../atlas/annotate-file.ts';
 import { RESULTS_CSV_HEADER, resultCsvLine } from '../atlas/annotation-jobs.ts';
-import { UNASSIGNED, type Evaluation, type LevelMetrics } from '../atlas/evaluation.ts';
+import { UNASSIGNED, type Evaluation, type LevelMetrics, type TruthMapping } from '../atlas/evaluation.ts';
 import { normaliseLabel } from '../atlas/harmonise.ts';
 import type { AnnotationResultRecord } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
@@ -64,9 +64,19 @@ export function levelTables(level: LevelMetrics): string {
   return `${table(perClass)}\nconfusion matrix (rows: truth, columns: prediction):\n${table(confusion)}`;
 }
 
+/** How a truth label was mapped, in words: the method, with the text similarity for EMBEDDING. */
+function howMapped(mapping: TruthMapping): string {
+  return mapping.method === 'EMBEDDING' && mapping.score !== null ? `EMBEDDING (text similarity ${mapping.score.toFixed(3)})` : mapping.method;
+}
+
 /** Everything a person reads of an evaluation, as plain text. */
 export function evaluationText(evaluation: Evaluation): string {
   const parts: string[] = [];
+  if (evaluation.truthMapping.length > 0) {
+    const rows: (string | number)[][] = [['truth label', 'cells', 'scored as', 'how']];
+    for (const m of evaluation.truthMapping) rows.push([m.truth || '(empty)', m.cells, m.label ?? '(not scored)', howMapped(m)]);
+    parts.push(`truth labels as the catalogue reads them (check the EMBEDDING rows; --truth-map fixes any):\n${table(rows)}\n`);
+  }
   if (evaluation.unmappedTruth.length > 0) {
     parts.push(
       `truth labels not mapped to the catalogue (not scored): ${evaluation.unmappedTruth.map((u) => `${u.label || '(empty)'} ${u.cells}`).join(', ')}\n`,
@@ -114,6 +124,9 @@ function reportMarkdown(report: Report): string {
   lines.push(markdownTable([['label', 'cells'], ...report.labelCounts.map((c) => [c.label, c.cells])]));
   if (report.evaluation) {
     const e = report.evaluation;
+    if (e.truthMapping.length > 0) {
+      lines.push('## Truth labels', '', markdownTable([['truth label', 'cells', 'scored as', 'how'], ...e.truthMapping.map((m) => [m.truth || '(empty)', m.cells, m.label ?? '(not scored)', howMapped(m)])]));
+    }
     if (e.unmappedTruth.length > 0) lines.push(`Unmapped truth labels (not scored): ${e.unmappedTruth.map((u) => `${u.label || '(empty)'} (${u.cells})`).join(', ')}.`, '');
     lines.push(markdownLevel('fine', e.fine));
     if (e.coarse) lines.push(markdownLevel('coarse', e.coarse));
@@ -136,12 +149,17 @@ async function writeAtomically(path: string, write: (temporaryPath: string) => P
 export function matchLabelNames(
   labels: readonly { name: string; synonyms?: readonly string[]; ontologyId?: string | null }[],
   truths: readonly string[],
-): Map<string, { label: string | null; coarse: null }> {
+): Map<string, TruthMapping> {
   const byKey = new Map<string, string>();
   for (const label of labels) {
     for (const name of [label.name, ...(label.synonyms ?? []), ...(label.ontologyId ? [label.ontologyId] : [])]) if (!byKey.has(normaliseLabel(name))) byKey.set(normaliseLabel(name), label.name);
   }
-  return new Map(truths.map((truth) => [truth, { label: byKey.get(normaliseLabel(truth)) ?? null, coarse: null }]));
+  return new Map(
+    truths.map((truth) => {
+      const label = byKey.get(normaliseLabel(truth)) ?? null;
+      return [truth, { label, coarse: null, method: label === null ? 'UNMAPPED' : 'NAME', score: null }];
+    }),
+  );
 }
 
 /** Annotates a file against the configured atlas, prints and saves what the options ask for. */

@@ -163,7 +163,7 @@ describe('annotation jobs through HTTP', () => {
 
     const read = await gql(
       api.url,
-      `{ annotationJob(id: "${jobId}") { ${JOB} labelCounts { label cells } evaluation { unmappedTruth { label cells }
+      `{ annotationJob(id: "${jobId}") { ${JOB} labelCounts { label cells } evaluation { unmappedTruth { label cells } truthMapping { truth cells label method }
          fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece reliability { cells } riskCoverage { threshold coverage accuracy }
                 perClass { label support precision recall f1 } confusion { truth predicted counts } }
          coarse { cells accuracy ece } novelty { novelCells } } } }`,
@@ -178,6 +178,7 @@ describe('annotation jobs through HTTP', () => {
       labelCounts: { label: string; cells: number }[];
       evaluation: {
         unmappedTruth: { label: string; cells: number }[];
+        truthMapping: { truth: string; cells: number; label: string | null; method: string }[];
         fine: { cells: number; accuracy: number; ece: number; abstentionRate: number; riskCoverage: { threshold: number; coverage: number; accuracy: number | null }[]; reliability: { cells: number }[]; perClass: { label: string; support: number }[]; confusion: { truth: string[]; counts: number[][] } };
         coarse: { cells: number; ece: number | null } | null;
         novelty: unknown;
@@ -188,6 +189,13 @@ describe('annotation jobs through HTTP', () => {
     expect(job.labelCounts.find((c) => c.label === 'unassigned')?.cells ?? 0).toBe(unassigned);
     const evaluation = job.evaluation;
     expect(evaluation.unmappedTruth).toEqual([{ label: 'Mystery type', cells: 10 }]);
+    // Each truth label with what it was scored as and how: the mapping-file entry that names no
+    // label leaves "Mystery type" unmapped, "b-cell" is B cell by its name, the rest by theirs.
+    const byTruth = new Map(evaluation.truthMapping.map((m) => [m.truth, m]));
+    expect(byTruth.get('Mystery type')).toEqual({ truth: 'Mystery type', cells: 10, label: null, method: 'UNMAPPED' });
+    expect(byTruth.get('b-cell')).toMatchObject({ label: 'B cell', method: 'NAME' });
+    expect(evaluation.truthMapping.reduce((sum, m) => sum + m.cells, 0)).toBe(QUERY_CELLS);
+    expect(evaluation.truthMapping.filter((m) => m.truth !== 'Mystery type').every((m) => m.method === 'NAME')).toBe(true);
     expect(evaluation.fine.cells).toBe(QUERY_CELLS - 10);
     expect(evaluation.fine.accuracy).toBeCloseTo(right / scored.length, 10);
     // The demo model's best label is right on most cells of another generator run (11 types: chance is 0.09;

@@ -71,6 +71,10 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     const printed = await cli('evaluate', file, '--truth-column', 'cell_type', '--truth-map', noLabel, '--k', '10', '--out', out, '--report', report);
     expect(printed).toContain('values read as log2(x+1) (count lattice)');
     expect(printed).toContain('truth labels not mapped to the catalogue (not scored): Unknown blob 5');
+    // How each truth label was read, before any figure built on it.
+    expect(printed).toContain('truth labels as the catalogue reads them');
+    expect(printed).toMatch(/^Unknown blob +5 +\(not scored\) +UNMAPPED$/m);
+    expect(printed).toMatch(/^B cell +\d+ +B cell +NAME$/m);
     expect(printed).toMatch(/^fine: 35 cells {2}accuracy /m);
     expect(printed).toContain('confusion matrix (rows: truth, columns: prediction):');
     expect(printed).toMatch(/^class +support +precision +recall +F1$/m);
@@ -95,6 +99,7 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     writeFileSync(map, 'source\ttarget\nUnknown blob\tB cell\n');
     const mapped = await cli('evaluate', file, '--truth-column', 'cell_type', '--truth-map', map);
     expect(mapped).not.toContain('not mapped to the catalogue');
+    expect(mapped).toMatch(/^Unknown blob +5 +B cell +FILE$/m);
     expect(mapped).toMatch(/^fine: 40 cells /m);
   });
 

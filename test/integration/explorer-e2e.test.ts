@@ -172,7 +172,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     const job = (state: string, processed: number) => ({
       id: '7', state, fileName: 'query.h5ad', processedCells: processed, totalCells: 40, progress: processed / 40, truthColumn: 'cell_type', valuesReadAs: 'COUNTS',
       errorCode: null, errorMessage: null, createdAt: new Date().toISOString(), finishedAt: null, resultsCsvUrl: '/annotation-jobs/7/results.csv',
-      labelCounts: [{ label: 'B cell', cells: 16 }, { label: 'natural killer cell', cells: 16 }], evaluation: state === 'SUCCEEDED' ? { fine: level, coarse: null, unmappedTruth: [] } : null,
+      labelCounts: [{ label: 'B cell', cells: 16 }, { label: 'natural killer cell', cells: 16 }], evaluation:
+        state === 'SUCCEEDED'
+          ? {
+              fine: level,
+              coarse: null,
+              unmappedTruth: [],
+              truthMapping: [
+                { truth: 'B cell', cells: 20, label: 'B cell', method: 'NAME', score: null },
+                { truth: 'NK', cells: 20, label: 'natural killer cell', method: 'EMBEDDING', score: 0.912 },
+              ],
+            }
+          : null,
     });
     let polls = 0;
     await page.route('**/uploads?*', (route) => route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ uploadId: '00000000-0000-4000-8000-000000000007', filename: 'query.h5ad', bytes: 10 }) }));
@@ -192,6 +203,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     expect(await page.locator('#annotate-metrics').innerText()).toContain('accuracy 80.0%');
     expect(await page.locator('#confusion-matrix svg').count()).toBeGreaterThan(0);
     expect(await page.locator('#confusion-matrix').innerText()).toContain('natural killer cell');
+    // How the truth labels were read, the loose text match marked for checking.
+    await page.locator('.truth-mapping summary').click();
+    expect(await page.locator('.truth-mapping tr.loose').innerText()).toContain('text match (similarity 0.912): check it');
     // Table: filter to the abstentions, with their reason in words.
     await page.locator('#annotate-filter').selectOption('UNASSIGNED');
     const table = await page.locator('.results-table').innerText();
@@ -221,6 +235,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     expect(await page.locator('#annotate-done').innerText()).toContain('60 cells of query-cells.h5ad annotated');
     expect(await page.locator('#annotate-metrics').innerText()).toMatch(/accuracy \d+\.\d%/);
     expect(await page.locator('#confusion-matrix svg').count()).toBeGreaterThan(0);
+    // The demo's own label names: every truth label read by its name.
+    expect(await page.locator('.truth-mapping summary').innerText()).toMatch(/How the \d+ truth labels were read/);
+    expect(await page.locator('.truth-mapping tr.loose').count()).toBe(0);
     expect(Number(await page.evaluate(() => document.body.dataset.queryCells))).toBeGreaterThan(50);
     const csv = await page.locator('a.button[download]').getAttribute('href');
     expect((await fetch(`${api.url}${csv}`)).status).toBe(200);

@@ -2,7 +2,7 @@
  * Evaluation metrics against values computed by hand (the comments show the arithmetic).
  */
 import { describe, expect, it } from 'vitest';
-import { auroc, evaluateAgainstTruth, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell } from '../../src/atlas/evaluation.ts';
+import { auroc, evaluateAgainstTruth, evaluateAnnotations, evaluateLevel, riskCoverage, type ScoredCell, type TruthMapping } from '../../src/atlas/evaluation.ts';
 
 // truth, answer (null: abstained), best label, confidence
 const CELLS: ScoredCell[] = [
@@ -92,12 +92,12 @@ describe('auroc', () => {
 });
 
 describe('evaluateAgainstTruth: harmonised truth', () => {
-  const mapping = new Map([
-    ['CD19+ B', { label: 'B cell', coarse: 'B cell' }],
-    ['CD8+ T', { label: 'CD8 T', coarse: 'T cell' }],
-    ['CD4+ T', { label: 'CD4 T', coarse: 'T cell' }],
-    ['CD56+ NK', { label: 'NK cell', coarse: 'NK cell' }],
-    ['Mystery', { label: null, coarse: null }],
+  const mapping = new Map<string, TruthMapping>([
+    ['CD19+ B', { label: 'B cell', coarse: 'B cell', method: 'FILE', score: null }],
+    ['CD8+ T', { label: 'CD8 T', coarse: 'T cell', method: 'EMBEDDING', score: 0.91 }],
+    ['CD4+ T', { label: 'CD4 T', coarse: 'T cell', method: 'NAME', score: null }],
+    ['CD56+ NK', { label: 'NK cell', coarse: 'NK cell', method: 'SYNONYM', score: null }],
+    ['Mystery', { label: null, coarse: null, method: 'UNMAPPED', score: null }],
   ]);
   const coarseOf = (label: string) => ({ 'B cell': 'B cell', 'CD8 T': 'T cell', 'CD4 T': 'T cell', 'NK cell': 'NK cell' })[label] ?? null;
   const cells = [
@@ -114,6 +114,16 @@ describe('evaluateAgainstTruth: harmonised truth', () => {
     expect(evaluation.fine.cells).toBe(3);
     expect(evaluation.fine.accuracy).toBe(2 / 3);
     expect(evaluation.unmappedTruth).toEqual([{ label: 'Mystery', cells: 2 }]);
+  });
+
+  it('reports every truth label with what it was scored as and how it was mapped, most cells first', () => {
+    expect(evaluation.truthMapping).toEqual([
+      { truth: 'Mystery', cells: 2, label: null, coarse: null, method: 'UNMAPPED', score: null },
+      { truth: 'CD19+ B', cells: 1, label: 'B cell', coarse: 'B cell', method: 'FILE', score: null },
+      { truth: 'CD4+ T', cells: 1, label: 'CD4 T', coarse: 'T cell', method: 'NAME', score: null },
+      { truth: 'CD56+ NK', cells: 1, label: 'NK cell', coarse: 'NK cell', method: 'SYNONYM', score: null },
+      { truth: 'CD8+ T', cells: 1, label: 'CD8 T', coarse: 'T cell', method: 'EMBEDDING', score: 0.91 },
+    ]);
   });
 
   it('scores the coarse level through the coarse classes of truth and answer', () => {

@@ -1,6 +1,6 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit } from '../../atlas/types.ts';
+import type { CellRecord, CellHit as AtlasCellHit, Annotation as AtlasAnnotation, LabelCandidate as AtlasLabelCandidate, KnnSummary as AtlasKnnSummary, LabelRecord, DatasetRecord, IngestionJobRecord, ModelInfo, AnnotationJob as AtlasAnnotationJob, AnnotationResultRecord, LabelImportResult as AtlasLabelImportResult, LabelMapEntry, AdapterSummary, DecisionFit, Evaluation as AtlasEvaluation } from '../../atlas/types.ts';
 import type { ApiContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -410,6 +410,8 @@ export type Evaluation = {
   fine: EvaluationLevel;
   /** When the truth holds types absent from the candidates: how well the service tells those cells apart; null otherwise. */
   novelty?: Maybe<NoveltyEvaluation>;
+  /** Every truth label, what it was scored as and how it was mapped, most cells first: check the EMBEDDING rows (a loose text match) and fix any with `truthMap`. */
+  truthMapping: Array<TruthLabelMapping>;
   /** Truth labels that map to no catalogue label, with their cell counts. */
   unmappedTruth: Array<LabelCount>;
 };
@@ -1198,6 +1200,23 @@ export type SubscriptionIngestionProgressArgs = {
   jobId: Scalars['ID']['input'];
 };
 
+/** One truth label of an evaluated file and the catalogue label it was scored as. */
+export type TruthLabelMapping = {
+  __typename?: 'TruthLabelMapping';
+  /** Cells carrying it. */
+  cells: Scalars['Int']['output'];
+  /** Its coarse class, or null. */
+  coarse?: Maybe<Scalars['String']['output']>;
+  /** The catalogue label it was scored as, or null (not scored). */
+  label?: Maybe<Scalars['String']['output']>;
+  /** How it was mapped: FILE (truthMap), NAME, SYNONYM, ONTOLOGY_ID, ANCESTOR, EMBEDDING (nearest label text by a margin) or UNMAPPED. */
+  method: Scalars['String']['output'];
+  /** For EMBEDDING: the cosine similarity of the label texts. */
+  score?: Maybe<Scalars['Float']['output']>;
+  /** The label as the file's truth column writes it. */
+  truth: Scalars['String']['output'];
+};
+
 /** How the numbers in an expression profile or a file were produced. */
 export type ValueType =
   /** Raw UMI or read counts (preferred): whole numbers; non-integers are refused (`VALUE_TYPE_MISMATCH`). */
@@ -1308,7 +1327,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decision: ResolverTypeWrapper<DecisionFit>;
   DecisionPayload: ResolverTypeWrapper<Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversTypes['Decision']> }>;
-  Evaluation: ResolverTypeWrapper<Evaluation>;
+  Evaluation: ResolverTypeWrapper<AtlasEvaluation>;
   EvaluationLevel: ResolverTypeWrapper<EvaluationLevel>;
   ExpressionInput: ExpressionInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1348,6 +1367,7 @@ export type ResolversTypes = {
   RolledUp: ResolverTypeWrapper<RolledUp>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TruthLabelMapping: ResolverTypeWrapper<TruthLabelMapping>;
   ValueType: ValueType;
 };
 
@@ -1374,7 +1394,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Decision: DecisionFit;
   DecisionPayload: Omit<DecisionPayload, 'decision'> & { decision?: Maybe<ResolversParentTypes['Decision']> };
-  Evaluation: Evaluation;
+  Evaluation: AtlasEvaluation;
   EvaluationLevel: EvaluationLevel;
   ExpressionInput: ExpressionInput;
   Float: Scalars['Float']['output'];
@@ -1411,6 +1431,7 @@ export type ResolversParentTypes = {
   RolledUp: RolledUp;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TruthLabelMapping: TruthLabelMapping;
 };
 
 export type AdapterResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Adapter'] = ResolversParentTypes['Adapter']> = {
@@ -1566,6 +1587,7 @@ export type EvaluationResolvers<ContextType = ApiContext, ParentType extends Res
   coarse?: Resolver<Maybe<ResolversTypes['EvaluationLevel']>, ParentType, ContextType>;
   fine?: Resolver<ResolversTypes['EvaluationLevel'], ParentType, ContextType>;
   novelty?: Resolver<Maybe<ResolversTypes['NoveltyEvaluation']>, ParentType, ContextType>;
+  truthMapping?: Resolver<Array<ResolversTypes['TruthLabelMapping']>, ParentType, ContextType>;
   unmappedTruth?: Resolver<Array<ResolversTypes['LabelCount']>, ParentType, ContextType>;
 };
 
@@ -1772,6 +1794,15 @@ export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends R
   ingestionProgress?: SubscriptionResolver<ResolversTypes['IngestionJob'], "ingestionProgress", ParentType, ContextType, RequireFields<SubscriptionIngestionProgressArgs, 'jobId'>>;
 };
 
+export type TruthLabelMappingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TruthLabelMapping'] = ResolversParentTypes['TruthLabelMapping']> = {
+  cells?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  coarse?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  truth?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = ApiContext> = {
   Adapter?: AdapterResolvers<ContextType>;
   AdapterPayload?: AdapterPayloadResolvers<ContextType>;
@@ -1815,5 +1846,6 @@ export type Resolvers<ContextType = ApiContext> = {
   RiskCoveragePoint?: RiskCoveragePointResolvers<ContextType>;
   RolledUp?: RolledUpResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TruthLabelMapping?: TruthLabelMappingResolvers<ContextType>;
 };
 

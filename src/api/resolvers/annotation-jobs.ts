@@ -1,5 +1,5 @@
 /** Annotation of whole files as jobs: start (read access), read, page through results, follow. */
-import type { AnnotationJob as AtlasAnnotationJob } from '../../atlas/types.ts';
+import type { AnnotationJob as AtlasAnnotationJob, Evaluation } from '../../atlas/types.ts';
 import { apiError } from '../errors.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type { AnnotationJobResolvers, MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/resolvers-types.ts';
@@ -58,6 +58,8 @@ export const AnnotationJob: AnnotationJobResolvers = {
   // Stored by the worker as it was thrown: server folders are hidden when it is shown.
   errorMessage: (job, _args, ctx) => (job.errorMessage === null ? null : hideServerDirs(job.errorMessage, serverDirs(ctx))),
   labelCounts: (job, _args, { atlas }) => atlas.annotationLabelCounts(job.id),
+  // Evaluations stored before truthMapping existed (JSON in the job row) have none to show.
+  evaluation: (job) => (job.evaluation === null ? null : { ...job.evaluation, truthMapping: (job.evaluation.truthMapping as Evaluation['truthMapping'] | undefined) ?? [] }),
   resultsCsvUrl: (job) => `/annotation-jobs/${job.id}/results.csv`,
 };
 

@@ -271,16 +271,16 @@ export type AnnotateFileMutationVariables = Exact<{
 }>;
 
 
-export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type AnnotationJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
+export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
 
-export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
+export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
 
 export type AnnotationResultsQueryVariables = Exact<{
   jobId: string | number;
@@ -328,6 +328,13 @@ export const AnnotationJobFieldsFragmentDoc = new TypedDocumentString(`
     unmappedTruth {
       label
       cells
+    }
+    truthMapping {
+      truth
+      cells
+      label
+      method
+      score
     }
     fine {
       cells
@@ -573,6 +580,13 @@ export const AnnotateFileDocument = new TypedDocumentString(`
       label
       cells
     }
+    truthMapping {
+      truth
+      cells
+      label
+      method
+      score
+    }
     fine {
       cells
       accuracy
@@ -612,6 +626,13 @@ export const AnnotationJobDocument = new TypedDocumentString(`
     unmappedTruth {
       label
       cells
+    }
+    truthMapping {
+      truth
+      cells
+      label
+      method
+      score
     }
     fine {
       cells

@@ -41,6 +41,7 @@ export const AnnotationJobFields = graphql(`
     labelCounts { label cells }
     evaluation {
       unmappedTruth { label cells }
+      truthMapping { truth cells label method score }
       fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }
     }
   }
@@ -62,6 +63,34 @@ const REASONS: Record<string, string> = {
 };
 
 /** Rows sorted by a column; text columns alphabetically, numbers descending first. */
+/** How each truth label was read: a loose text match (EMBEDDING) is marked for the reader to check. */
+function truthMappingTable(mapping: readonly { truth: string; cells: number; label?: string | null; method: string; score?: number | null }[]): HTMLElement {
+  return h(
+    'details',
+    { class: 'truth-mapping' },
+    h('summary', {}, `How the ${mapping.length} truth labels were read`),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'truth label'), h('th', { class: 'num' }, 'cells'), h('th', {}, 'scored as'), h('th', {}, 'how'))),
+      h(
+        'tbody',
+        {},
+        mapping.map((m) =>
+          h(
+            'tr',
+            { class: m.method === 'EMBEDDING' ? 'loose' : '' },
+            h('td', {}, m.truth || '(empty)'),
+            h('td', { class: 'num' }, m.cells.toLocaleString()),
+            h('td', {}, m.label ?? '(not scored)'),
+            h('td', {}, m.method === 'EMBEDDING' ? `text match (similarity ${fixed(m.score, 3)}): check it` : m.method.toLowerCase().replace('_', ' ')),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 export function sortRows(rows: readonly AnnotationResultRow[], key: keyof AnnotationResultRow, ascending: boolean): AnnotationResultRow[] {
   const sign = ascending ? 1 : -1;
   return [...rows].sort((a, b) => {
@@ -199,6 +228,7 @@ export function annotatePanel(root: HTMLElement, app: App): void {
             h('p', { id: 'annotate-metrics' }, `accuracy ${percent(fine.accuracy, 1)} · macro F1 ${fixed(fine.macroF1, 3)} · accuracy of assigned cells ${percent(fine.assignedAccuracy, 1)} · abstained on ${percent(fine.abstentionRate, 1)}`),
             h('div', { class: 'chart', id: 'confusion-matrix' }, confusionHeatmap(fine.confusion)),
             job.evaluation && job.evaluation.unmappedTruth.length > 0 ? h('p', { class: 'hint' }, `Truth labels with no catalogue label (not scored): ${job.evaluation.unmappedTruth.map((u) => `${u.label} (${u.cells})`).join(', ')}`) : null,
+            job.evaluation ? truthMappingTable(job.evaluation.truthMapping) : null,
           ]
         : null,
       h('h3', {}, 'Cells'),
