@@ -80,6 +80,19 @@ export class AnnotationJobs {
     return jobStore.annotationResultPage(this.runtime.db, id, page);
   }
 
+  /**
+   * Stops a queued or running job: its worker stops at the next slice (results stored so far stay
+   * readable). JOB_NOT_CANCELLABLE once it has ended.
+   */
+  async cancel(id: number): Promise<AnnotationJob> {
+    const job = await this.existing(id, 'id');
+    if (!(await jobStore.cancelAnnotationJob(this.runtime.db, id))) {
+      throw new AtlasError('JOB_NOT_CANCELLABLE', `Annotation job ${id} has already ended (${job.state}).`, { field: 'id' });
+    }
+    this.runtime.log(`annotation job ${id} cancelled`);
+    return this.existing(id, 'id');
+  }
+
   /** Cells per given label (`unassigned` for the abstentions), most first. */
   async labelCounts(id: number): Promise<LabelCount[]> {
     return (await jobStore.annotationLabelCounts(this.runtime.db, id)).map((c) => ({ label: c.label ?? UNASSIGNED, cells: c.cells }));

@@ -222,6 +222,10 @@ export class Atlas implements AtlasApi {
     return this.annotationJobs.start(request);
   }
 
+  cancelAnnotation(id: number): Promise<AnnotationJob> {
+    return this.annotationJobs.cancel(id);
+  }
+
   annotationJob(id: number): Promise<AnnotationJob | null> {
     return this.annotationJobs.job(id);
   }

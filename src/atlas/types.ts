@@ -240,6 +240,8 @@ export interface AtlasApi {
   /** Validates a query file and queues its annotation as a job (file: an upload or a server path, resolved by the caller). */
   annotateFile(request: AnnotateFileRequest): Promise<AnnotationJob>;
   annotationJob(id: number): Promise<AnnotationJob | null>;
+  /** Stops a queued or running annotation job (JOB_NOT_CANCELLABLE once it has ended). */
+  cancelAnnotation(id: number): Promise<AnnotationJob>;
   annotationResults(jobId: number, query: AnnotationResultQuery): Promise<AnnotationResultPage>;
   /** Cells per given label (`unassigned` for abstentions), most first. */
   annotationLabelCounts(jobId: number): Promise<LabelCount[]>;

@@ -141,6 +141,15 @@ export async function storeAnnotationResults(db: Database, id: number, rows: rea
 }
 
 /** Ends a job: SUCCEEDED with its evaluation (or null), or FAILED with its error. False when it had already ended. */
+/** Stops a job that has not ended (its worker stops at its next slice); false when it had already ended. */
+export async function cancelAnnotationJob(db: Database, id: number): Promise<boolean> {
+  const result = await db.pool.query(
+    `UPDATE annotation_job SET state = 'CANCELLED', finished_at = now(), updated_at = now() WHERE id = $1 AND state IN ('QUEUED', 'RUNNING')`,
+    [id],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
 export async function endAnnotationJob(
   db: Database,
   id: number,

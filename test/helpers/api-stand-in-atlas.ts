@@ -162,6 +162,7 @@ export function standInAtlas(overrides: Partial<AtlasApi> = {}): StandInAtlas {
     ingestionJob: async (id) => (id === 404 ? null : standInJob(id)),
     cancelIngestion: async (id) => standInJob(id, 'CANCELLED'),
     annotateFile: async () => standInAnnotationJob(9),
+    cancelAnnotation: async (id) => standInAnnotationJob(id, 'CANCELLED'),
     annotationJob: async (id) => (id === 404 ? null : standInAnnotationJob(id)),
     annotationResults: async () => ({ total: 0, rows: [] }),
     annotationLabelCounts: async () => [],

@@ -360,5 +360,11 @@ describe('annotation job refusals, each with its code', () => {
     expect((await fetch(`${api.url}/annotation-jobs/999999/results.csv`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).status).toBe(404);
     expect((await fetch(`${api.url}/annotation-jobs/1/results.csv`)).status).toBe(401);
     expect((await fetch(`${api.url}/annotation-jobs/x/results.csv`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).status).toBe(400);
+
+    // Cancelling: a read token may; an unknown job, or one that has ended (job 1 succeeded above), is refused in the payload.
+    const cancel = async (id: string, token?: string) => gql(api.url, `mutation { cancelAnnotation(id: "${id}") { job { state } errors { field code } } }`, token ? { token } : {});
+    expect((await cancel('1')).status).toBe(401);
+    expect((await cancel('999999', READ_TOKEN)).body.data!.cancelAnnotation).toEqual({ job: null, errors: [{ field: 'id', code: 'NOT_FOUND' }] });
+    expect((await cancel('1', READ_TOKEN)).body.data!.cancelAnnotation).toEqual({ job: null, errors: [{ field: 'id', code: 'JOB_NOT_CANCELLABLE' }] });
   });
 });

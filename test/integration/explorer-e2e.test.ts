@@ -223,6 +223,34 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     await page.unroute('**/uploads?*');
   });
 
+  it('cancels a running annotation job from the page (fixed answers of the annotation-jobs API)', async () => {
+    let cancelled = false;
+    const job = (state: string) => ({
+      id: '8', state, fileName: 'big.h5ad', processedCells: 512, totalCells: 100_000, progress: 0.00512, truthColumn: null, valuesReadAs: 'COUNTS',
+      errorCode: null, errorMessage: null, createdAt: new Date().toISOString(), finishedAt: null, resultsCsvUrl: '/annotation-jobs/8/results.csv', labelCounts: [], evaluation: null,
+    });
+    await page.route('**/uploads?*', (route) => route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ uploadId: '00000000-0000-4000-8000-000000000008', filename: 'big.h5ad', bytes: 10 }) }));
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (body.includes('mutation AnnotateFile')) return route.fulfill({ json: { data: { annotateFile: { job: job('RUNNING'), errors: [] } } } });
+      if (body.includes('mutation CancelAnnotation')) {
+        cancelled = body.includes('"id":"8"');
+        return route.fulfill({ json: { data: { cancelAnnotation: { job: job('CANCELLED'), errors: [] } } } });
+      }
+      if (body.includes('query AnnotationJob')) return route.fulfill({ json: { data: { annotationJob: job(cancelled ? 'CANCELLED' : 'RUNNING') } } });
+      return route.continue();
+    });
+    await page.getByRole('tab', { name: 'Annotate a file' }).click();
+    await page.locator('#annotate-truth').fill('');
+    await page.locator('#annotate-file').setInputFiles({ name: 'big.h5ad', mimeType: 'application/octet-stream', buffer: Buffer.from('stand-in') });
+    await page.locator('#annotate-cancel').click();
+    await expect.poll(() => page.locator('#annotate-cancelled').count(), { timeout: 15_000 }).toBe(1);
+    expect(cancelled).toBe(true);
+    expect(await page.locator('#annotate-cancelled').innerText()).toBe('Annotation of big.h5ad cancelled after 512 of 100,000 cells.');
+    await page.unroute('**/graphql');
+    await page.unroute('**/uploads?*');
+  });
+
   it('annotates an uploaded h5ad with the real annotation-jobs API: the job finishes and shows a confusion matrix', async () => {
     const file = join(dir, 'query-cells.h5ad');
     await writeDemoReference(file, 60, 17, 'query');

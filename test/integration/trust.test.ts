@@ -16,6 +16,7 @@ import { DEMO_ONTOLOGY_TERMS } from '../../seed/ontology.ts';
 import { demoLabelInputs } from '../../seed/seed-database.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeH5ad } from '../helpers/h5ad-writer.ts';
+import { writeQueryH5ad } from '../helpers/query-files.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -130,6 +131,18 @@ describe('annotation that earns trust', () => {
     expect(nk.knnShare).toBeCloseTo(expected, 9);
     expect(annotation.candidates.reduce((sum, c) => sum + c.combined!, 0)).toBeCloseTo(1, 9);
     expect(annotation.novelty).not.toBeNull();
+  });
+
+  it('cancels an annotation job that has not ended, and only once', async () => {
+    // This atlas takes no annotation jobs (no serving worker): the job waits in its queue.
+    const query = referenceCells(20, 5);
+    const file = await writeQueryH5ad(dir, 'to-cancel.h5ad', query, query.labels);
+    const job = await atlas.annotateFile({ path: file, k: 10, rerank: false, topM: 3 });
+    expect(job.state).toBe('QUEUED');
+    const cancelled = await atlas.cancelAnnotation(job.id);
+    expect([cancelled.state, cancelled.finishedAt !== null]).toEqual(['CANCELLED', true]);
+    expect((await refusal(atlas.cancelAnnotation(job.id))).code).toBe('JOB_NOT_CANCELLABLE');
+    expect((await refusal(atlas.cancelAnnotation(987654))).code).toBe('NOT_FOUND');
   });
 
   it('teaches the atlas with an adapter that joins the evidence, and refuses a stale one', async () => {

@@ -601,7 +601,7 @@ export type InputGenes = {
 
 /** Where an ingestion job is. */
 export type JobState =
-  /** Stopped by `cancelIngestion`. */
+  /** Stopped by `cancelIngestion` or `cancelAnnotation`. */
   | 'CANCELLED'
   /** Stopped by an error; see `errorCode` and `errorMessage`. */
   | 'FAILED'
@@ -803,6 +803,8 @@ export type Mutation = {
   annotateFile: AnnotationJobPayload;
   /** Fits the decision again on the atlas's labelled reference cells (it is fitted automatically when the atlas changes). */
   calibrate: DecisionPayload;
+  /** Stops a queued or running annotation job (read access, as `annotateFile`): the results stored so far stay readable; `JOB_NOT_CANCELLABLE` once it has ended. */
+  cancelAnnotation: AnnotationJobPayload;
   /** Stops a queued or running ingestion job; its dataset never becomes searchable. */
   cancelIngestion: IngestionJobPayload;
   /** Adds a cell-type label; its text is embedded at once so that annotation can use it. */
@@ -858,6 +860,16 @@ export type MutationAnnotateFileArgs = {
  */
 export type MutationCalibrateArgs = {
   adapter?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Changing the atlas. Every mutation but `annotateFile` needs an admin token (`Authorization: Bearer <admin token>`);
+ * without one the request fails with `UNAUTHENTICATED` (no or unknown token) or `FORBIDDEN` (a read
+ * token). Input the server cannot use is reported in the payload's `errors`, not thrown.
+ */
+export type MutationCancelAnnotationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1725,6 +1737,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   adapt?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationAdaptArgs, 'input'>>;
   annotateFile?: Resolver<ResolversTypes['AnnotationJobPayload'], ParentType, ContextType, RequireFields<MutationAnnotateFileArgs, 'input'>>;
   calibrate?: Resolver<ResolversTypes['DecisionPayload'], ParentType, ContextType, Partial<MutationCalibrateArgs>>;
+  cancelAnnotation?: Resolver<ResolversTypes['AnnotationJobPayload'], ParentType, ContextType, RequireFields<MutationCancelAnnotationArgs, 'id'>>;
   cancelIngestion?: Resolver<ResolversTypes['IngestionJobPayload'], ParentType, ContextType, RequireFields<MutationCancelIngestionArgs, 'id'>>;
   createLabel?: Resolver<ResolversTypes['LabelPayload'], ParentType, ContextType, RequireFields<MutationCreateLabelArgs, 'input'>>;
   deleteAdapter?: Resolver<ResolversTypes['AdapterPayload'], ParentType, ContextType, RequireFields<MutationDeleteAdapterArgs, 'id'>>;

@@ -3,7 +3,7 @@ import type { AnnotationJob as AtlasAnnotationJob, Evaluation } from '../../atla
 import { apiError } from '../errors.ts';
 import { resolveFileSource } from '../file-sources.ts';
 import type { AnnotationJobResolvers, MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/resolvers-types.ts';
-import { checkAnnotateFileInput, toAtlasId, type InputProblem } from '../inputs.ts';
+import { checkAnnotateFileInput, checkAtlasId, toAtlasId, type InputProblem } from '../inputs.ts';
 import { subscribeToJob } from './follow.ts';
 import { attempt, hideServerDirs, isProblem, serverDirs } from './payloads.ts';
 
@@ -25,7 +25,7 @@ export const annotationJobQueries: Pick<QueryResolvers, 'annotationJob' | 'annot
   },
 };
 
-export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile'> = {
+export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile' | 'cancelAnnotation'> = {
   // Read access is enough (checked for /graphql as a whole): annotating changes no reference.
   annotateFile: async (_parent, { input }, ctx) => {
     const checked = checkAnnotateFileInput(input, ctx.limits);
@@ -36,6 +36,14 @@ export const annotationJobMutations: Pick<MutationResolvers, 'annotateFile'> = {
     if ('errors' in outcome) return jobFailed(outcome.errors.map((e) => (e.field.startsWith('input') ? e : { ...e, field: `input.${e.field}` })));
     ctx.log.info({ annotationJobId: outcome.value.id, cells: outcome.value.totalCells }, 'annotation job queued');
     return { job: outcome.value, errors: [] };
+  },
+
+  // Whoever may start a job may stop one (read access).
+  cancelAnnotation: async (_parent, { id }, ctx) => {
+    const jobId = checkAtlasId(id, 'id');
+    if (isProblem(jobId)) return jobFailed([jobId]);
+    const outcome = await attempt('id', () => ctx.atlas.cancelAnnotation(jobId));
+    return 'errors' in outcome ? jobFailed(outcome.errors) : { job: outcome.value, errors: [] };
   },
 };
 

@@ -119,7 +119,7 @@ export type IngestReferenceInput = {
 
 /** Where an ingestion job is. */
 export type JobState =
-  /** Stopped by `cancelIngestion`. */
+  /** Stopped by `cancelIngestion` or `cancelAnnotation`. */
   | 'CANCELLED'
   /** Stopped by an error; see `errorCode` and `errorMessage`. */
   | 'FAILED'
@@ -272,6 +272,13 @@ export type AnnotateFileMutationVariables = Exact<{
 
 
 export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+
+export type CancelAnnotationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelAnnotationMutation = { cancelAnnotation: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type AnnotationJobQueryVariables = Exact<{
   id: string | number;
@@ -602,6 +609,60 @@ export const AnnotateFileDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<AnnotateFileMutation, AnnotateFileMutationVariables>;
+export const CancelAnnotationDocument = new TypedDocumentString(`
+    mutation CancelAnnotation($id: ID!) {
+  cancelAnnotation(id: $id) {
+    job {
+      ...AnnotationJobFields
+    }
+    errors {
+      field
+      code
+      message
+    }
+  }
+}
+    fragment AnnotationJobFields on AnnotationJob {
+  id
+  state
+  fileName
+  processedCells
+  totalCells
+  progress
+  truthColumn
+  errorMessage
+  resultsCsvUrl
+  labelCounts {
+    label
+    cells
+  }
+  evaluation {
+    unmappedTruth {
+      label
+      cells
+    }
+    truthMapping {
+      truth
+      cells
+      label
+      method
+      score
+    }
+    fine {
+      cells
+      accuracy
+      macroF1
+      assignedAccuracy
+      abstentionRate
+      ece
+      confusion {
+        truth
+        predicted
+        counts
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<CancelAnnotationMutation, CancelAnnotationMutationVariables>;
 export const AnnotationJobDocument = new TypedDocumentString(`
     query AnnotationJob($id: ID!) {
   annotationJob(id: $id) {

@@ -29,6 +29,15 @@ const AnnotateFile = graphql(`
   }
 `);
 
+const CancelAnnotation = graphql(`
+  mutation CancelAnnotation($id: ID!) {
+    cancelAnnotation(id: $id) {
+      job { ...AnnotationJobFields }
+      errors { field code message }
+    }
+  }
+`);
+
 const AnnotationJobQuery = graphql(`
   query AnnotationJob($id: ID!) {
     annotationJob(id: $id) { ...AnnotationJobFields }
@@ -149,10 +158,16 @@ export function annotatePanel(root: HTMLElement, app: App): void {
       const { annotateFile } = await gql(AnnotateFile, { input: { uploadId, ...(truth.value.trim() ? { truthColumn: truth.value.trim() } : {}) } });
       if (!annotateFile.job) return void fill(status, inputErrors(annotateFile.errors));
       let job = annotateFile.job;
+      const jobId = job.id;
+      // A file dropped by mistake can be stopped: the job ends CANCELLED at its next slice.
+      const cancel = h('button', { id: 'annotate-cancel', type: 'button', onclick: () => void gql(CancelAnnotation, { id: jobId }).catch((error: unknown) => fill(status, problemBox(error))) }, 'Cancel');
       while (job.state === 'QUEUED' || job.state === 'RUNNING') {
-        fill(status, bar(job.progress, `annotating ${job.fileName}: ${job.processedCells.toLocaleString()}/${job.totalCells.toLocaleString()} cells`));
+        fill(status, bar(job.progress, `annotating ${job.fileName}: ${job.processedCells.toLocaleString()}/${job.totalCells.toLocaleString()} cells`), cancel);
         await new Promise((resolve) => window.setTimeout(resolve, 1000));
         job = (await gql(AnnotationJobQuery, { id: job.id })).annotationJob ?? job;
+      }
+      if (job.state === 'CANCELLED') {
+        return void fill(status, h('p', { class: 'hint', id: 'annotate-cancelled' }, `Annotation of ${job.fileName} cancelled after ${job.processedCells.toLocaleString()} of ${job.totalCells.toLocaleString()} cells.`));
       }
       if (job.state !== 'SUCCEEDED') {
         return void fill(status, h('div', { class: 'problem', role: 'alert' }, h('strong', {}, `The annotation ${job.state.toLowerCase()}`), h('p', {}, job.errorMessage ?? '')));
