@@ -150,13 +150,14 @@ function toRow(row: number, externalId: string, annotation: Annotation, truth: s
 }
 
 /**
- * Annotates every cell of an open query file in file order, handing each slice's rows to `onRows`.
- * `skip(row)`: rows already done (a resumed job), neither annotated nor handed over again.
+ * Annotates every cell of an open query file in file order, handing each slice's rows to `onRows`;
+ * when it answers false (a cancelled job) the rest of the file is not read. `skip(row)`: rows
+ * already done (a resumed job), neither annotated nor handed over again.
  */
 export async function annotateQueryFile(
   parts: FileAnnotationParts,
   file: QueryFile,
-  onRows: (rows: AnnotationResultRecord[]) => Promise<void>,
+  onRows: (rows: AnnotationResultRecord[]) => Promise<boolean | void>,
   skip: (row: number) => boolean = () => false,
 ): Promise<void> {
   const { request } = file;
@@ -176,12 +177,13 @@ export async function annotateQueryFile(
       options,
     );
     const truth = request.truthColumn === undefined ? undefined : chunk.obs[request.truthColumn];
-    await onRows(
+    const more = await onRows(
       todo.map((i, n) => {
         const value = truth?.[i];
         return toRow(chunk.start + i, chunk.cellIds[i]!, annotations[n]!, value === undefined || value === null ? (truth ? '' : null) : String(value));
       }),
     );
+    if (more === false) return;
   }
 }
 

@@ -137,14 +137,13 @@ export class AnnotationJobs {
       const file = await openQueryFile(parts, request);
       try {
         const done = await jobStore.storedAnnotationRows(db, id);
+        // False once the job was cancelled (or ended elsewhere): the rest of the file is left unread.
         let active = true;
         await annotateQueryFile(
           parts,
           file,
-          async (rows) => {
-            if (active) active = await jobStore.storeAnnotationResults(db, id, rows);
-          },
-          (row) => done.has(row) || !active,
+          async (rows) => (active = await jobStore.storeAnnotationResults(db, id, rows)),
+          (row) => done.has(row),
         );
         if (!active) return;
       } finally {

@@ -17,6 +17,7 @@ import { demoLabelInputs } from '../../seed/seed-database.ts';
 import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeH5ad } from '../helpers/h5ad-writer.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
+import { annotateQueryFile, openQueryFile } from '../../src/atlas/annotate-file.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -143,6 +144,24 @@ describe('annotation that earns trust', () => {
     expect([cancelled.state, cancelled.finishedAt !== null]).toEqual(['CANCELLED', true]);
     expect((await refusal(atlas.cancelAnnotation(job.id))).code).toBe('JOB_NOT_CANCELLABLE');
     expect((await refusal(atlas.cancelAnnotation(987654))).code).toBe('NOT_FOUND');
+  });
+
+  it('a running job that learns it was cancelled leaves the rest of its file unread', async () => {
+    // 600 cells are three slices of 256; the first slice's answer "stop" ends the run there.
+    const query = referenceCells(600, 6);
+    const path = await writeQueryH5ad(dir, 'stop-early.h5ad', query, query.labels);
+    const parts = atlas.fileAnnotationParts();
+    const file = await openQueryFile(parts, { path, k: 5, rerank: false, topM: 1 });
+    const slices: number[] = [];
+    try {
+      await annotateQueryFile(parts, file, async (rows) => {
+        slices.push(rows.length);
+        return false;
+      });
+    } finally {
+      await file.close();
+    }
+    expect(slices).toEqual([256]);
   });
 
   it('teaches the atlas with an adapter that joins the evidence, and refuses a stale one', async () => {
