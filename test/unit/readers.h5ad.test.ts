@@ -255,23 +255,31 @@ describe("h5ad reader: scanpy's log1p note", () => {
 });
 
 describe('h5ad reader: compression plugins', () => {
-  it('reads an anndata 0.7 file whose every dataset h5py compressed with lzf', async () => {
-    // Written by test/fixtures/make-lzf-fixture.py (h5py's own lzf filter, an independent writer).
-    const fixture = join(import.meta.dirname, '..', 'fixtures', 'anndata07-lzf.h5ad');
-    const file = new h5wasm.File(fixture, 'r');
-    try {
-      expect((file.get('X/data') as InstanceType<typeof h5wasm.Dataset>).filters.map((filter) => filter.id)).toEqual([32000]);
-    } finally {
-      file.close();
-    }
-    const source = await openExpressionFile(fixture);
-    const read = await drain(source, 3);
-    await source.close();
-    expect(read.dense).toEqual(COUNTS);
-    expect(read.cellIds).toEqual(CELL_IDS);
-    expect(read.obs['cell_type']).toEqual(CELL_TYPES);
-    expect(read.obs['batch']).toEqual(BATCHES);
-  });
+  // Written by test/fixtures/make-compressed-fixtures.py: h5py's own filters and hdf5plugin's, independent writers.
+  const compressed = [
+    { file: 'anndata07-lzf.h5ad', filter: 32000 },
+    { file: 'anndata07-bzip2.h5ad', filter: 307 },
+    { file: 'anndata07-blosc.h5ad', filter: 32001 },
+    { file: 'anndata07-lz4.h5ad', filter: 32004 },
+  ];
+  for (const { file: name, filter } of compressed) {
+    it(`reads an anndata 0.7 file compressed by h5py with filter ${filter} (${name})`, async () => {
+      const fixture = join(import.meta.dirname, '..', 'fixtures', name);
+      const file = new h5wasm.File(fixture, 'r');
+      try {
+        expect((file.get('X/data') as InstanceType<typeof h5wasm.Dataset>).filters.map((f) => f.id)).toEqual([filter]);
+      } finally {
+        file.close();
+      }
+      const source = await openExpressionFile(fixture);
+      const read = await drain(source, 3);
+      await source.close();
+      expect(read.dense).toEqual(COUNTS);
+      expect(read.cellIds).toEqual(CELL_IDS);
+      expect(read.obs['cell_type']).toEqual(CELL_TYPES);
+      expect(read.obs['batch']).toEqual(BATCHES);
+    });
+  }
 
   it('refuses lzf on variable-length strings with HDF5_FILTER_UNSUPPORTED, and HDF5 keeps working', async () => {
     // The lzf plugin would abort the wasm module on these; the refusal comes before any read.

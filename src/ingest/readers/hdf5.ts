@@ -20,13 +20,17 @@ export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, REFERENCE: 7,
 const BUILT_IN_FILTERS = new Set([1, 2, 3, 5, 6]);
 /** lzf (HDF5 filter 32000): anndata 0.7 wrote it through h5py; read with h5wasm-plugins' build. */
 const LZF = 32000;
+/**
+ * Plugin filters read through h5wasm-plugins, each checked on files h5py wrote with hdf5plugin
+ * (test/fixtures): bzip2 and lz4 on numbers and strings, blosc on numbers (hdf5plugin cannot
+ * write it on strings).
+ */
+const PLUGIN_FILTERS: ReadonlySet<number> = new Set([307, 32001, 32004]);
 /** Registered ids of filters that are not read here, for a readable refusal. */
 const UNSUPPORTED_FILTERS: Readonly<Record<number, string>> = {
   4: 'szip',
-  307: 'bzip2',
-  32001: 'blosc',
-  32004: 'lz4',
   32008: 'bitshuffle',
+  32013: 'zfp',
   32015: 'zstd',
   32017: 'SZ',
   32026: 'blosc2',
@@ -155,7 +159,9 @@ export function numberListAttribute(entity: Dataset | Group, name: string): numb
 
 /**
  * Refuses datasets whose compression filter h5wasm cannot decode, before any read fails deep in
- * libhdf5 with a plugin-path message nobody can act on.
+ * libhdf5 with a plugin-path message nobody can act on — or, for a plugin that was never checked
+ * here, aborts the wasm module (zstd, bitshuffle and blosc2 are in h5wasm-plugins but Debian's
+ * hdf5plugin cannot write them to check against).
  *
  * lzf is read when the filter recorded the chunk's size (h5py does for fixed-size values: the
  * matrix, codes, numbers). Without it (variable-length strings) the plugin grows its buffer by
@@ -164,7 +170,7 @@ export function numberListAttribute(entity: Dataset | Group, name: string): numb
  */
 export function assertFiltersSupported(dataset: Dataset, filePath: string): void {
   for (const filter of dataset.filters) {
-    if (BUILT_IN_FILTERS.has(filter.id)) continue;
+    if (BUILT_IN_FILTERS.has(filter.id) || PLUGIN_FILTERS.has(filter.id)) continue;
     if (filter.id === LZF && (filter.cd_values[2] ?? 0) > 0) continue;
     const name = filter.id === LZF ? 'lzf (on variable-length strings)' : (UNSUPPORTED_FILTERS[filter.id] ?? (filter.name || `filter id ${filter.id}`));
     throw new AtlasError(
