@@ -98,10 +98,17 @@ describe('words for people', () => {
     expect(explain(new ApiError('BAD_USER_INPUT', 'k must be at most 200.'))).toEqual({ title: 'The service refused this', detail: 'k must be at most 200.' });
   });
 
-  it('explains an abstention as a conflict when the neighbours outvote the text-based winner', () => {
-    const base = { confidence: 0.3, abstainBelow: 0.5, knn: { topShare: 0.9 }, bestLabel: { name: 'B cell' } };
-    expect(abstentionReason({ ...base, candidates: [{ label: { name: 'B cell' }, knnShare: 0.1 }, { label: { name: 'plasma cell' }, knnShare: 0.9 }] })).toContain('most reference neighbours are plasma cell');
-    expect(abstentionReason({ ...base, candidates: [{ label: { name: 'B cell' }, knnShare: 0.9 }] })).toContain("below the service's threshold (0.50)");
+  it('explains an abstention by the reason the service gave', () => {
+    const base = { confidence: 0.3, abstainBelow: 0.5, bestLabel: { name: 'B cell' }, candidates: [{ label: { name: 'B cell' }, knnShare: 0.1 }, { label: { name: 'plasma cell' }, knnShare: 0.9 }] };
+    expect(abstentionReason({ ...base, reason: 'CONFLICT' })).toBe('The sources disagree: the combined answer leans to B cell, but most reference neighbours are plasma cell.');
+    expect(abstentionReason({ ...base, reason: 'LOW_CONFIDENCE', rolledUp: { name: 'lymphocyte', confidence: 0.93 } })).toBe(
+      "The confidence (0.30) is below the service's threshold (0.50): the best guess, B cell, is not certain enough to assign. It is surely a lymphocyte (confidence 0.93).",
+    );
+    // A novel cell may be confident: the words say what made it NOVEL, not "low confidence".
+    const novel = abstentionReason({ ...base, confidence: 0.97, reason: 'NOVEL', novelty: { score: 1.84, meanDistance: 0.12 } });
+    expect(novel).toContain('1.84 × the threshold');
+    expect(novel).toContain('perhaps a cell type this atlas has no label for');
+    expect(novel).not.toContain('below the service');
   });
 
   it('derives a dataset name from a file name', () => {

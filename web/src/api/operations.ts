@@ -30,10 +30,13 @@ export const AnnotateStoredCell = graphql(`
   query AnnotateStoredCell($id: ID!, $k: Int!) {
     annotateCell(input: { cellId: $id }, k: $k, rerank: true) {
       status
+      reason
       confidence
       abstainBelow
       label { name }
       bestLabel { name }
+      novelty { novel score meanDistance }
+      rolledUp { name confidence }
       candidates { label { name } zeroShot pMatch knnShare }
       knn { hits topShare runnerUpShare minDistance }
       neighbors { similarity cell { id externalId label datasetName } }

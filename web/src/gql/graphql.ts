@@ -209,7 +209,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -399,6 +399,7 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
     query AnnotateStoredCell($id: ID!, $k: Int!) {
   annotateCell(input: {cellId: $id}, k: $k, rerank: true) {
     status
+    reason
     confidence
     abstainBelow
     label {
@@ -406,6 +407,15 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
     }
     bestLabel {
       name
+    }
+    novelty {
+      novel
+      score
+      meanDistance
+    }
+    rolledUp {
+      name
+      confidence
     }
     candidates {
       label {

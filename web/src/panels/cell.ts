@@ -14,14 +14,33 @@ import { problemBox } from './problem';
 // LangCell's fused score is left out: its second softmax squeezes it (a sure cell gets ~0.2), which reads as doubt.
 const SOURCES = ['zero-shot', 'CTM match', 'kNN vote'];
 
-/** Why the service abstained, in words (the annotation has the numbers). */
-export function abstentionReason(annotation: { confidence: number; abstainBelow: number; knn: { topShare: number }; bestLabel: { name: string }; candidates: readonly { label: { name: string }; knnShare: number }[] }): string {
-  const best = annotation.candidates.find((c) => c.label.name === annotation.bestLabel.name);
-  const knnWinner = [...annotation.candidates].sort((a, b) => b.knnShare - a.knnShare)[0];
-  if (knnWinner && best && knnWinner.label.name !== best.label.name && knnWinner.knnShare > 0.5) {
-    return `The sources disagree: the text-based scores favour ${best.label.name}, but most reference neighbours are ${knnWinner.label.name}.`;
+/** What the cell panel reads of an abstention. */
+export interface Abstention {
+  readonly reason?: string | null;
+  readonly confidence: number;
+  readonly abstainBelow: number;
+  readonly bestLabel: { readonly name: string };
+  readonly candidates: readonly { readonly label: { readonly name: string }; readonly knnShare: number }[];
+  readonly novelty?: { readonly score: number; readonly meanDistance?: number | null } | null;
+  readonly rolledUp?: { readonly name: string; readonly confidence: number } | null;
+}
+
+/** Why the service abstained, in words, from the reason it gave (the annotation has the numbers). */
+export function abstentionReason(annotation: Abstention): string {
+  const rolled = annotation.rolledUp ? ` It is surely a ${annotation.rolledUp.name} (confidence ${fixed(annotation.rolledUp.confidence, 2)}).` : '';
+  if (annotation.reason === 'NOVEL') {
+    return (
+      `Unlike the reference: its nearest reference cells are farther away than the atlas's novelty threshold allows ` +
+      `(${fixed(annotation.novelty?.score ?? null, 2)} × the threshold) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
+    );
   }
-  return `The confidence (${fixed(annotation.confidence, 2)}) is below the service's threshold (${fixed(annotation.abstainBelow, 2)}): the best guess, ${annotation.bestLabel.name}, is not certain enough to assign.`;
+  if (annotation.reason === 'CONFLICT') {
+    const best = annotation.candidates.find((c) => c.label.name === annotation.bestLabel.name);
+    const knnWinner = [...annotation.candidates].sort((a, b) => b.knnShare - a.knnShare)[0];
+    const detail = knnWinner && best && knnWinner.label.name !== best.label.name ? `: the combined answer leans to ${best.label.name}, but most reference neighbours are ${knnWinner.label.name}` : '';
+    return `The sources disagree${detail}.${rolled}`;
+  }
+  return `The confidence (${fixed(annotation.confidence, 2)}) is below the service's threshold (${fixed(annotation.abstainBelow, 2)}): the best guess, ${annotation.bestLabel.name}, is not certain enough to assign.${rolled}`;
 }
 
 export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): Promise<void> } {
