@@ -24,9 +24,10 @@ const EVERY_MUTATION: Record<string, string> = {
   calibrate: 'mutation { calibrate { errors { code } } }',
 };
 
-/** Mutations that need read access only: annotating a file changes no reference. */
+/** Mutations that need read access only: annotating a file (or stopping that) changes no reference. */
 const READ_MUTATIONS: Record<string, string> = {
   annotateFile: 'mutation { annotateFile(input: { uploadId: "00000000-0000-4000-8000-000000000000" }) { errors { code } } }',
+  cancelAnnotation: 'mutation { cancelAnnotation(id: "4") { job { id state } errors { code } } }',
 };
 
 describe('token comparison', () => {
@@ -83,6 +84,12 @@ describe('admin token', () => {
     expect(response.status).toBe(200);
     // The upload does not exist, so the payload says so; auth did not refuse it.
     expect(response.body.data!['annotateFile']).toEqual({ errors: [{ code: 'UPLOAD_NOT_FOUND' }] });
+  });
+
+  it('cancelAnnotation needs no admin token either: a read-access caller reaches the atlas', async () => {
+    const response = await gql(api.url, READ_MUTATIONS['cancelAnnotation']!);
+    expect(response.body.data!['cancelAnnotation']).toEqual({ job: { id: '4', state: 'CANCELLED' }, errors: [] });
+    expect(atlas.callsOf('cancelAnnotation').at(-1)).toEqual([4]);
   });
 
   it.each(Object.entries(EVERY_MUTATION))('%s without a token: UNAUTHENTICATED (401), the atlas is not called', async (_name, mutation) => {
