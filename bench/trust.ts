@@ -424,7 +424,7 @@ async function main(): Promise<void> {
     '',
     `Calibration of the combined decision on the test half: ECE ${fixed(calibration.ece, 3)} (95% bootstrap interval ${fixed(calibration.eceInterval[0], 3)}–${fixed(calibration.eceInterval[1], 3)}; a perfectly calibrated decision with these confidences would show ${fixed(calibration.eceNoiseFloor, 3)} on this many cells by chance); abstention rate ${fixed(calibration.abstentionRate, 3)} at the default threshold, accuracy on assigned cells ${fixed(calibration.accuracyOnAssigned ?? NaN, 3)}; reasons ${JSON.stringify(calibration.reasons)}; ${calibration.rolledUp} answers rolled up to an ancestor.`,
     '',
-    'Leave one type out (removed from the reference and from the candidates). The novelty threshold is chosen on the reference of each run (its labelled types held out in turn, at most 10% of the other cells flagged); "no answer at any level" counts UNASSIGNED cells that were not rolled up to a certain ancestor either:',
+    'Leave one type out (removed from the reference and from the candidates). The novelty threshold is chosen on the reference of each run (its labelled types held out in turn, at most 5% of the other cells flagged); "no answer at any level" counts UNASSIGNED cells that were not rolled up to a certain ancestor either:',
     '',
     lotoTable,
     '',
