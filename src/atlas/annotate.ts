@@ -84,7 +84,7 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
     const confidence = combined ? combined[best]! : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
     const noveltyReport = fit?.novelty
-      ? { ...novelty(fit.novelty, cellMeanDistance), nearestDistance: vote.minDistance, meanDistance: cellMeanDistance, bestTextSimilarity: bestText }
+      ? { ...novelty(fit.novelty, cellMeanDistance, bestText), nearestDistance: vote.minDistance, meanDistance: cellMeanDistance, bestTextSimilarity: bestText }
       : null;
     const reason: AbstainReason | null = noveltyReport?.novel
       ? 'NOVEL'

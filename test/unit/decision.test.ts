@@ -60,10 +60,13 @@ describe('the combined decision', () => {
       k: 25,
       cells: 5,
     });
-    // A mean distance twice the threshold: score 2, novel; below it: not novel; no neighbours: not novel.
-    expect(novelty(profile, 0.896)).toEqual({ novel: true, score: expect.closeTo(2, 12) });
-    expect(novelty(profile, 0.2)).toEqual({ novel: false, score: expect.closeTo(0.2 / 0.448, 12) });
-    expect(novelty(profile, null)).toEqual({ novel: false, score: 0 });
+    // Past both thresholds: mean distance 0.896 = 2 × 0.448, text similarity 0.24, so (1 − 0.24) /
+    // (1 − 0.62) = 2 as well: score 2, novel. Far but like a label text (0.81: ratio 0.5): not novel.
+    // Near (0.2 / 0.448) whatever the text: not novel. No neighbours: not novel.
+    expect(novelty(profile, 0.896, 0.24)).toEqual({ novel: true, score: expect.closeTo(2, 12) });
+    expect(novelty(profile, 0.896, 0.81)).toEqual({ novel: false, score: expect.closeTo(0.5, 12) });
+    expect(novelty(profile, 0.2, 0.1)).toEqual({ novel: false, score: expect.closeTo(0.2 / 0.448, 12) });
+    expect(novelty(profile, null, 0.1)).toEqual({ novel: false, score: 0 });
   });
 
   it('noveltyProfile: no threshold that flags more than 5% of the known types’ cells', () => {
