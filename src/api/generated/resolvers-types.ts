@@ -976,7 +976,7 @@ export type Novelty = {
   nearestDistance?: Maybe<Scalars['Float']['output']>;
   /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
   novel: Scalars['Boolean']['output'];
-  /** The cell's mean distance to its 25 nearest reference cells ÷ the reference's novelty threshold (`DecisionFit.novelty`, chosen on reference cells by taking each labelled type out in turn): novel above 1. */
+  /** Past both novelty thresholds when above 1: the smaller of (mean distance to its 25 nearest reference cells ÷ the reference's threshold, chosen on reference cells by taking each labelled type out in turn) and ((1 − best label-text similarity) ÷ the reference's 5th-percentile equivalent). */
   score: Scalars['Float']['output'];
 };
 

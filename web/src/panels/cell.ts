@@ -30,8 +30,8 @@ export function abstentionReason(annotation: Abstention): string {
   const rolled = annotation.rolledUp ? ` It is surely a ${annotation.rolledUp.name} (confidence ${fixed(annotation.rolledUp.confidence, 2)}).` : '';
   if (annotation.reason === 'NOVEL') {
     return (
-      `Unlike the reference: its nearest reference cells are farther away than the atlas's novelty threshold allows ` +
-      `(${fixed(annotation.novelty?.score ?? null, 2)} × the threshold) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
+      `Unlike the reference: farther from its nearest reference cells, and less like every label's description, than the atlas's novelty thresholds allow ` +
+      `(${fixed(annotation.novelty?.score ?? null, 2)} × the thresholds) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
     );
   }
   if (annotation.reason === 'CONFLICT') {
