@@ -189,11 +189,28 @@ export class Decider {
       // Which sources to combine is chosen like the weights: on reference cells, by the
       // cross-validated log-loss (a source that only adds noise on this atlas, e.g. a model that
       // does not know its tissue, is left out rather than fitted to a small weight).
+      // The with- and without-CTM choices share options: each set of sources is cross-validated
+      // and fitted once.
+      const evaluated = new Map<string, { predicted: Float64Array[]; loss: number; weights: () => CombinerWeights }>();
+      const evaluate = (sources: readonly EvidenceSource[]) => {
+        const key = sources.join('+');
+        let entry = evaluated.get(key);
+        if (!entry) {
+          const predicted = outOfFold(sources);
+          let weights: CombinerWeights | undefined;
+          entry = {
+            predicted,
+            loss: predicted.reduce((sum, p, i) => sum - Math.log(p[truth[i]!]! + 1e-12), 0) / predicted.length,
+            weights: () => (weights ??= fitCombiner(labelled.map((c) => c.evidence), truth, sources).weights),
+          };
+          evaluated.set(key, entry);
+        }
+        return entry;
+      };
       const choose = (options: readonly (readonly EvidenceSource[])[]) => {
-        const predictions = options.map(outOfFold);
-        const loss = predictions.map((predicted) => predicted.reduce((sum, p, i) => sum - Math.log(p[truth[i]!]! + 1e-12), 0) / predicted.length);
-        const chosen = loss.indexOf(Math.min(...loss));
-        return { predicted: predictions[chosen]!, weights: fitCombiner(labelled.map((c) => c.evidence), truth, options[chosen]!).weights };
+        const candidates = options.map(evaluate);
+        const best = candidates.reduce((a, b) => (b.loss < a.loss ? b : a));
+        return { predicted: best.predicted, weights: best.weights() };
       };
       const ctmChoice = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
       const plainChoice = choose([['zeroShot', ...reference], reference]);

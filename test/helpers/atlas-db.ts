@@ -73,6 +73,13 @@ export function referenceCells(cells: number, seed = 7): ReferenceCells {
   };
 }
 
+/** Row `row` of `cells` as an annotateCell expression input: its expressed genes (Ensembl ids) and counts. */
+export function expressionOf(cells: ReferenceCells, row: number): { genes: string[]; values: number[]; valueType: 'counts' } {
+  const values = cells.matrix[row]!;
+  const present = values.flatMap((v, j) => (v > 0 ? [j] : []));
+  return { genes: present.map((j) => cells.geneIds[j]!), values: present.map((j) => values[j]!), valueType: 'counts' };
+}
+
 /** An h5ad reference of `cells` demo cells (CSR counts, a `cell_type` column), ids prefixed so they never clash with the seeded atlas. */
 export async function writeDemoReference(path: string, cells: number, seed: number, prefix: string): Promise<void> {
   const reference = referenceCells(cells, seed);

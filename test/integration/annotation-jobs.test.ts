@@ -11,7 +11,7 @@ import type { Atlas } from '../../src/atlas/atlas.ts';
 import { openConfiguredAtlas } from '../../src/cli/open-atlas.ts';
 import { DEMO_DATASET_NAME, seedDemo } from '../../seed/seed-database.ts';
 import { ADMIN_TOKEN, READ_TOKEN, codes, gql, startApi, type TestApi } from '../helpers/api-server.ts';
-import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+import { createTestDatabase, expressionOf, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
 
 let database: TestDatabase;
@@ -302,11 +302,7 @@ describe('annotation job refusals, each with its code', () => {
     expect(started.errors).toEqual([]);
     expect((await follow(started.job!.id)).at(-1)!.state).toBe('SUCCEEDED');
     const rows = await csvRows(started.job!.id);
-    const cell = (row: number) => {
-      const values = query.matrix[row]!;
-      const present = values.flatMap((v, j) => (v > 0 ? [j] : []));
-      return { expression: { genes: present.map((j) => query.geneIds[j]!), values: present.map((j) => values[j]!), valueType: 'counts' as const } };
-    };
+    const cell = (row: number) => ({ expression: expressionOf(query, row) });
     for (const row of [0, 1, 2]) {
       const adapted = await atlas.annotateCell(cell(row), { k: 10, rerank: true, topM: 3, adapter: 'demo-3-shot' });
       expect(adapted.decidedBy).toContain('adapter');

@@ -14,7 +14,7 @@ import { upsertLabels } from '../../src/store/labels.ts';
 import { upsertOntologyTerms } from '../../src/store/ontology.ts';
 import { DEMO_ONTOLOGY_TERMS } from '../../seed/ontology.ts';
 import { demoLabelInputs } from '../../seed/seed-database.ts';
-import { createTestDatabase, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
+import { createTestDatabase, expressionOf as referenceExpression, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeH5ad } from '../helpers/h5ad-writer.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
 import { annotateQueryFile, openQueryFile } from '../../src/atlas/annotate-file.ts';
@@ -61,11 +61,7 @@ async function refusal(promise: Promise<unknown>): Promise<AtlasError> {
 describe('annotation that earns trust', () => {
   const reference = referenceCells(480, 11);
   const genes = reference.geneIds;
-  const expressionOf = (row: number) => {
-    const values = reference.matrix[row]!;
-    const present = values.flatMap((v, j) => (v > 0 ? [j] : []));
-    return { genes: present.map((j) => genes[j]!), values: present.map((j) => values[j]!), valueType: 'counts' as const };
-  };
+  const expressionOf = (row: number) => referenceExpression(reference, row);
 
   it('without a labelled reference the decision is exactly LangCell’s, and says it is uncalibrated', async () => {
     const annotation = await atlas.annotateCell({ expression: expressionOf(0) }, { k: 10, rerank: true, topM: 3 });

@@ -174,10 +174,8 @@ export function assertFiltersSupported(dataset: Dataset, filePath: string): void
     if (BUILT_IN_FILTERS.has(filter.id) || PLUGIN_FILTERS.has(filter.id)) continue;
     if (filter.id === LZF && (filter.cd_values[2] ?? 0) > 0) continue;
     if (filter.id === BLOSC && !dataset.metadata.vlen) continue;
-    const name =
-      filter.id === LZF || filter.id === BLOSC
-        ? `${filter.id === LZF ? 'lzf' : 'blosc'} (on variable-length strings)`
-        : (UNSUPPORTED_FILTERS[filter.id] ?? (filter.name || `filter id ${filter.id}`));
+    const limited = { [LZF]: 'lzf', [BLOSC]: 'blosc' }[filter.id];
+    const name = limited ? `${limited} (on variable-length strings)` : (UNSUPPORTED_FILTERS[filter.id] ?? (filter.name || `filter id ${filter.id}`));
     throw new AtlasError(
       'HDF5_FILTER_UNSUPPORTED',
       `${filePath}: dataset ${dataset.path} is compressed with ${name} (HDF5 filter ${filter.id}), which this ` +
