@@ -30,7 +30,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 3;
+const FIT_VERSION = 4;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
 const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */

@@ -8,7 +8,8 @@
  * when labels are added):
  *
  *   s_k = Σ_source w_source · f_source(k),   P(k) = softmax_k(s_k)
- *   f = log(p + ε) for the probabilities (zero-shot, fused, adapter, classifier), the share itself for kNN.
+ *   f = log(p + ε) for the probabilities (zero-shot, fused, adapter, classifier),
+ *   f = log(share + KNN_PSEUDO_SHARE) for the kNN vote.
  *
  * The weights are fitted by Newton's method on the log-loss of validation cells held out from the
  * labelled references (never the cells being evaluated), which also calibrates P: the confidence
@@ -33,11 +34,21 @@ export interface CellEvidence {
 export type CombinerWeights = Readonly<Partial<Record<EvidenceSource, number>>>;
 
 const EPSILON = 1e-4;
+/**
+ * Added to each kNN vote share before its log: about one vote of the 25th of 25 rank-weighted
+ * neighbours ((1/25)/H₂₅ ≈ 0.0105). The log makes "no neighbour of this label" strong evidence
+ * against it, as a log-probability is for the other sources; the share itself could move a label's
+ * score by at most the kNN weight. On four pbmc68k splits through the demo model the log of the
+ * smoothed share lowered the reference's cross-validated log-loss (1.15 → 1.02) and the test
+ * halves' ECE (0.070 → 0.056 on the three splits not reported); pseudo-shares from 0.005 to 0.01
+ * fitted the reference equally well.
+ */
+export const KNN_PSEUDO_SHARE = 0.01;
 
 function feature(evidence: CellEvidence, source: EvidenceSource, k: number): number {
   const values = evidence[source];
   if (values === null) return 0;
-  return source === 'knn' ? values[k]! : Math.log(values[k]! + EPSILON);
+  return Math.log(values[k]! + (source === 'knn' ? KNN_PSEUDO_SHARE : EPSILON));
 }
 
 /** The sources a set of weights uses, in a fixed order. */
@@ -99,7 +110,7 @@ function solve(a: number[][], b: number[]): number[] {
  */
 export function fitCombiner(cells: readonly CellEvidence[], truth: readonly number[], sources: readonly EvidenceSource[], ridge = 1e-3): CombinerFit {
   const n = sources.length;
-  let w = sources.map((source) => (source === 'knn' ? 1 : 1));
+  let w = sources.map(() => 1);
   let loss = Infinity;
   let iterations = 0;
   const features = cells.map((cell) => Array.from({ length: cell.zeroShot.length }, (_, k) => sources.map((source) => feature(cell, source, k))));

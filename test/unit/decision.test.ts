@@ -12,19 +12,23 @@ const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] |
 });
 
 describe('the combined decision', () => {
-  it('combine: softmax of weighted log-probabilities and kNN shares', () => {
-    // s = 1·log(zs + 1e-4) + 2·knn: zs [0.5, 0.5] cancel; knn [1, 0] → softmax([2, 0]) = [0.88079708, 0.11920292].
-    expect(Array.from(combine(cell([0.5, 0.5], [1, 0]), { zeroShot: 1, knn: 2 }))).toEqual([expect.closeTo(0.88079708, 7), expect.closeTo(0.11920292, 7)]);
+  it('combine: softmax of weighted log-probabilities and log-smoothed kNN shares', () => {
+    // s = 1·log(zs + 1e-4) + 2·log(knn + 0.01): zs [0.5, 0.5] cancel; knn [1, 0] gives odds
+    // (1.01 / 0.01)² = 10201 → [10201/10202, 1/10202] = [0.99990198, 0.00009802].
+    expect(Array.from(combine(cell([0.5, 0.5], [1, 0]), { zeroShot: 1, knn: 2 }))).toEqual([expect.closeTo(0.99990198, 8), expect.closeTo(0.00009802, 8)]);
+    // knn [0.5, 0.5] cancels too: an even vote leaves the zero-shot odds [0.8, 0.2].
+    expect(combine(cell([0.8, 0.2], [0.5, 0.5]), { zeroShot: 1, knn: 2 })[0]).toBeCloseTo(0.8, 3);
     // Weight 1 on zero-shot alone gives (almost) zero-shot back.
     expect(combine(cell([0.7, 0.3]), { zeroShot: 1 })[0]).toBeCloseTo(0.7, 3);
   });
 
   it('fitCombiner: the weight that minimises the log-loss (closed form log(q / (1 − q)))', () => {
     // 80% of cells: the kNN vote is all for the true label; 20%: all for the other. Zero-shot is
-    // uninformative. Loss(w) = 0.8·log(1 + e^−w) + 0.2·log(1 + e^w) is least at w = log 4.
+    // uninformative. The feature gap is d = log(1.01 / 0.01) = log 101, so
+    // Loss(w) = 0.8·log(1 + e^−wd) + 0.2·log(1 + e^wd) is least at w·d = log 4.
     const cells = [...Array(8).fill(cell([0.5, 0.5], [1, 0])), ...Array(2).fill(cell([0.5, 0.5], [0, 1]))] as CellEvidence[];
     const fit = fitCombiner(cells, Array(10).fill(0), ['knn'], 0);
-    expect(fit.weights.knn).toBeCloseTo(Math.log(4), 6);
+    expect(fit.weights.knn).toBeCloseTo(Math.log(4) / Math.log(101), 6);
     expect(fit.logLoss).toBeCloseTo(0.8 * Math.log(1 + 0.25) + 0.2 * Math.log(1 + 4), 8);
   });
 
