@@ -27,7 +27,7 @@ import { demoLabelInputs, DEMO_DATASET_NAME, seedDemo } from '../seed/seed-datab
 import { DEMO_ONTOLOGY_TERMS } from '../seed/ontology.ts';
 import { writeH5ad } from '../test/helpers/h5ad-writer.ts';
 import { scratchDatabase } from './lib/database.ts';
-import { fixed, markdownTable, say } from './lib/measure.ts';
+import { fixed, markdownTable, median, say } from './lib/measure.ts';
 import { writeReport } from './lib/report.ts';
 import { PBMC68K_H5AD, requireFile, SHARED_DATA_DIR, tokenizeFile } from './lib/workloads.ts';
 
@@ -47,6 +47,8 @@ if (options.help) {
 
 const MAPPING_FILE = `${SHARED_DATA_DIR}cell-ontology/dataset_label_to_cl.tsv`;
 const ONTOLOGY_FILE = `${SHARED_DATA_DIR}cell-ontology/cl-terms.cl-edit-2026-08-19.tsv`;
+/** Adult heart cells (endothelial cells and fibroblasts, Litviňuková 2020): types a PBMC atlas lacks. */
+const HEART_H5AD = `${SHARED_DATA_DIR}cellxgene-schema-fixtures/example_invalid_CL.heart-320cells.h5ad`;
 const SEED = Number(options.seed);
 const K = 25;
 /** The types alone in their coarse class (leave-one-type-out): removed from reference and candidates. */
@@ -299,6 +301,24 @@ async function main(): Promise<void> {
     };
     say(`combined on the test half: ECE ${calibration.ece.toFixed(3)}, abstention ${fixed(1 - assigned.length / base.length, 3)}`);
 
+    // Cells of another study, of types the atlas has no label for (the issue's first complaint).
+    if (existsSync(HEART_H5AD)) {
+      const heartTokens = await tokenizeFile(HEART_H5AD, bundleVocabulary(atlas.runtime.model.bundle));
+      const heart = await atlas.annotateTokens(heartTokens, { k: K, rerank: true, topM: 3 });
+      const share = (keep: (a: Annotation) => boolean) => heart.filter(keep).length / heart.length;
+      results['otherStudy'] = {
+        cells: heart.length,
+        genesKnown: median(heartTokens.map((t) => t.length - 1)),
+        novel: share((a) => a.reason === 'NOVEL'),
+        unassigned: share((a) => a.label === null),
+        noAnswerAtAnyLevel: share((a) => a.label === null && a.rolledUp === null),
+        reasons: Object.fromEntries(['TOO_FEW_GENES', 'NOVEL', 'LOW_CONFIDENCE', 'CONFLICT'].map((r) => [r, heart.filter((a) => a.reason === r).length])),
+        medianConfidence: median(heart.map((a) => a.confidence)),
+        assignedAs: Object.fromEntries([...new Set(heart.filter((a) => a.label !== null).map((a) => a.label!.name))].map((name) => [name, heart.filter((a) => a.label?.name === name).length])),
+      };
+      say(`heart cells (another study): ${JSON.stringify(results['otherStudy'])}`);
+    }
+
     for (const shots of [1, 3, 5, 10, undefined]) {
       const name = `adapter-${shots ?? 'all'}`;
       const adapter = await atlas.adapt({ name, dataset: 'pbmc68k-train', seed: 2024, ...(shots ? { shots } : {}) });
@@ -430,10 +450,32 @@ async function main(): Promise<void> {
     '',
     loto.length ? `Means over the ${loto.length} left-out types: novelty AUROC ${fixed(mean('aurocNovelty'), 3)} (nearest cell alone ${fixed(mean('aurocNearest'), 3)}, text ${fixed(mean('aurocText'), 3)}); NOVEL ${fixed(mean('novelLeftOut'), 2)} of left-out cells and ${fixed(mean('novelOthers'), 2)} of the others; UNASSIGNED ${fixed(mean('unassignedLeftOut'), 2)} / ${fixed(mean('unassignedOthers'), 2)}.` : '',
     '',
+    otherStudyLine(results['otherStudy'] as OtherStudy | undefined),
+    '',
     demo ? `Demo atlas, ${demo.cells} held-out cells: LangCell fused ${fixed(demo.fusedAccuracy, 3)}, combined ${fixed(demo.combinedAccuracy, 3)}.` : 'Demo atlas: skipped.',
   ].join('\n');
   const paths = await writeReport({ name: 'trust', title: 'Annotation that earns trust: evidence, calibration, novelty', parameters: { seed: SEED, k: K, mappingFile: MAPPING_FILE }, results, markdown });
   say(`report: ${paths.mdPath}`);
+}
+
+interface OtherStudy {
+  cells: number;
+  genesKnown: number;
+  novel: number;
+  unassigned: number;
+  noAnswerAtAnyLevel: number;
+  reasons: Record<string, number>;
+  medianConfidence: number;
+  assignedAs: Record<string, number>;
+}
+
+function otherStudyLine(study: OtherStudy | undefined): string {
+  if (!study) return 'Cells of another study: skipped (the heart fixture is not in ../shared/data).';
+  const assigned = Object.entries(study.assignedAs).map(([label, cells]) => `${label} ${cells}`);
+  return (
+    `Cells of another study, of types the atlas has no label for (${study.cells} adult heart endothelial cells and fibroblasts, Litviňuková 2020, annotated against the train half; the demo model knows a median of ${study.genesKnown} of their genes): ` +
+    `UNASSIGNED ${fixed(study.unassigned, 3)} (reasons ${JSON.stringify(study.reasons)}), NOVEL ${fixed(study.novel, 3)}, no answer at any level ${fixed(study.noAnswerAtAnyLevel, 3)}; assigned as ${assigned.length ? assigned.join(', ') : 'nothing'}; median confidence of the best label ${fixed(study.medianConfidence, 3)}.`
+  );
 }
 
 main().catch((error: unknown) => {

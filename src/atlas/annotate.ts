@@ -1,11 +1,12 @@
 /**
  * Annotating cells: one decision over all the evidence. For each cell and candidate label it
- * gathers zero-shot and CTM (the model's settled top-m, LangCell's fused score), the distance-
+ * gathers zero-shot and CTM (the model's settled top-m, LangCell's fused score), the rank-
  * weighted vote of the nearest labelled reference cells over harmonised labels, and a few-shot
  * adapter's probability when one is chosen; the fitted decision (decider.ts) combines them into a
  * calibrated probability. Without labelled references and without an adapter the decision is
- * exactly LangCell's (uncalibrated, and the answer says so). A cell unlike every reference cell and
- * every label text is UNASSIGNED as NOVEL; an unsure one as LOW_CONFIDENCE, or CONFLICT when the
+ * exactly LangCell's (uncalibrated, and the answer says so). A cell with too few genes the model
+ * knows is UNASSIGNED as TOO_FEW_GENES; one unlike every reference cell and
+ * every label text as NOVEL; an unsure one as LOW_CONFIDENCE, or CONFLICT when the
  * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
@@ -83,16 +84,28 @@ async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSetti
     const best = combined ? argmax(combined) : decision.best;
     const confidence = combined ? combined[best]! : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
+    const genesKnown = cell.tokens.length - 1;
     const noveltyReport = fit?.novelty
-      ? { ...novelty(fit.novelty, cellMeanDistance, bestText), nearestDistance: vote.minDistance, meanDistance: cellMeanDistance, bestTextSimilarity: bestText }
+      ? {
+          ...novelty(fit.novelty, cellMeanDistance, bestText),
+          nearestDistance: vote.minDistance,
+          meanDistance: cellMeanDistance,
+          bestTextSimilarity: bestText,
+          genesKnown,
+          minGenes: fit.novelty.minGenes,
+        }
       : null;
-    const reason: AbstainReason | null = noveltyReport?.novel
-      ? 'NOVEL'
-      : confidence >= settings.abstainBelow
-        ? null
-        : conflicting(evidence, options.rerank)
-          ? 'CONFLICT'
-          : 'LOW_CONFIDENCE';
+    // A cell the model cannot read is not judged at all, novel or not.
+    const reason: AbstainReason | null =
+      noveltyReport && genesKnown < noveltyReport.minGenes
+        ? 'TOO_FEW_GENES'
+        : noveltyReport?.novel
+          ? 'NOVEL'
+          : confidence >= settings.abstainBelow
+            ? null
+            : conflicting(evidence, options.rerank)
+              ? 'CONFLICT'
+              : 'LOW_CONFIDENCE';
     const probabilities = combined ?? fused;
     const rolled = reason === 'LOW_CONFIDENCE' || reason === 'CONFLICT' ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph)) : null;
     const order = Array.from(labels.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);

@@ -30,7 +30,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 4;
+const FIT_VERSION = 5;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
 const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
@@ -68,6 +68,8 @@ interface ValidationCell {
   /** Its HELD_OUT_K nearest other reference cells, best first: the candidate each counts for, and its similarity. */
   readonly neighbours: readonly { readonly candidate: number | null; readonly similarity: number }[];
   readonly bestTextSimilarity: number;
+  /** Genes of the cell the model knows (its tokens after `<cls>`). */
+  readonly genes: number;
 }
 
 /**
@@ -166,6 +168,7 @@ export class Decider {
       }),
       heldOutTypes(cells),
       cells.map((c) => c.bestTextSimilarity),
+      cells.map((c) => c.genes),
     );
     const labelled = cells.filter((c): c is ValidationCell & { truth: number } => c.truth !== null);
     const distinct = new Set(labelled.map((c) => c.truth)).size;
@@ -266,6 +269,7 @@ export class Decider {
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           bestTextSimilarity: bestText,
+          genes: cell.tokens.length - 1,
         });
       }
     }

@@ -89,6 +89,9 @@ export interface NoveltyReport {
   /** Mean 1 − similarity of its nearest reference cells (at most NOVELTY_K); null without reference cells. */
   readonly meanDistance: number | null;
   readonly bestTextSimilarity: number;
+  /** Genes of the cell the model knows, and the fewest it needs to place a cell against this reference. */
+  readonly genesKnown: number;
+  readonly minGenes: number;
 }
 
 export interface KnnSummary {
@@ -111,7 +114,7 @@ export interface InputGenes {
 }
 
 /** Why an annotation is UNASSIGNED: too unsure, sources disagreeing, or a cell unlike any reference cell and label. */
-export type AbstainReason = 'LOW_CONFIDENCE' | 'CONFLICT' | 'NOVEL';
+export type AbstainReason = 'LOW_CONFIDENCE' | 'CONFLICT' | 'NOVEL' | 'TOO_FEW_GENES';
 
 export interface Annotation {
   /** null when the service abstains (UNASSIGNED; `reason` says why). */

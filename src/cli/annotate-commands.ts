@@ -212,9 +212,12 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row.label ?? UNASSIGNED, (counts.get(row.label ?? UNASSIGNED) ?? 0) + 1);
     const labelCounts = [...counts].map(([label, cells]) => ({ label, cells })).sort((a, b) => b.cells - a.cells || a.label.localeCompare(b.label));
+    const reasons = new Map<string, number>();
+    for (const row of rows) if (row.reason) reasons.set(row.reason, (reasons.get(row.reason) ?? 0) + 1);
     process.stdout.write(
       `annotated ${rows.length} cells of ${file} (values read as ${query.valuesReadAs}; abstain below ${config.LANGCELL_ABSTAIN_BELOW}, LANGCELL_ABSTAIN_BELOW)\n` +
-        `labels: ${labelCounts.map((c) => `${c.label} ${c.cells}`).join(', ')}\n`,
+        `labels: ${labelCounts.map((c) => `${c.label} ${c.cells}`).join(', ')}\n` +
+        (reasons.size ? `${UNASSIGNED} because: ${[...reasons].sort((a, b) => b[1] - a[1]).map(([reason, cells]) => `${reason} ${cells}`).join(', ')}\n` : ''),
     );
     const evaluation = options.truthColumn === undefined ? null : await evaluateRows(parts, rows, request.candidates, request.truthMap);
     if (evaluation) process.stdout.write(`\n${evaluationText(evaluation)}`);

@@ -213,6 +213,16 @@ const DEFAULT_NOVELTY_QUANTILE = 0.95;
  */
 export const NOVELTY_FALSE_ALARMS = 0.05;
 
+/**
+ * A cell whose genes the model mostly does not know cannot be placed: its embedding says little,
+ * and it may land on top of reference cells of some type (adult heart endothelial cells and
+ * fibroblasts, 9 genes known to the demo model, sat among pbmc68k's monocytes and were called
+ * monocytes). The cut is relative to the reference, so a model with a large vocabulary sets its own:
+ * below MIN_GENES_SHARE of the known genes of the reference's MIN_GENES_QUANTILE sparsest cells.
+ */
+const MIN_GENES_QUANTILE = 0.01;
+const MIN_GENES_SHARE = 0.5;
+
 /** Mean of 1 − similarity over neighbours (best first); null without any. */
 export function meanDistance(similarities: readonly number[]): number | null {
   return similarities.length === 0 ? null : similarities.reduce((sum, s) => sum + (1 - s), 0) / similarities.length;
@@ -240,6 +250,11 @@ export interface NoveltyProfile {
   readonly heldOut: { readonly types: number; readonly truePositiveRate: number; readonly falsePositiveRate: number } | null;
   /** A reference cell's best label-text similarity at the 5th percentile: a novel cell is less like every label text. */
   readonly textSimilarity: number;
+  /**
+   * Fewer genes known to the model than this and a cell is not read at all (TOO_FEW_GENES): half
+   * the known genes of the reference's sparsest 1% of cells.
+   */
+  readonly minGenes: number;
   readonly k: number;
   readonly cells: number;
 }
@@ -252,8 +267,13 @@ export interface NoveltyProfile {
  * 0.99 quantile stands when none keeps to the budget. Otherwise the 95th percentile of the
  * reference's own mean distances.
  */
-export function noveltyProfile(reference: readonly number[], heldOut: HeldOutTypes | null, bestTextSimilarities: readonly number[]): NoveltyProfile {
-  const base = { textSimilarity: quantile(bestTextSimilarities, 1 - DEFAULT_NOVELTY_QUANTILE), k: NOVELTY_K, cells: reference.length };
+export function noveltyProfile(reference: readonly number[], heldOut: HeldOutTypes | null, bestTextSimilarities: readonly number[], genesPerCell: readonly number[]): NoveltyProfile {
+  const base = {
+    textSimilarity: quantile(bestTextSimilarities, 1 - DEFAULT_NOVELTY_QUANTILE),
+    minGenes: genesPerCell.length === 0 ? 0 : MIN_GENES_SHARE * quantile(genesPerCell, MIN_GENES_QUANTILE),
+    k: NOVELTY_K,
+    cells: reference.length,
+  };
   const rate = (values: readonly number[], threshold: number) => values.filter((v) => v > threshold).length / Math.max(1, values.length);
   if (heldOut === null || heldOut.types < 2 || heldOut.positives.length === 0 || heldOut.negatives.length === 0) {
     return { ...base, meanDistance: quantile(reference, DEFAULT_NOVELTY_QUANTILE), quantile: DEFAULT_NOVELTY_QUANTILE, chosenBy: 'referenceQuantile', heldOut: null };

@@ -120,7 +120,7 @@ export function standInAnnotation(assigned: boolean): Annotation {
     calibrated: true,
     decidedBy: ['zeroShot', 'fused', 'knn'],
     rolledUp: null,
-    novelty: { novel: false, score: 0.4, nearestDistance: 0.1, meanDistance: 0.2, bestTextSimilarity: 0.8 },
+    novelty: { novel: false, score: 0.4, nearestDistance: 0.1, meanDistance: 0.2, bestTextSimilarity: 0.8, genesKnown: 240, minGenes: 60 },
     adapter: null,
     candidates: [
       { label: best, zeroShot: 0.6, ctm: 0.5, pMatch: 0.9, fused: 0.51, knnShare: 0.8, adapter: null, classifier: null, combined: null },

@@ -130,6 +130,28 @@ describe('annotation that earns trust', () => {
     expect(annotation.novelty).not.toBeNull();
   });
 
+  it('a cell with too few genes the model knows is UNASSIGNED as TOO_FEW_GENES, neither novel nor known', async () => {
+    const fit = await atlas.calibrate();
+    // Independently: half the 1st percentile (interpolated) of the stored cells' known genes.
+    const { rows } = await atlas.runtime.db.pool.query<{ p01: number }>(
+      `SELECT percentile_cont(0.01) WITHIN GROUP (ORDER BY octet_length(token_ids) / 2 - 1) AS p01 FROM cell`,
+    );
+    expect(fit.novelty!.minGenes).toBeCloseTo(0.5 * rows[0]!.p01, 9);
+    const full = expressionOf(0);
+    // The cell's five highest genes only: far fewer than any reference cell has.
+    const top = full.values.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, j]) => j);
+    const sparse = { genes: top.map((j) => full.genes[j]!), values: top.map((j) => full.values[j]!), valueType: 'counts' as const };
+    const annotation = await atlas.annotateCell({ expression: sparse }, { k: 15, rerank: true, topM: 3 });
+    expect(annotation.label).toBeNull();
+    expect(annotation.reason).toBe('TOO_FEW_GENES');
+    expect(annotation.rolledUp).toBeNull();
+    expect(annotation.novelty).toMatchObject({ genesKnown: 5, minGenes: fit.novelty!.minGenes });
+    // The whole cell is read and judged as usual.
+    const whole = await atlas.annotateCell({ expression: full }, { k: 15, rerank: true, topM: 3 });
+    expect(whole.reason).not.toBe('TOO_FEW_GENES');
+    expect(whole.novelty!.genesKnown).toBeGreaterThan(fit.novelty!.minGenes);
+  });
+
   it('cancels an annotation job that has not ended, and only once', async () => {
     // This atlas takes no annotation jobs (no serving worker): the job waits in its queue.
     const query = referenceCells(20, 5);

@@ -53,7 +53,8 @@ describe('the combined decision', () => {
     // Ties go to the higher quantile: q = 0.87, threshold 0.1 + 0.4·0.87 = 0.448.
     const reference = [0.3, 0.1, 0.5, 0.2, 0.4];
     const texts = [0.6, 0.7, 0.8, 0.9, 1.0];
-    const profile = noveltyProfile(reference, { types: 2, positives: [0.45, 0.6], negatives: [0.15, 0.25, 0.35] }, texts);
+    const genes = [300, 100, 500, 200, 400];
+    const profile = noveltyProfile(reference, { types: 2, positives: [0.45, 0.6], negatives: [0.15, 0.25, 0.35] }, texts, genes);
     expect(profile).toEqual({
       meanDistance: expect.closeTo(0.448, 12),
       quantile: 0.87,
@@ -61,6 +62,8 @@ describe('the combined decision', () => {
       heldOut: { types: 2, truePositiveRate: 1, falsePositiveRate: 0 },
       // The text similarity's 5th percentile: 0.6 + 0.1·(0.05·4) = 0.62.
       textSimilarity: expect.closeTo(0.62, 12),
+      // Half the known genes' 1st percentile: 0.5 · (100 + 100·(0.01·4)) = 52.
+      minGenes: expect.closeTo(52, 12),
       k: 25,
       cells: 5,
     });
@@ -78,15 +81,18 @@ describe('the combined decision', () => {
     // q = 0.625 both positives are past it but so is the negative 0.4 (false alarms 1/12 = 0.083,
     // J = 0.917): over the 5% budget. From q = 0.75 on, only 0.6 and no negative (J = 0.5): the highest, q = 0.99.
     const negatives = [0.4, ...new Array<number>(11).fill(0.2)];
-    const profile = noveltyProfile([0.1, 0.2, 0.3, 0.4, 0.5], { types: 2, positives: [0.35, 0.6], negatives }, [0.5]);
+    const profile = noveltyProfile([0.1, 0.2, 0.3, 0.4, 0.5], { types: 2, positives: [0.35, 0.6], negatives }, [0.5], []);
     expect([profile.quantile, profile.meanDistance, profile.heldOut]).toEqual([0.99, expect.closeTo(0.496, 12), { types: 2, truePositiveRate: 0.5, falsePositiveRate: 0 }]);
   });
 
   it('noveltyProfile: the reference’s 95th percentile when fewer than two types can be held out', () => {
     const reference = [0.1, 0.2, 0.3, 0.4, 0.5];
-    const single = noveltyProfile(reference, { types: 1, positives: [0.6], negatives: [0.2] }, [0.5]);
+    const single = noveltyProfile(reference, { types: 1, positives: [0.6], negatives: [0.2] }, [0.5], [40]);
     expect([single.meanDistance, single.quantile, single.chosenBy, single.heldOut]).toEqual([expect.closeTo(0.48, 12), 0.95, 'referenceQuantile', null]);
-    expect(noveltyProfile(reference, null, [0.5]).meanDistance).toBeCloseTo(0.48, 12);
+    expect(noveltyProfile(reference, null, [0.5], [40]).meanDistance).toBeCloseTo(0.48, 12);
+    // One reference cell with 40 known genes: a query cell needs 20; no reference cells: any count.
+    expect(single.minGenes).toBe(20);
+    expect(noveltyProfile([], null, [], []).minGenes).toBe(0);
   });
 
   it('meanDistance: the mean of 1 − similarity, null without neighbours', () => {

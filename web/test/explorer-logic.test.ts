@@ -109,6 +109,10 @@ describe('words for people', () => {
     expect(novel).toContain('1.84 × the thresholds');
     expect(novel).toContain('perhaps a cell type this atlas has no label for');
     expect(novel).not.toContain('below the service');
+    const unread = abstentionReason({ ...base, confidence: 0.8, reason: 'TOO_FEW_GENES', novelty: { score: 0.4, genesKnown: 9, minGenes: 61.5 } });
+    expect(unread).toBe(
+      "The model knows only 9 of this cell's genes; placing a cell against this reference takes at least 62 (half of what its sparsest cells have). Its best guess, B cell, rests on too little to judge — a cell of another tissue, or a gene panel the model barely covers.",
+    );
   });
 
   it('derives a dataset name from a file name', () => {

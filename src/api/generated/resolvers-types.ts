@@ -29,7 +29,9 @@ export type AbstainReason =
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
   /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
-  | 'NOVEL';
+  | 'NOVEL'
+  /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
+  | 'TOO_FEW_GENES';
 
 /** What to fit an adapter on (exactly one of `dataset` and `cells`). */
 export type AdaptInput = {
@@ -970,8 +972,12 @@ export type Novelty = {
   __typename?: 'Novelty';
   /** The best cosine similarity of the cell to any label text. */
   bestTextSimilarity: Scalars['Float']['output'];
+  /** Genes of the cell the model knows (its tokens after `<cls>`). */
+  genesKnown: Scalars['Int']['output'];
   /** Mean 1 − cosine similarity of its (at most 25) nearest reference cells: what `score` compares. */
   meanDistance?: Maybe<Scalars['Float']['output']>;
+  /** The fewest known genes a cell needs to be placed against this reference (below it: UNASSIGNED, TOO_FEW_GENES). */
+  minGenes: Scalars['Float']['output'];
   /** 1 − cosine similarity of the nearest reference cell. */
   nearestDistance?: Maybe<Scalars['Float']['output']>;
   /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
@@ -1751,7 +1757,9 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
 
 export type NoveltyResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Novelty'] = ResolversParentTypes['Novelty']> = {
   bestTextSimilarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  genesKnown?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   meanDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minGenes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   nearestDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   novel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;

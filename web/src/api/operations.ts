@@ -35,7 +35,7 @@ export const AnnotateStoredCell = graphql(`
       abstainBelow
       label { name }
       bestLabel { name }
-      novelty { novel score meanDistance }
+      novelty { novel score meanDistance genesKnown minGenes }
       rolledUp { name confidence }
       candidates { label { name } zeroShot pMatch knnShare }
       knn { hits topShare runnerUpShare minDistance }

@@ -11,7 +11,9 @@ export type AbstainReason =
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
   /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
-  | 'NOVEL';
+  | 'NOVEL'
+  /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
+  | 'TOO_FEW_GENES';
 
 /** A query file to annotate: exactly one of `uploadId` and `path`, plus how to read and annotate it. */
 export type AnnotateFileInput = {
@@ -209,7 +211,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null, genesKnown: number, minGenes: number } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -412,6 +414,8 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
       novel
       score
       meanDistance
+      genesKnown
+      minGenes
     }
     rolledUp {
       name

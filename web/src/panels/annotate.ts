@@ -69,6 +69,7 @@ const REASONS: Record<string, string> = {
   LOW_CONFIDENCE: 'low confidence',
   CONFLICT: 'sources disagree',
   NOVEL: 'unlike any reference cell',
+  TOO_FEW_GENES: 'too few genes the model knows',
 };
 
 /** Rows sorted by a column; text columns alphabetically, numbers descending first. */

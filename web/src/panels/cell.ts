@@ -21,13 +21,19 @@ export interface Abstention {
   readonly abstainBelow: number;
   readonly bestLabel: { readonly name: string };
   readonly candidates: readonly { readonly label: { readonly name: string }; readonly knnShare: number }[];
-  readonly novelty?: { readonly score: number; readonly meanDistance?: number | null } | null;
+  readonly novelty?: { readonly score: number; readonly meanDistance?: number | null; readonly genesKnown?: number; readonly minGenes?: number } | null;
   readonly rolledUp?: { readonly name: string; readonly confidence: number } | null;
 }
 
 /** Why the service abstained, in words, from the reason it gave (the annotation has the numbers). */
 export function abstentionReason(annotation: Abstention): string {
   const rolled = annotation.rolledUp ? ` It is surely a ${annotation.rolledUp.name} (confidence ${fixed(annotation.rolledUp.confidence, 2)}).` : '';
+  if (annotation.reason === 'TOO_FEW_GENES') {
+    return (
+      `The model knows only ${annotation.novelty?.genesKnown ?? '?'} of this cell's genes; placing a cell against this reference takes at least ${Math.ceil(annotation.novelty?.minGenes ?? 0)} ` +
+      `(half of what its sparsest cells have). Its best guess, ${annotation.bestLabel.name}, rests on too little to judge — a cell of another tissue, or a gene panel the model barely covers.`
+    );
+  }
   if (annotation.reason === 'NOVEL') {
     return (
       `Unlike the reference: farther from its nearest reference cells, and less like every label's description, than the atlas's novelty thresholds allow ` +
