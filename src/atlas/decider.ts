@@ -7,7 +7,7 @@
  * except that an answer asking for an adapter waits for the fit with it; a CLI run waits for the fit.
  */
 import { createHash } from 'node:crypto';
-import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
+import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { argmax } from '../model/decision.ts';
 import type { AdapterRecord } from '../store/adapters.ts';
@@ -30,7 +30,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 5;
+const FIT_VERSION = 6;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
 const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
@@ -67,17 +67,26 @@ interface ValidationCell {
   readonly truth: number | null;
   /** Its HELD_OUT_K nearest other reference cells, best first: the candidate each counts for, and its similarity. */
   readonly neighbours: readonly { readonly candidate: number | null; readonly similarity: number }[];
-  readonly bestTextSimilarity: number;
+  /** Its similarity to each candidate's label text. */
+  readonly textSimilarities: Float64Array;
   /** Genes of the cell the model knows (its tokens after `<cls>`). */
   readonly genes: number;
 }
 
 /**
- * Mean distance to the NOVELTY_K nearest neighbours that pass `keep` (fewer when fewer are found, as
- * for a query cell in a small reference); null when none does.
+ * The cell's unlikeness with candidate `without` taken out of the reference and of the labels (all
+ * kept when null): its mean distance to the NOVELTY_K nearest neighbours of other candidates (fewer
+ * when fewer are found, as for a query cell in a small reference) and its best similarity to the
+ * other label texts. Null when no neighbour is left.
  */
-function meanDistanceWhere(cell: ValidationCell, keep: (candidate: number | null) => boolean): number | null {
-  return meanDistance(cell.neighbours.filter((n) => keep(n.candidate)).slice(0, NOVELTY_K).map((n) => n.similarity));
+function unlikenessWithout(cell: ValidationCell, without: number | null): number | null {
+  const distance = meanDistance(cell.neighbours.filter((n) => without === null || n.candidate !== without).slice(0, NOVELTY_K).map((n) => n.similarity));
+  if (distance === null) return null;
+  let bestText = -Infinity;
+  cell.textSimilarities.forEach((similarity, k) => {
+    if (k !== without) bestText = Math.max(bestText, similarity);
+  });
+  return unlikeness(distance, bestText);
 }
 
 /** Each labelled type with enough cells taken out of the reference in turn (see HeldOutTypes). */
@@ -90,8 +99,8 @@ function heldOutTypes(cells: readonly ValidationCell[]): HeldOutTypes {
   for (const type of types) {
     for (const cell of cells) {
       if (cell.truth === null) continue;
-      const distance = meanDistanceWhere(cell, (candidate) => candidate !== type);
-      if (distance !== null) (cell.truth === type ? positives : negatives).push(distance);
+      const value = unlikenessWithout(cell, type);
+      if (value !== null) (cell.truth === type ? positives : negatives).push(value);
     }
   }
   return { types: types.length, positives, negatives };
@@ -163,11 +172,10 @@ export class Decider {
     const cells = await this.validationCells(sample, lookup, adapter);
     const novelty = noveltyProfile(
       cells.flatMap((c) => {
-        const distance = meanDistanceWhere(c, () => true);
-        return distance === null ? [] : [distance];
+        const value = unlikenessWithout(c, null);
+        return value === null ? [] : [value];
       }),
       heldOutTypes(cells),
-      cells.map((c) => c.bestTextSimilarity),
       cells.map((c) => c.genes),
     );
     const labelled = cells.filter((c): c is ValidationCell & { truth: number } => c.truth !== null);
@@ -261,14 +269,16 @@ export class Decider {
       const adapted = adapter ? await this.adapters.predict(adapter, encoding.embeddings, labels) : null;
       const classified = await classifierEvidence(this.model, slice.map((cell) => cell.tokens), labels);
       for (const [i, cell] of slice.entries()) {
-        const { zeroShot, fused, bestTextSimilarity: bestText } = scoresByCandidate(decisions[i]!.scores, labels.length);
+        const { zeroShot, fused } = scoresByCandidate(decisions[i]!.scores, labels.length);
+        const textSimilarities = new Float64Array(labels.length);
+        for (const score of decisions[i]!.scores) textSimilarities[score.label] = score.similarity;
         const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, HELD_OUT_K, undefined);
         const vote = referenceVote(neighbours.slice(0, FIT_K), lookup, toCandidate, labels.length);
         out.push({
           evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
-          bestTextSimilarity: bestText,
+          textSimilarities,
           genes: cell.tokens.length - 1,
         });
       }

@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, classifierOnCandidates, combine, fitCombiner, meanDistance, novelty, noveltyProfile, quantile, rollUp, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null): CellEvidence => ({
@@ -47,32 +47,32 @@ describe('the combined decision', () => {
   });
 
   it('noveltyProfile: the threshold that best tells held-out types apart, chosen among reference quantiles', () => {
-    // Reference mean distances 0.1 … 0.5: the q-quantile is 0.1 + 0.4·q. Held-out positives 0.45,
+    // Reference unlikeness 0.1 … 0.5: the q-quantile is 0.1 + 0.4·q. Held-out positives 0.45,
     // 0.6 and negatives 0.15, 0.25, 0.35. For q < 0.625 the negative 0.35 is flagged too (J = 1 −
     // 1/3); for 0.625 ≤ q < 0.875 both positives and no negative (J = 1); above, only 0.6 (J = 0.5).
     // Ties go to the higher quantile: q = 0.87, threshold 0.1 + 0.4·0.87 = 0.448.
     const reference = [0.3, 0.1, 0.5, 0.2, 0.4];
-    const texts = [0.6, 0.7, 0.8, 0.9, 1.0];
     const genes = [300, 100, 500, 200, 400];
-    const profile = noveltyProfile(reference, { types: 2, positives: [0.45, 0.6], negatives: [0.15, 0.25, 0.35] }, texts, genes);
+    const profile = noveltyProfile(reference, { types: 2, positives: [0.45, 0.6], negatives: [0.15, 0.25, 0.35] }, genes);
     expect(profile).toEqual({
-      meanDistance: expect.closeTo(0.448, 12),
+      unlikeness: expect.closeTo(0.448, 12),
       quantile: 0.87,
       chosenBy: 'heldOutTypes',
       heldOut: { types: 2, truePositiveRate: 1, falsePositiveRate: 0 },
-      // The text similarity's 5th percentile: 0.6 + 0.1·(0.05·4) = 0.62.
-      textSimilarity: expect.closeTo(0.62, 12),
       // Half the known genes' 1st percentile: 0.5 · (100 + 100·(0.01·4)) = 52.
       minGenes: expect.closeTo(52, 12),
       k: 25,
       cells: 5,
     });
-    // Past both thresholds: mean distance 0.896 = 2 × 0.448, text similarity 0.24, so (1 − 0.24) /
-    // (1 − 0.62) = 2 as well: score 2, novel. Far but like a label text (0.81: ratio 0.5): not novel.
-    // Near (0.2 / 0.448) whatever the text: not novel. No neighbours: not novel.
-    expect(novelty(profile, 0.896, 0.24)).toEqual({ novel: true, score: expect.closeTo(2, 12) });
-    expect(novelty(profile, 0.896, 0.81)).toEqual({ novel: false, score: expect.closeTo(0.5, 12) });
-    expect(novelty(profile, 0.2, 0.1)).toEqual({ novel: false, score: expect.closeTo(0.2 / 0.448, 12) });
+    // Unlikeness = mean distance × (1 − best text similarity), score = √(unlikeness / 0.448).
+    // 0.896 × (1 − 0) = 2 × 0.448: score √2, novel. Far (0.672) and fairly unlike the texts (0.2):
+    // 0.5376 = 1.2 × 0.448, score √1.2, novel, though neither is twice its usual. As far but like a
+    // label text (0.5): 0.336, score √0.75, not novel. Near: 0.2 × 0.9 = 0.18. No neighbours: not novel.
+    expect(unlikeness(0.672, 0.2)).toBeCloseTo(0.5376, 12);
+    expect(novelty(profile, 0.896, 0)).toEqual({ novel: true, score: expect.closeTo(Math.SQRT2, 12) });
+    expect(novelty(profile, 0.672, 0.2)).toEqual({ novel: true, score: expect.closeTo(Math.sqrt(1.2), 12) });
+    expect(novelty(profile, 0.672, 0.5)).toEqual({ novel: false, score: expect.closeTo(Math.sqrt(0.75), 12) });
+    expect(novelty(profile, 0.2, 0.1)).toEqual({ novel: false, score: expect.closeTo(Math.sqrt(0.18 / 0.448), 12) });
     expect(novelty(profile, null, 0.1)).toEqual({ novel: false, score: 0 });
   });
 
@@ -81,18 +81,18 @@ describe('the combined decision', () => {
     // q = 0.625 both positives are past it but so is the negative 0.4 (false alarms 1/12 = 0.083,
     // J = 0.917): over the 5% budget. From q = 0.75 on, only 0.6 and no negative (J = 0.5): the highest, q = 0.99.
     const negatives = [0.4, ...new Array<number>(11).fill(0.2)];
-    const profile = noveltyProfile([0.1, 0.2, 0.3, 0.4, 0.5], { types: 2, positives: [0.35, 0.6], negatives }, [0.5], []);
-    expect([profile.quantile, profile.meanDistance, profile.heldOut]).toEqual([0.99, expect.closeTo(0.496, 12), { types: 2, truePositiveRate: 0.5, falsePositiveRate: 0 }]);
+    const profile = noveltyProfile([0.1, 0.2, 0.3, 0.4, 0.5], { types: 2, positives: [0.35, 0.6], negatives }, []);
+    expect([profile.quantile, profile.unlikeness, profile.heldOut]).toEqual([0.99, expect.closeTo(0.496, 12), { types: 2, truePositiveRate: 0.5, falsePositiveRate: 0 }]);
   });
 
   it('noveltyProfile: the reference’s 95th percentile when fewer than two types can be held out', () => {
     const reference = [0.1, 0.2, 0.3, 0.4, 0.5];
-    const single = noveltyProfile(reference, { types: 1, positives: [0.6], negatives: [0.2] }, [0.5], [40]);
-    expect([single.meanDistance, single.quantile, single.chosenBy, single.heldOut]).toEqual([expect.closeTo(0.48, 12), 0.95, 'referenceQuantile', null]);
-    expect(noveltyProfile(reference, null, [0.5], [40]).meanDistance).toBeCloseTo(0.48, 12);
+    const single = noveltyProfile(reference, { types: 1, positives: [0.6], negatives: [0.2] }, [40]);
+    expect([single.unlikeness, single.quantile, single.chosenBy, single.heldOut]).toEqual([expect.closeTo(0.48, 12), 0.95, 'referenceQuantile', null]);
+    expect(noveltyProfile(reference, null, [40]).unlikeness).toBeCloseTo(0.48, 12);
     // One reference cell with 40 known genes: a query cell needs 20; no reference cells: any count.
     expect(single.minGenes).toBe(20);
-    expect(noveltyProfile([], null, [], []).minGenes).toBe(0);
+    expect(noveltyProfile([], null, []).minGenes).toBe(0);
   });
 
   it('meanDistance: the mean of 1 − similarity, null without neighbours', () => {

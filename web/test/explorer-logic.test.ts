@@ -106,7 +106,7 @@ describe('words for people', () => {
     );
     // A novel cell may be confident: the words say what made it NOVEL, not "low confidence".
     const novel = abstentionReason({ ...base, confidence: 0.97, reason: 'NOVEL', novelty: { score: 1.84, meanDistance: 0.12 } });
-    expect(novel).toContain('1.84 × the thresholds');
+    expect(novel).toContain('(score 1.84; novel above 1)');
     expect(novel).toContain('perhaps a cell type this atlas has no label for');
     expect(novel).not.toContain('below the service');
     const unread = abstentionReason({ ...base, confidence: 0.8, reason: 'TOO_FEW_GENES', novelty: { score: 0.4, genesKnown: 9, minGenes: 61.5 } });

@@ -28,7 +28,7 @@ export type AbstainReason =
   | 'CONFLICT'
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
-  /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
+  /** The cell is both far from the reference cells and unlike every label text, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
   | 'NOVEL'
   /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
   | 'TOO_FEW_GENES';
@@ -974,7 +974,7 @@ export type Novelty = {
   bestTextSimilarity: Scalars['Float']['output'];
   /** Genes of the cell the model knows (its tokens after `<cls>`). */
   genesKnown: Scalars['Int']['output'];
-  /** Mean 1 − cosine similarity of its (at most 25) nearest reference cells: what `score` compares. */
+  /** Mean 1 − cosine similarity of its (at most 25) nearest reference cells: one factor of `score`. */
   meanDistance?: Maybe<Scalars['Float']['output']>;
   /** The fewest known genes a cell needs to be placed against this reference (below it: UNASSIGNED, TOO_FEW_GENES). */
   minGenes: Scalars['Float']['output'];
@@ -982,7 +982,7 @@ export type Novelty = {
   nearestDistance?: Maybe<Scalars['Float']['output']>;
   /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
   novel: Scalars['Boolean']['output'];
-  /** Past both novelty thresholds when above 1: the smaller of (mean distance to its 25 nearest reference cells ÷ the reference's threshold, chosen on reference cells by taking each labelled type out in turn) and ((1 − best label-text similarity) ÷ the reference's 5th-percentile equivalent). */
+  /** Novel when above 1: √(unlikeness ÷ the atlas's threshold), where unlikeness = `meanDistance` × (1 − `bestTextSimilarity`) — far from the reference cells and unlike every label text, one able to make up for the other. The threshold is chosen on the reference cells by taking each labelled type out of the reference and the labels in turn (query `decision`, `novelty`). */
   score: Scalars['Float']['output'];
 };
 

@@ -10,7 +10,7 @@ export type AbstainReason =
   | 'CONFLICT'
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
-  /** The cell is farther from every reference cell than nearly all reference cells are from each other, and less like every label text than nearly all reference cells are: probably a type the atlas does not know. */
+  /** The cell is both far from the reference cells and unlike every label text, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
   | 'NOVEL'
   /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
   | 'TOO_FEW_GENES';

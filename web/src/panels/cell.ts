@@ -36,8 +36,8 @@ export function abstentionReason(annotation: Abstention): string {
   }
   if (annotation.reason === 'NOVEL') {
     return (
-      `Unlike the reference: farther from its nearest reference cells, and less like every label's description, than the atlas's novelty thresholds allow ` +
-      `(${fixed(annotation.novelty?.score ?? null, 2)} × the thresholds) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
+      `Unlike the reference: far from its nearest reference cells and unlike every label's description, together past the atlas's novelty threshold ` +
+      `(score ${fixed(annotation.novelty?.score ?? null, 2)}; novel above 1) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
     );
   }
   if (annotation.reason === 'CONFLICT') {
