@@ -50,11 +50,27 @@ function conflicting(evidence: CellEvidence, reranked: boolean): boolean {
   return new Set(verdicts).size > 1;
 }
 
-/** Annotations of encoded query cells (rows of `encoding`), in order. */
-async function annotateEncoded(parts: AnnotationParts, settings: AnnotationSettings, cells: readonly QueryCell[], encoding: CellEncoding, options: AnnotateCellOptions): Promise<Annotation[]> {
+/**
+ * Annotations of encoded query cells (rows of `encoding`), in order. `waitForFit`: use the decision
+ * fitted for the atlas as it is now even when that means fitting it first (a file's cells, so that
+ * every slice of a job is decided alike); else a server answers with LangCell's uncalibrated
+ * decision while it fits in the background.
+ */
+async function annotateEncoded(
+  parts: AnnotationParts,
+  settings: AnnotationSettings,
+  cells: readonly QueryCell[],
+  encoding: CellEncoding,
+  options: AnnotateCellOptions,
+  waitForFit: boolean,
+): Promise<Annotation[]> {
   const { labels, labelSet } = await parts.labels.candidates(options.candidates);
   const adapter = options.adapter === undefined ? null : await parts.adapters.usable(options.adapter);
-  const [lookup, { index, catalogue }, fit] = await Promise.all([parts.labelMaps.lookup(), parts.labelMaps.harmonisation(), parts.decider.current(adapter)]);
+  const [lookup, { index, catalogue }, fit] = await Promise.all([
+    parts.labelMaps.lookup(),
+    parts.labelMaps.harmonisation(),
+    parts.decider.current(adapter, waitForFit || adapter !== null),
+  ]);
   const decisions = await parts.model.annotateEncoded(encoding, labelSet, {
     rerank: options.rerank,
     topM: Math.max(1, Math.min(options.topM, labels.length)),
@@ -162,13 +178,15 @@ function rollUpAnswer(
 export async function annotateCell(parts: AnnotationParts, settings: AnnotationSettings, input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
   checkK(options.k);
   const cell = await parts.search.queryCell(input, options.rerank);
-  const [annotation] = await annotateEncoded(parts, settings, [cell], cell.encoding, options);
+  const [annotation] = await annotateEncoded(parts, settings, [cell], cell.encoding, options, false);
   return annotation!;
 }
 
 /**
  * Annotations of tokenized cells (a query file's), in order, encoded and reranked in slices so the
- * hidden states CTM needs stay bounded. `onProgress` gets the cells done so far.
+ * hidden states CTM needs stay bounded; all by the decision fitted for the atlas as it is (a job
+ * waits seconds for a fit rather than decide its first cells otherwise). `onProgress` gets the
+ * cells done so far.
  */
 export async function annotateTokens(
   parts: AnnotationParts,
@@ -189,7 +207,7 @@ export async function annotateTokens(
       genes: null,
       tokens: slice[i]!,
     }));
-    annotations.push(...(await annotateEncoded(parts, settings, cells, encoding, options)));
+    annotations.push(...(await annotateEncoded(parts, settings, cells, encoding, options, true)));
     onProgress?.(annotations.length);
   }
   return annotations;

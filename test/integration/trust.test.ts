@@ -152,6 +152,23 @@ describe('annotation that earns trust', () => {
     expect(whole.novelty!.genesKnown).toBeGreaterThan(fit.novelty!.minGenes);
   });
 
+  it('a file is decided by the fit for the atlas as it is now, also on a server that fits in the background', async () => {
+    const serving = await openConfiguredAtlas(testConfig(database.url, join(dir, 'serving-data')), { serving: true, log: () => undefined });
+    try {
+      const dataset = (await serving.dataset('lab-reference'))!;
+      // An admin's word changes the harmonised references: the stored fit no longer applies.
+      await serving.setLabelMapping(dataset.id, 'B cells', 'B cell');
+      const { tokenizeExpression } = await import('../../src/atlas/expression-input.ts');
+      const tokens = await Promise.all([0, 1, 2].map(async (row) => (await tokenizeExpression(serving.runtime.model, expressionOf(row))).tokens));
+      // Every cell of the file by the refitted decision, the first slice included (it used to be
+      // decided by LangCell's uncalibrated decision while the server fitted in the background).
+      const annotations = await serving.annotateTokens(tokens, { k: 15, rerank: true, topM: 3 });
+      expect(annotations.map((a) => a.calibrated)).toEqual([true, true, true]);
+    } finally {
+      await serving.close();
+    }
+  });
+
   it('cancels an annotation job that has not ended, and only once', async () => {
     // This atlas takes no annotation jobs (no serving worker): the job waits in its queue.
     const query = referenceCells(20, 5);
