@@ -49,7 +49,7 @@ export interface FileAnnotationParts {
   harmoniseLabels(
     sources: readonly string[],
     explicit?: ReadonlyMap<string, string>,
-  ): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null; readonly method: string; readonly score: number | null }>>;
+  ): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null; readonly method: string; readonly score: number | null; readonly ontologyId: string | null }>>;
   /** Refuses an adapter that does not exist or no longer fits the atlas (NOT_FOUND, ADAPTER_STALE). */
   checkAdapter(name: string): Promise<void>;
 }
@@ -206,7 +206,7 @@ export async function evaluateRows(
   const answers = [...new Set(rows.flatMap((r) => (r.label === null ? [r.bestLabel] : [r.label, r.bestLabel])))];
   const harmonisedTruth = await parts.harmoniseLabels(truths, new Map(Object.entries(truthMap ?? {})));
   const harmonisedAnswers = await parts.harmoniseLabels(answers);
-  const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse, method: h.method, score: h.score }]));
+  const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse, method: h.method, score: h.score, ontologyId: h.ontologyId }]));
   return evaluateAgainstTruth(
     rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
     mapping,

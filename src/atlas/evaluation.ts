@@ -7,8 +7,9 @@
  * a per-class table, the confusion matrix (with an `unassigned` column), accuracy on the assigned
  * cells and the abstention rate, the expected calibration error with its reliability table (10
  * equal-width bins of the confidence of the best label) and a risk–coverage table (coverage and
- * accuracy of the cells at or above each threshold). Cells of types absent from the candidates are
- * kept out of these and scored as a novelty-detection problem (AUROC of a novelty score).
+ * accuracy of the cells at or above each threshold). Cells of types absent from the candidates, or
+ * named by a Cell Ontology term the catalogue has no label at or above, are kept out of these and
+ * scored as a novelty-detection problem (AUROC of a novelty score).
  */
 
 import { calibrationError, type ReliabilityBin } from '../model/decision.ts';
@@ -160,6 +161,19 @@ export interface TruthMapping {
   /** How the truth string was mapped (NAME, SYNONYM, EMBEDDING, FILE, …; see harmonise.ts) and, for EMBEDDING, the text similarity. */
   readonly method: string;
   readonly score: number | null;
+  /**
+   * The ontology term the truth names, when it names one. A Cell Ontology term with no catalogue
+   * label at or above it is a type the catalogue lacks: scored as novel, not reported as unmapped.
+   */
+  readonly ontologyId?: string | null;
+}
+
+/** A Cell Ontology term id (CL: and seven digits). */
+const CELL_ONTOLOGY_TERM = /^CL:\d{7}$/;
+
+/** Whether a truth mapping names a cell type the catalogue has no label for (at or above it). */
+export function lacksType(mapping: TruthMapping | undefined): boolean {
+  return mapping !== undefined && mapping.label === null && CELL_ONTOLOGY_TERM.test(mapping.ontologyId ?? '');
 }
 
 /** One truth string of the evaluated cells, what it was taken to mean, and how many cells carry it. */
@@ -225,17 +239,18 @@ export function evaluateAgainstTruth(
   for (const cell of cells) {
     cellsPerTruth.set(cell.truth, (cellsPerTruth.get(cell.truth) ?? 0) + 1);
     const truth = mapping.get(cell.truth);
-    if (!truth?.label) {
+    const lacking = lacksType(truth);
+    if (!truth?.label && !lacking) {
       unmapped.set(cell.truth, (unmapped.get(cell.truth) ?? 0) + 1);
       continue;
     }
-    const isNovel = candidates !== undefined && !candidates.has(truth.label);
+    const isNovel = lacking || (candidates !== undefined && !candidates.has(truth!.label!));
     novel.push({ novelty: cell.novelty, novel: isNovel, abstained: cell.label === null });
     if (isNovel) continue;
-    fine.push({ truth: truth.label, predicted: cell.label, best: cell.bestLabel, confidence: cell.confidence });
-    if (truth.coarse !== null) {
+    fine.push({ truth: truth!.label!, predicted: cell.label, best: cell.bestLabel, confidence: cell.confidence });
+    if (truth!.coarse !== null) {
       const up = (label: string) => coarseOf(label) ?? label;
-      coarse.push({ truth: truth.coarse, predicted: cell.label === null ? null : up(cell.label), best: up(cell.bestLabel), confidence: cell.confidence });
+      coarse.push({ truth: truth!.coarse, predicted: cell.label === null ? null : up(cell.label), best: up(cell.bestLabel), confidence: cell.confidence });
     }
   }
   const novelCells = novel.filter((n) => n.novel);

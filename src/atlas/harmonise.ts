@@ -10,8 +10,9 @@
  *      label's name or synonym → that label (NAME, SYNONYM);
  *   3. it equals an ontology term's name or synonym → that term;
  *   4. a term from 1 or 3 is a catalogue label's ontology id → that label, else its nearest
- *      catalogue ancestor in the graph (ANCESTOR);
- *   5. the text embedding of "cell type: SOURCE. " is nearest to one label's by at least
+ *      catalogue ancestor in the graph (ANCESTOR), else UNMAPPED with the term kept (a type the
+ *      catalogue lacks; never guessed from the id's or the name's text);
+ *   5. any other string: the text embedding of "cell type: SOURCE. " is nearest to one label's by at least
  *      `EMBEDDING_MARGIN` over the runner-up (EMBEDDING);
  *   6. otherwise it stays UNMAPPED (reported, never dropped silently).
  */

@@ -66,8 +66,11 @@ export class LabelMaps {
     const matches = new Map<string, LabelMatch>();
     const open: string[] = [];
     for (const source of new Set(sources)) {
+      // An ontology id, or a term the ontology names, is decided by the ontology: when no catalogue
+      // label is it or above it, the catalogue lacks that type (heart cells' CL:0000115 was once
+      // text-matched to "natural killer cell"). Only other strings go to the text encoder.
       const byRule = index.matchByRules(source);
-      if (byRule && byRule.method !== 'UNMAPPED') matches.set(source, byRule);
+      if (byRule) matches.set(source, byRule);
       else open.push(source);
     }
     if (open.length > 0 && catalogue.labels.length > 0) {
@@ -75,10 +78,7 @@ export class LabelMaps {
       const embedded = await this.model.embedTexts(open.map((source) => labelPrompt(source)));
       open.forEach((source, i) => {
         const sims = similarities(embedded.subarray(i * dim, (i + 1) * dim), catalogue.embeddings, dim);
-        const byEmbedding = matchByEmbedding(catalogue.labels, sims);
-        // An ontology term with no catalogue label nearby is still worth reporting.
-        const byRule = index.matchByRules(source);
-        matches.set(source, byEmbedding.method === 'UNMAPPED' && byRule ? byRule : byEmbedding);
+        matches.set(source, matchByEmbedding(catalogue.labels, sims));
       });
     }
     for (const source of open) if (!matches.has(source)) matches.set(source, { labelId: null, ontologyId: null, method: 'UNMAPPED', score: null });

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { annotateQueryFile, evaluateRows, openQueryFile, type AnnotateFileRequest } from '../atlas/annotate-file.ts';
 import { RESULTS_CSV_HEADER, resultCsvLine } from '../atlas/annotation-jobs.ts';
-import { UNASSIGNED, type Evaluation, type LevelMetrics, type TruthMapping } from '../atlas/evaluation.ts';
+import { lacksType, UNASSIGNED, type Evaluation, type LevelMetrics, type TruthMapping } from '../atlas/evaluation.ts';
 import { normaliseLabel } from '../atlas/harmonise.ts';
 import type { AnnotationResultRecord } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
@@ -66,6 +66,7 @@ export function levelTables(level: LevelMetrics): string {
 
 /** How a truth label was mapped, in words: the method, with the text similarity for EMBEDDING. */
 function howMapped(mapping: TruthMapping): string {
+  if (lacksType(mapping)) return `${mapping.ontologyId}: a cell type the catalogue lacks (scored as novel)`;
   return mapping.method === 'EMBEDDING' && mapping.score !== null ? `EMBEDDING (text similarity ${mapping.score.toFixed(3)})` : mapping.method;
 }
 

@@ -108,6 +108,15 @@ describe('annotation that earns trust', () => {
     expect((await refusal(atlas.setLabelMapping(dataset.id, 'no such label', null))).code).toBe('NOT_FOUND');
   });
 
+  it('an ontology id with no catalogue label at or above it stays unmapped: it is never matched by its text', async () => {
+    // Heart cells' truth: endothelial cell (CL:0000115) is not in the demo catalogue nor below any of
+    // its labels; "PATO:0000461" is no cell type at all. Both used to be text-matched to NK cells.
+    const harmonised = await atlas.harmoniseLabels(['CL:0000115', 'PATO:0000461', 'CL:0000236']);
+    expect(harmonised.get('CL:0000115')).toMatchObject({ label: null, method: 'UNMAPPED', ontologyId: 'CL:0000115' });
+    expect(harmonised.get('PATO:0000461')).toMatchObject({ label: null, method: 'UNMAPPED', ontologyId: 'PATO:0000461' });
+    expect(harmonised.get('CL:0000236')).toMatchObject({ label: { name: 'B cell' }, method: 'ONTOLOGY_ID' });
+  });
+
   it('fits the decision on the reference and combines the kNN vote of harmonised labels', async () => {
     const fit = await atlas.calibrate();
     expect(fit.combiner).not.toBeNull();

@@ -137,4 +137,23 @@ describe('evaluateAgainstTruth: harmonised truth', () => {
     expect(evaluation.novelty).toEqual({ novelCells: 1, knownCells: 3, auroc: 1, novelUnassigned: 1, knownUnassigned: 0 });
     expect(evaluateAgainstTruth(cells, mapping, coarseOf).novelty).toBeNull();
   });
+
+  it('a Cell Ontology term the catalogue lacks is a novel type; an id that is no CL term stays unmapped', () => {
+    const withTerms = new Map<string, TruthMapping>([
+      ...mapping,
+      ['CL:0000115', { label: null, coarse: null, method: 'UNMAPPED', score: null, ontologyId: 'CL:0000115' }],
+      ['CL:12312', { label: null, coarse: null, method: 'UNMAPPED', score: null, ontologyId: 'CL:12312' }],
+    ]);
+    const heart = [
+      { truth: 'CL:0000115', label: null, bestLabel: 'B cell', confidence: 0.6, novelty: 0.9 },
+      { truth: 'CL:0000115', label: 'B cell', bestLabel: 'B cell', confidence: 0.8, novelty: 0.15 },
+      { truth: 'CL:12312', label: null, bestLabel: 'B cell', confidence: 0.6, novelty: 0.9 },
+    ];
+    const result = evaluateAgainstTruth([...cells, ...heart], withTerms, coarseOf);
+    // Known cells' novelty 0.1, 0.4, 0.2, 0.7 against the novel 0.9 (above all four) and 0.15 (above
+    // one): 5 of 8 pairs ranked right.
+    expect(result.novelty).toEqual({ novelCells: 2, knownCells: 4, auroc: 5 / 8, novelUnassigned: 0.5, knownUnassigned: 0.25 });
+    expect(result.unmappedTruth).toEqual([{ label: 'Mystery', cells: 2 }, { label: 'CL:12312', cells: 1 }]);
+    expect(result.fine.cells).toBe(4);
+  });
 });
