@@ -52,6 +52,8 @@ export interface FileAnnotationParts {
   ): Promise<Map<string, { readonly label: LabelRecord | null; readonly coarse: string | null; readonly method: string; readonly score: number | null; readonly ontologyId: string | null }>>;
   /** Refuses an adapter that does not exist or no longer fits the atlas (NOT_FOUND, ADAPTER_STALE). */
   checkAdapter(name: string): Promise<void>;
+  /** External ids (barcodes) of reference cells by id. */
+  externalIds(ids: readonly number[]): Promise<Map<number, string>>;
 }
 
 /** A validated query file, open for reading. */
@@ -188,7 +190,7 @@ export async function annotateQueryFile(
 }
 
 /** What evaluation reads of a result row. */
-export type EvaluatedRow = Pick<AnnotationResultRecord, 'truth' | 'label' | 'bestLabel' | 'confidence' | 'novelty'>;
+export type EvaluatedRow = Pick<AnnotationResultRecord, 'externalId' | 'truth' | 'label' | 'bestLabel' | 'confidence' | 'novelty' | 'neighborCellIds'>;
 
 /**
  * Evaluates annotated rows against their truth, harmonised to catalogue labels and coarse classes
@@ -197,7 +199,7 @@ export type EvaluatedRow = Pick<AnnotationResultRecord, 'truth' | 'label' | 'bes
  * 1 − confidence for cells that have none.
  */
 export async function evaluateRows(
-  parts: Pick<FileAnnotationParts, 'harmoniseLabels'>,
+  parts: Pick<FileAnnotationParts, 'harmoniseLabels' | 'externalIds'>,
   rows: readonly EvaluatedRow[],
   candidates?: readonly string[],
   truthMap?: Readonly<Record<string, string>>,
@@ -207,10 +209,20 @@ export async function evaluateRows(
   const harmonisedTruth = await parts.harmoniseLabels(truths, new Map(Object.entries(truthMap ?? {})));
   const harmonisedAnswers = await parts.harmoniseLabels(answers);
   const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse, method: h.method, score: h.score, ontologyId: h.ontologyId }]));
-  return evaluateAgainstTruth(
+  const evaluation = evaluateAgainstTruth(
     rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
     mapping,
     (label) => harmonisedAnswers.get(label)?.coarse ?? null,
     candidates === undefined ? undefined : new Set(candidates),
   );
+  // A file that is also a reference (evaluating the cells an adapter or the kNN vote learnt from):
+  // each cell's nearest reference cell is its own copy. Barcodes repeat across 10x samples, but
+  // rarely as a cell's nearest neighbour.
+  const nearest = [...new Set(rows.flatMap((r) => r.neighborCellIds.slice(0, 1)))];
+  const barcodes = new Map<number, string>();
+  for (let start = 0; start < nearest.length; start += 10_000) {
+    for (const [id, barcode] of await parts.externalIds(nearest.slice(start, start + 10_000))) barcodes.set(id, barcode);
+  }
+  const cellsInReference = rows.filter((r) => r.neighborCellIds.length > 0 && barcodes.get(r.neighborCellIds[0]!) === r.externalId).length;
+  return { ...evaluation, cellsInReference };
 }

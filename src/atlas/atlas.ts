@@ -13,7 +13,7 @@ import { openVectorIndex, type VectorIndex, type VectorIndexOptions } from '../i
 import { DEFAULT_LAYOUT_POLICY, keepLayoutCurrent, type LayoutPolicy } from '../layout/layout-job.ts';
 import { MapLayouts } from '../layout/map-layouts.ts';
 import type { Runtime } from '../runtime.ts';
-import { getCells } from '../store/cells.ts';
+import { externalIds, getCells } from '../store/cells.ts';
 import { Adapters, type AdaptRequest, type AdapterSummary } from './adapters.ts';
 import { annotateCell, annotateTokens, type AnnotationParts, type AnnotationSettings } from './annotate.ts';
 import type { FileAnnotationParts } from './annotate-file.ts';
@@ -215,6 +215,7 @@ export class Atlas implements AtlasApi {
       labels: () => this.labels(),
       harmoniseLabels: (sources, explicit) => this.harmoniseLabels(sources, explicit),
       checkAdapter: async (name) => void (await this.adapterService.usable(name)),
+      externalIds: (ids) => externalIds(this.runtime.db, ids),
     };
   }
 

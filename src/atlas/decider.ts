@@ -30,7 +30,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 6;
+const FIT_VERSION = 7;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
 const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
@@ -106,6 +106,26 @@ function heldOutTypes(cells: readonly ValidationCell[]): HeldOutTypes {
   return { types: types.length, positives, negatives };
 }
 
+/**
+ * `total` split as evenly as the sizes allow: each gets the same share, a smaller one all it has,
+ * and what it leaves goes to the others (water-filling).
+ */
+export function equalShares(sizes: readonly number[], total: number): number[] {
+  const shares = sizes.map(() => 0);
+  let left = total;
+  let open = sizes.map((_, i) => i).filter((i) => sizes[i]! > 0);
+  while (left > 0 && open.length > 0) {
+    const each = Math.max(1, Math.floor(left / open.length));
+    for (const i of open) {
+      const take = Math.min(each, sizes[i]! - shares[i]!, left);
+      shares[i]! += take;
+      left -= take;
+    }
+    open = open.filter((i) => shares[i]! < sizes[i]!);
+  }
+  return shares;
+}
+
 function figures(probabilities: readonly Float64Array[], truth: readonly number[]): SourceFigures {
   const winners = probabilities.map((p) => argmax(p));
   const correct = winners.map((w, i) => w === truth[i]);
@@ -162,7 +182,15 @@ export class Decider {
     const started = performance.now();
     const ready = (await listDatasets(this.db)).filter((d) => d.state === 'READY');
     const excluded = new Set(((adapter?.validation['trainCellIds'] as number[] | undefined) ?? []));
-    const sample = (await sampleCells(this.db, ready.map((d) => d.id), VALIDATION_CELLS + excluded.size, 'decision')).filter((cell) => !excluded.has(cell.id)).slice(0, VALIDATION_CELLS);
+    // Each reference dataset gets an equal share of the validation cells (a small one all of its
+    // cells): drawn in proportion, 6,000 synthetic demo cells left 60 of pbmc68k's 700 real ones
+    // to set the novelty threshold and the calibration, and 99 of those 700 were called NOVEL.
+    const shares = equalShares(ready.map((d) => d.cellCount), VALIDATION_CELLS);
+    const sample: SampledCell[] = [];
+    for (const [i, dataset] of ready.entries()) {
+      const drawn = await sampleCells(this.db, [dataset.id], shares[i]! + excluded.size, 'decision');
+      sample.push(...drawn.filter((cell) => !excluded.has(cell.id)).slice(0, shares[i]!));
+    }
     const catalogue = await this.catalogue.current();
     const empty: DecisionFit = { fingerprint, createdAt: new Date().toISOString(), adapter: adapter?.name ?? null, combiner: null, novelty: null, validation: null };
     if (sample.length === 0 || catalogue.labels.length < 2) {

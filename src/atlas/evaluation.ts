@@ -218,6 +218,11 @@ export interface Evaluation {
   readonly truthMapping: readonly TruthLabelMapping[];
   /** Null when every mapped truth type is among the candidates. */
   readonly novelty: NoveltyMetrics | null;
+  /**
+   * Cells whose nearest reference cell has their own cell id (barcode): the reference holds these
+   * very cells, so their figures are optimistic. Counted by the caller (it knows the neighbours).
+   */
+  readonly cellsInReference: number;
 }
 
 /**
@@ -263,6 +268,7 @@ export function evaluateAgainstTruth(
     truthMapping: [...cellsPerTruth]
       .map(([truth, count]) => ({ truth, cells: count, ...(mapping.get(truth) ?? { label: null, coarse: null, method: 'UNMAPPED', score: null }) }))
       .sort((a, b) => b.cells - a.cells || a.truth.localeCompare(b.truth)),
+    cellsInReference: 0,
     novelty:
       novelCells.length === 0
         ? null

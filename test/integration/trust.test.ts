@@ -17,7 +17,7 @@ import { demoLabelInputs } from '../../seed/seed-database.ts';
 import { createTestDatabase, expressionOf as referenceExpression, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeH5ad } from '../helpers/h5ad-writer.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
-import { annotateQueryFile, openQueryFile } from '../../src/atlas/annotate-file.ts';
+import { annotateQueryFile, evaluateRows, openQueryFile } from '../../src/atlas/annotate-file.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -176,6 +176,40 @@ describe('annotation that earns trust', () => {
     } finally {
       await serving.close();
     }
+  });
+
+  it('an evaluation says when the reference holds the evaluated cells themselves', async () => {
+    const parts = atlas.fileAnnotationParts();
+    const evaluate = async (name: string, cells: typeof reference) => {
+      const path = join(dir, name);
+      await writeH5ad(path, {
+        X: cells.matrix,
+        layout: 'csr',
+        encoding: 'modern',
+        dtype: '<f',
+        obs: { index: cells.cellIds, columns: { cell_type: { kind: 'categorical', values: cells.labels } } },
+        var: { index: cells.geneIds },
+      });
+      const file = await openQueryFile(parts, { path, k: 5, rerank: false, topM: 1, truthColumn: 'cell_type' });
+      const rows: Parameters<typeof evaluateRows>[1][number][] = [];
+      try {
+        await annotateQueryFile(parts, file, async (slice) => void rows.push(...slice));
+      } finally {
+        await file.close();
+      }
+      return evaluateRows(parts, rows);
+    };
+    const slice = (cells: typeof reference, count: number, ids: (id: string) => string) => ({
+      ...cells,
+      matrix: cells.matrix.slice(0, count),
+      cellIds: cells.cellIds.slice(0, count).map(ids),
+      labels: cells.labels.slice(0, count),
+      donors: cells.donors.slice(0, count),
+    });
+    // The first 30 cells of the ingested reference, under their own barcodes: each finds itself.
+    expect((await evaluate('own-cells.h5ad', slice(reference, 30, (id) => id))).cellsInReference).toBe(30);
+    // Cells of another generator run under other barcodes: none.
+    expect((await evaluate('other-cells.h5ad', slice(referenceCells(30, 12), 30, (id) => `other-${id}`))).cellsInReference).toBe(0);
   });
 
   it('cancels an annotation job that has not ended, and only once', async () => {

@@ -406,6 +406,8 @@ export type DecisionPayload = {
  */
 export type Evaluation = {
   __typename?: 'Evaluation';
+  /** Cells whose nearest reference cell has their own cell id (barcode): the reference holds these very cells (the file, or part of it, was ingested), so the figures are optimistic. Evaluate on cells the reference does not hold. */
+  cellsInReference: Scalars['Int']['output'];
   /** Scored on coarse classes (the labels' parents); null when no truth label has one. */
   coarse?: Maybe<EvaluationLevel>;
   /** Scored on catalogue labels. */
@@ -1602,6 +1604,7 @@ export type DecisionPayloadResolvers<ContextType = ApiContext, ParentType extend
 };
 
 export type EvaluationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
+  cellsInReference?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   coarse?: Resolver<Maybe<ResolversTypes['EvaluationLevel']>, ParentType, ContextType>;
   fine?: Resolver<ResolversTypes['EvaluationLevel'], ParentType, ContextType>;
   novelty?: Resolver<Maybe<ResolversTypes['NoveltyEvaluation']>, ParentType, ContextType>;

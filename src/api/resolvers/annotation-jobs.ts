@@ -66,8 +66,15 @@ export const AnnotationJob: AnnotationJobResolvers = {
   // Stored by the worker as it was thrown: server folders are hidden when it is shown.
   errorMessage: (job, _args, ctx) => (job.errorMessage === null ? null : hideServerDirs(job.errorMessage, serverDirs(ctx))),
   labelCounts: (job, _args, { atlas }) => atlas.annotationLabelCounts(job.id),
-  // Evaluations stored before truthMapping existed (JSON in the job row) have none to show.
-  evaluation: (job) => (job.evaluation === null ? null : { ...job.evaluation, truthMapping: (job.evaluation.truthMapping as Evaluation['truthMapping'] | undefined) ?? [] }),
+  // Evaluations stored before truthMapping or cellsInReference existed (JSON in the job row) have none to show.
+  evaluation: (job) =>
+    job.evaluation === null
+      ? null
+      : {
+          ...job.evaluation,
+          truthMapping: (job.evaluation.truthMapping as Evaluation['truthMapping'] | undefined) ?? [],
+          cellsInReference: (job.evaluation.cellsInReference as number | undefined) ?? 0,
+        },
   resultsCsvUrl: (job) => `/annotation-jobs/${job.id}/results.csv`,
 };
 

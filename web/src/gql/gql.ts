@@ -30,7 +30,7 @@ type Documents = {
     "\n  mutation AnnotateFile($input: AnnotateFileInput!) {\n    annotateFile(input: $input) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": typeof types.AnnotateFileDocument,
     "\n  mutation CancelAnnotation($id: ID!) {\n    cancelAnnotation(id: $id) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": typeof types.CancelAnnotationDocument,
     "\n  query AnnotationJob($id: ID!) {\n    annotationJob(id: $id) { ...AnnotationJobFields }\n  }\n": typeof types.AnnotationJobDocument,
-    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": typeof types.AnnotationJobFieldsFragmentDoc,
+    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      cellsInReference\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": typeof types.AnnotationJobFieldsFragmentDoc,
     "\n  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {\n    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {\n      total\n      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }\n    }\n  }\n": typeof types.AnnotationResultsDocument,
 };
 const documents: Documents = {
@@ -49,7 +49,7 @@ const documents: Documents = {
     "\n  mutation AnnotateFile($input: AnnotateFileInput!) {\n    annotateFile(input: $input) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": types.AnnotateFileDocument,
     "\n  mutation CancelAnnotation($id: ID!) {\n    cancelAnnotation(id: $id) {\n      job { ...AnnotationJobFields }\n      errors { field code message }\n    }\n  }\n": types.CancelAnnotationDocument,
     "\n  query AnnotationJob($id: ID!) {\n    annotationJob(id: $id) { ...AnnotationJobFields }\n  }\n": types.AnnotationJobDocument,
-    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": types.AnnotationJobFieldsFragmentDoc,
+    "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      cellsInReference\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n": types.AnnotationJobFieldsFragmentDoc,
     "\n  query AnnotationResults($jobId: ID!, $offset: Int, $limit: Int) {\n    annotationResults(jobId: $jobId, offset: $offset, limit: $limit) {\n      total\n      rows { row externalId label bestLabel status reason confidence truth neighborCellIds }\n    }\n  }\n": types.AnnotationResultsDocument,
 };
 
@@ -116,7 +116,7 @@ export function graphql(source: "\n  query AnnotationJob($id: ID!) {\n    annota
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n"): typeof import('./graphql').AnnotationJobFieldsFragmentDoc;
+export function graphql(source: "\n  fragment AnnotationJobFields on AnnotationJob {\n    id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl\n    labelCounts { label cells }\n    evaluation {\n      cellsInReference\n      unmappedTruth { label cells }\n      truthMapping { truth cells label method score }\n      fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }\n    }\n  }\n"): typeof import('./graphql').AnnotationJobFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -273,23 +273,23 @@ export type AnnotateFileMutationVariables = Exact<{
 }>;
 
 
-export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type CancelAnnotationMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelAnnotationMutation = { cancelAnnotation: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+export type CancelAnnotationMutation = { cancelAnnotation: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type AnnotationJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
+export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
 
-export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
+export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
 
 export type AnnotationResultsQueryVariables = Exact<{
   jobId: string | number;
@@ -334,6 +334,7 @@ export const AnnotationJobFieldsFragmentDoc = new TypedDocumentString(`
     cells
   }
   evaluation {
+    cellsInReference
     unmappedTruth {
       label
       cells
@@ -597,6 +598,7 @@ export const AnnotateFileDocument = new TypedDocumentString(`
     cells
   }
   evaluation {
+    cellsInReference
     unmappedTruth {
       label
       cells
@@ -651,6 +653,7 @@ export const CancelAnnotationDocument = new TypedDocumentString(`
     cells
   }
   evaluation {
+    cellsInReference
     unmappedTruth {
       label
       cells
@@ -698,6 +701,7 @@ export const AnnotationJobDocument = new TypedDocumentString(`
     cells
   }
   evaluation {
+    cellsInReference
     unmappedTruth {
       label
       cells

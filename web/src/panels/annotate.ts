@@ -49,6 +49,7 @@ export const AnnotationJobFields = graphql(`
     id state fileName processedCells totalCells progress truthColumn errorMessage resultsCsvUrl
     labelCounts { label cells }
     evaluation {
+      cellsInReference
       unmappedTruth { label cells }
       truthMapping { truth cells label method score }
       fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }
@@ -241,6 +242,13 @@ export function annotatePanel(root: HTMLElement, app: App): void {
       fine
         ? [
             h('h3', {}, `Against "${job.truthColumn}"`),
+            job.evaluation && job.evaluation.cellsInReference > 0
+              ? h(
+                  'p',
+                  { class: 'problem', id: 'cells-in-reference' },
+                  `${job.evaluation.cellsInReference} of these cells are in the reference themselves (each one's nearest reference cell has its barcode): the figures below are optimistic. Evaluate on cells the reference does not hold.`,
+                )
+              : null,
             h('p', { id: 'annotate-metrics' }, `accuracy ${percent(fine.accuracy, 1)} · macro F1 ${fixed(fine.macroF1, 3)} · accuracy of assigned cells ${percent(fine.assignedAccuracy, 1)} · abstained on ${percent(fine.abstentionRate, 1)}`),
             h('div', { class: 'chart', id: 'confusion-matrix' }, confusionHeatmap(fine.confusion)),
             job.evaluation && job.evaluation.unmappedTruth.length > 0 ? h('p', { class: 'hint' }, `Truth labels with no catalogue label (not scored): ${job.evaluation.unmappedTruth.map((u) => `${u.label} (${u.cells})`).join(', ')}`) : null,
