@@ -34,6 +34,7 @@ import type {
   LabelCount,
   AtlasApi,
   AtlasHealth,
+  CellFilter,
   CellHit,
   CellInput,
   CellRecord,
@@ -180,11 +181,25 @@ export class Atlas implements AtlasApi {
   }
 
   async searchCells(text: string, options: SearchOptions): Promise<CellHit[]> {
-    return (await this.search()).searchCells(text, options);
+    return (await this.search()).searchCells(text, await this.harmonisedFilter(options));
   }
 
   async similarCells(input: CellInput, options: SearchOptions): Promise<CellHit[]> {
-    return (await this.search()).similarCells(input, options);
+    return (await this.search()).similarCells(input, await this.harmonisedFilter(options));
+  }
+
+  /**
+   * A label filter names catalogue labels (what the explorer's menu offers) or a reference's own
+   * strings: "B cell" also finds pbmc68k's "CD19+ B" cells, harmonised to it.
+   */
+  private async harmonisedFilter<T extends { readonly filter?: CellFilter }>(options: T): Promise<T> {
+    const names = options.filter?.labels;
+    if (!names || names.length === 0) return options;
+    const [lookup, { labels }] = await Promise.all([this.labelMaps.lookup(), this.labelCatalogue.current()]);
+    const wanted = new Set(names);
+    const expanded = new Set(names);
+    for (const label of labels) if (wanted.has(label.name)) for (const source of lookup.sourceLabelsOf(label.id)) expanded.add(source);
+    return { ...options, filter: { ...options.filter, labels: [...expanded] } };
   }
 
   private async annotationParts(): Promise<AnnotationParts> {
@@ -199,7 +214,7 @@ export class Atlas implements AtlasApi {
   }
 
   async annotateCell(input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {
-    return annotateCell(await this.annotationParts(), this.options, input, options);
+    return annotateCell(await this.annotationParts(), this.options, input, await this.harmonisedFilter(options));
   }
 
   /** Annotations of tokenized query cells (a file's), in order; the same decision as `annotateCell`. */

@@ -31,6 +31,8 @@ export interface Harmonised extends LabelMatch {
 export interface LabelLookup {
   readonly version: string;
   labelIdOf(datasetId: number, sourceLabel: string | null): number | null;
+  /** The reference label strings (of any dataset) harmonised to this catalogue label. */
+  sourceLabelsOf(labelId: number): readonly string[];
 }
 
 interface Context {
@@ -184,9 +186,12 @@ export class LabelMaps {
     for (const dataset of ready) if (!current.has(dataset.id)) await this.mapDataset(dataset.id, await this.mappingFileOf(dataset.id));
     const all = await listLabelMaps(this.db, ready.map((d) => d.id));
     const table = new Map(all.map((e) => [`${e.datasetId}\u0000${e.sourceLabel}`, e.labelId]));
+    const sources = new Map<number, Set<string>>();
+    for (const entry of all) if (entry.labelId !== null) sources.set(entry.labelId, (sources.get(entry.labelId) ?? new Set()).add(entry.sourceLabel));
     this.lookupCache = {
       version: `${key}|${datasets}|${await labelMapsVersion(this.db)}`,
       labelIdOf: (datasetId, sourceLabel) => (sourceLabel === null ? null : (table.get(`${datasetId}\u0000${sourceLabel}`) ?? null)),
+      sourceLabelsOf: (labelId) => [...(sources.get(labelId) ?? [])],
     };
     return this.lookupCache;
   }

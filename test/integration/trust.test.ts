@@ -108,6 +108,17 @@ describe('annotation that earns trust', () => {
     expect((await refusal(atlas.setLabelMapping(dataset.id, 'no such label', null))).code).toBe('NOT_FOUND');
   });
 
+  it('a label filter finds the reference cells harmonised to the label, whatever the reference calls them', async () => {
+    // The reference writes B cells as "B cells" and CD4 T cells as their ontology id.
+    const expected = reference.labels.filter((l) => l === 'B cell' || l === 'CD4-positive, alpha-beta T cell').length;
+    const hits = await atlas.searchCells('B cells', { k: expected + 10, filter: { labels: ['B cell', 'CD4-positive, alpha-beta T cell'] } });
+    expect(hits).toHaveLength(expected);
+    expect(new Set(hits.map((h) => h.cell.label))).toEqual(new Set(['B cells', 'CL:0000624']));
+    // The reference's own strings still work.
+    const own = await atlas.searchCells('B cells', { k: 5, filter: { labels: ['B cells'] } });
+    expect(own.map((h) => h.cell.label)).toEqual(Array(5).fill('B cells'));
+  });
+
   it('an ontology id with no catalogue label at or above it stays unmapped: it is never matched by its text', async () => {
     // Heart cells' truth: endothelial cell (CL:0000115) is not in the demo catalogue nor below any of
     // its labels; "PATO:0000461" is no cell type at all. Both used to be text-matched to NK cells.
