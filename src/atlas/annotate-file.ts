@@ -190,7 +190,10 @@ export async function annotateQueryFile(
 }
 
 /** What evaluation reads of a result row. */
-export type EvaluatedRow = Pick<AnnotationResultRecord, 'externalId' | 'truth' | 'label' | 'bestLabel' | 'confidence' | 'novelty' | 'neighborCellIds'>;
+export type EvaluatedRow = Pick<AnnotationResultRecord, 'externalId' | 'truth' | 'label' | 'bestLabel' | 'reason' | 'confidence' | 'novelty' | 'neighborCellIds'>;
+
+/** Reasons to abstain that no confidence threshold overrides. */
+const HELD_BACK = new Set(['NOVEL', 'TOO_FEW_GENES']);
 
 /**
  * Evaluates annotated rows against their truth, harmonised to catalogue labels and coarse classes
@@ -210,7 +213,14 @@ export async function evaluateRows(
   const harmonisedAnswers = await parts.harmoniseLabels(answers);
   const mapping = new Map([...harmonisedTruth].map(([text, h]) => [text, { label: h.label?.name ?? null, coarse: h.coarse, method: h.method, score: h.score, ontologyId: h.ontologyId }]));
   const evaluation = evaluateAgainstTruth(
-    rows.map((r) => ({ truth: r.truth ?? '', label: r.label, bestLabel: r.bestLabel, confidence: r.confidence, novelty: r.novelty ?? 1 - r.confidence })),
+    rows.map((r) => ({
+      truth: r.truth ?? '',
+      label: r.label,
+      bestLabel: r.bestLabel,
+      confidence: r.confidence,
+      novelty: r.novelty ?? 1 - r.confidence,
+      heldBack: r.reason !== null && HELD_BACK.has(r.reason),
+    })),
     mapping,
     (label) => harmonisedAnswers.get(label)?.coarse ?? null,
     candidates === undefined ? undefined : new Set(candidates),

@@ -65,17 +65,22 @@ export interface ScoredCell {
   readonly predicted: string | null;
   readonly best: string;
   readonly confidence: number;
+  /** Abstained whatever the threshold (NOVEL, TOO_FEW_GENES). */
+  readonly heldBack?: boolean;
 }
 
 export const RISK_COVERAGE_THRESHOLDS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-/** Coverage and accuracy of the cells the service would answer at each threshold. */
-export function riskCoverage(confidence: readonly number[], correct: readonly boolean[], thresholds = RISK_COVERAGE_THRESHOLDS): RiskCoveragePoint[] {
+/**
+ * Coverage and accuracy of the cells the service would answer at each threshold; `heldBack[i]`: cell
+ * i is abstained whatever the threshold (NOVEL, TOO_FEW_GENES), so it is never answered.
+ */
+export function riskCoverage(confidence: readonly number[], correct: readonly boolean[], thresholds = RISK_COVERAGE_THRESHOLDS, heldBack: readonly boolean[] = []): RiskCoveragePoint[] {
   return thresholds.map((threshold) => {
     let answered = 0;
     let right = 0;
     confidence.forEach((c, i) => {
-      if (c < threshold) return;
+      if (c < threshold || heldBack[i]) return;
       answered += 1;
       if (correct[i]) right += 1;
     });
@@ -136,7 +141,7 @@ export function evaluateLevel(cells: readonly ScoredCell[], options: { readonly 
     abstentionRate: cells.length === 0 ? 0 : abstained / cells.length,
     ece: options.calibrated ? calibrationTable.ece : null,
     reliability: calibrationTable.table,
-    riskCoverage: riskCoverage(confidence, bestCorrect),
+    riskCoverage: riskCoverage(confidence, bestCorrect, RISK_COVERAGE_THRESHOLDS, cells.map((c) => c.heldBack === true)),
     perClass,
     confusion: { truth: classes, predicted: columns, counts },
   };
@@ -192,6 +197,8 @@ export interface AnnotatedCell {
   readonly confidence: number;
   /** Higher means more likely a type the candidates lack (e.g. 1 − confidence). */
   readonly novelty: number;
+  /** Abstained whatever the threshold (NOVEL, TOO_FEW_GENES): never answered in the risk–coverage table. */
+  readonly heldBack?: boolean;
 }
 
 export interface NoveltyMetrics {
@@ -252,10 +259,10 @@ export function evaluateAgainstTruth(
     const isNovel = lacking || (candidates !== undefined && !candidates.has(truth!.label!));
     novel.push({ novelty: cell.novelty, novel: isNovel, abstained: cell.label === null });
     if (isNovel) continue;
-    fine.push({ truth: truth!.label!, predicted: cell.label, best: cell.bestLabel, confidence: cell.confidence });
+    fine.push({ truth: truth!.label!, predicted: cell.label, best: cell.bestLabel, confidence: cell.confidence, heldBack: cell.heldBack === true });
     if (truth!.coarse !== null) {
       const up = (label: string) => coarseOf(label) ?? label;
-      coarse.push({ truth: truth!.coarse, predicted: cell.label === null ? null : up(cell.label), best: up(cell.bestLabel), confidence: cell.confidence });
+      coarse.push({ truth: truth!.coarse, predicted: cell.label === null ? null : up(cell.label), best: up(cell.bestLabel), confidence: cell.confidence, heldBack: cell.heldBack === true });
     }
   }
   const novelCells = novel.filter((n) => n.novel);

@@ -102,7 +102,7 @@ export function evaluationText(evaluation: Evaluation): string {
   parts.push(`\nreliability (fine):\n${table(reliability)}`);
   const coverage: (string | number)[][] = [['abstain below', 'coverage', 'accuracy']];
   for (const point of evaluation.fine.riskCoverage) coverage.push([point.threshold.toFixed(1), fixed(point.coverage, 3), fixed(point.accuracy, 3)]);
-  parts.push(`\nrisk–coverage (fine):\n${table(coverage)}`);
+  parts.push(`\nrisk–coverage (fine; NOVEL and TOO_FEW_GENES cells are never answered):\n${table(coverage)}`);
   if (evaluation.novelty) {
     const n = evaluation.novelty;
     parts.push(

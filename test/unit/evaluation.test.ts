@@ -62,6 +62,12 @@ describe('evaluateLevel', () => {
     expect(at(0.5)).toEqual({ threshold: 0.5, coverage: 5 / 6, accuracy: 3 / 5 });
     expect(at(0.8)).toEqual({ threshold: 0.8, coverage: 2 / 6, accuracy: 1 });
     expect(riskCoverage([0.2], [true], [0.5])).toEqual([{ threshold: 0.5, coverage: 0, accuracy: null }]);
+    // A cell held back whatever the threshold (NOVEL, TOO_FEW_GENES) is never answered: of three
+    // cells at 0.9 (right, wrong, right) the held-back right one leaves 1 of 2 answered cells right.
+    expect(riskCoverage([0.9, 0.9, 0.9], [true, false, true], [0, 0.5], [false, false, true])).toEqual([
+      { threshold: 0, coverage: 2 / 3, accuracy: 0.5 },
+      { threshold: 0.5, coverage: 2 / 3, accuracy: 0.5 },
+    ]);
   });
 
   it('no ECE at a level the confidence does not speak of', () => {

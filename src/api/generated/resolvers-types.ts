@@ -441,7 +441,7 @@ export type EvaluationLevel = {
   perClass: Array<ClassMetrics>;
   /** The reliability table behind `ece`. */
   reliability: Array<ReliabilityBin>;
-  /** Coverage and accuracy at abstain thresholds 0, 0.1, …, 0.9 (risk–coverage). */
+  /** Coverage and accuracy at abstain thresholds 0, 0.1, …, 0.9 (risk–coverage). Cells UNASSIGNED whatever the threshold (NOVEL, TOO_FEW_GENES) are never answered, so the row at the service's threshold matches its abstentions. */
   riskCoverage: Array<RiskCoveragePoint>;
 };
 
