@@ -192,7 +192,7 @@ export class Adapters {
       }
       // A label with fewer cells than the shots asked for trains on what it has (reported, not hidden).
       const shots = Math.min(request.shots ?? available, available);
-      if (request.shots !== undefined && shots < request.shots) capped.push(`${labels.get(labelId)?.name ?? labelId}: ${shots}`);
+      if (request.shots !== undefined && shots < request.shots) capped.push(`${labels.get(labelId)?.name ?? labelId}: ${shots} of its ${order.length} (the other ${validationCount} choose the blend)`);
       valid.push(...order.slice(0, validationCount));
       train.push(...order.slice(validationCount, validationCount + shots));
     }

@@ -193,9 +193,25 @@ export function registerAtlasCommands(program: Command, config: Config): void {
       });
     });
 
-  program
-    .command('labels')
-    .description('cell-type labels')
+  const labels = program.command('labels').description('cell-type labels: the candidates annotation chooses among');
+  labels
+    .command('list')
+    .description('the candidate labels, with their ontology ids and synonyms')
+    .option('--search <text>', 'only labels whose name, ontology id or a synonym contains this text')
+    .option('--json', 'print JSON')
+    .action(async (options: { search?: string; json?: boolean }) => {
+      await withAtlas(config, async (atlas) => {
+        const list = await atlas.labels(options.search);
+        if (options.json) {
+          process.stdout.write(JSON.stringify(list.map(({ promptText: _prompt, ...label }) => label), null, 2) + '\n');
+          return;
+        }
+        const rows: (string | number)[][] = [['id', 'name', 'ontology id', 'synonyms']];
+        for (const label of list) rows.push([label.id, label.name, label.ontologyId ?? '', label.synonyms.join('; ')]);
+        process.stdout.write(table(rows));
+      });
+    });
+  labels
     .command('import <file>')
     .description('import labels from a Cell Ontology OBO file or a TSV (id, label, definition, synonyms, parents); their ontology graph too')
     .option('--terms-only', 'import only the ontology graph (harmonisation, roll-up, coarse classes), not candidate labels')
@@ -256,7 +272,10 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         }
         if (!options.name || !options.dataset) throw new AtlasError('INVALID_INPUT', 'Give --name and --dataset (or --list).');
         const adapter = await atlas.adapt({ name: options.name, dataset: options.dataset, kind: options.kind, seed: options.seed, ...(options.shots ? { shots: options.shots } : {}) });
-        log(`adapter "${adapter.name}" (${adapter.kind}, blend ${adapter.blend}) over ${adapter.labels.length} labels; use it with --adapter ${adapter.name}`);
+        log(
+          `adapter "${adapter.name}" (${adapter.kind}, blend ${adapter.blend}: its probabilities weigh ${adapter.blend} against zero-shot's ${Number((1 - adapter.blend).toFixed(2))}, ` +
+            `chosen on held-out cells) over ${adapter.labels.length} labels; use it with --adapter ${adapter.name}`,
+        );
       });
     });
 

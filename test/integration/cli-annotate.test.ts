@@ -103,6 +103,15 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     expect(mapped).toMatch(/^fine: 40 cells /m);
   });
 
+  it('labels list prints the candidate labels, and --search narrows them', async () => {
+    const all = await cli('labels', 'list');
+    // A header and the demo catalogue's 12 labels.
+    expect(all.trim().split('\n')).toHaveLength(13);
+    expect(all).toMatch(/^\d+ +B cell +CL:0000236 /m);
+    const found = await cli('labels', 'list', '--search', 'CL:0000236', '--json');
+    expect((JSON.parse(found) as { name: string }[]).map((l) => l.name)).toEqual(['B cell']);
+  });
+
   it('refuses with a code and leaves no partial output', async () => {
     const logged = await writeQuery('log1p.h5ad', (v, total) => Math.log1p((v / total) * 1e4));
     const fractions = await writeQuery('fractions.h5ad', (v, total) => Math.log1p(v / total));
