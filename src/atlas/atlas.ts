@@ -23,6 +23,7 @@ import { Decider, type DecisionFit } from './decider.ts';
 import { LabelMaps } from './label-maps.ts';
 import { LabelCatalogue } from './labels.ts';
 import type { LabelMapEntry } from '../store/label-maps.ts';
+import { ATLAS_CHANNEL } from '../store/jobs.ts';
 import { CellSearch, type SearchSettings } from './search.ts';
 import type {
   AnnotateFileRequest,
@@ -47,6 +48,9 @@ import type {
   ModelInfo,
   SearchOptions,
 } from './types.ts';
+
+/** Quiet time after the last change notification before a server refits its decision. */
+const REFIT_AFTER_QUIET_MS = 1_000;
 
 export interface AtlasOptions extends SearchSettings, AnnotationSettings {
   /** Take ingestion chunks in this process (and resume unfinished ingestions). */
@@ -74,6 +78,7 @@ export class Atlas implements AtlasApi {
   private searchPromise: Promise<CellSearch> | undefined;
   private worker: IngestWorker | undefined;
   private stopLayouts: (() => Promise<void>) | undefined;
+  private stopRefitting: (() => Promise<void>) | undefined;
   /** The explorer's map: layout versions, coordinates, colour codes. */
   readonly layouts: MapLayouts;
   private readonly labelCatalogue: LabelCatalogue;
@@ -107,7 +112,10 @@ export class Atlas implements AtlasApi {
       if (options.openIndexAtStart) await atlas.index();
       // A server starts fitting its decision at once (in the background), so that the first
       // annotations are already calibrated when the atlas has labelled reference cells.
-      if (options.fitInBackground) void atlas.decision().catch((error: Error) => runtime.log(`decision fit failed: ${error.message}`));
+      if (options.fitInBackground) {
+        void atlas.decision().catch((error: Error) => runtime.log(`decision fit failed: ${error.message}`));
+        await atlas.refitWhenReferencesChange();
+      }
       if (options.worker) {
         await resumeUnfinished(runtime);
         await atlas.startWorker();
@@ -152,7 +160,27 @@ export class Atlas implements AtlasApi {
   }
 
   /** Stops taking chunks (the one in hand finishes), saves the index, closes the runtime. */
+  /**
+   * A server refits its decision soon after the references change (an ingestion ends, a dataset is
+   * deleted, a mapping is changed anywhere on this database), so the next answers are calibrated
+   * without a question having to start the fit first. Notifications come in bursts while a file is
+   * ingested: the fit is asked for once they pause (the decider fits only when its state changed).
+   */
+  private async refitWhenReferencesChange(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const unlisten = await this.runtime.db.listen(ATLAS_CHANNEL, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.decision().catch((error: Error) => this.runtime.log(`decision fit failed: ${error.message}`)), REFIT_AFTER_QUIET_MS);
+      timer.unref();
+    });
+    this.stopRefitting = async () => {
+      clearTimeout(timer);
+      await unlisten();
+    };
+  }
+
   async close(): Promise<void> {
+    await this.stopRefitting?.();
     await this.stopLayouts?.();
     await this.runtime.queue.stop();
     await this.worker?.close();

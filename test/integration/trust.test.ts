@@ -223,6 +223,34 @@ describe('annotation that earns trust', () => {
     expect((await evaluate('other-cells.h5ad', slice(referenceCells(30, 12), 30, (id) => `other-${id}`))).cellsInReference).toBe(0);
   });
 
+  it('a server refits its decision when the references change, before anyone asks', async () => {
+    const serving = await openConfiguredAtlas(testConfig(database.url, join(dir, 'serving-refit')), { serving: true, log: () => undefined });
+    try {
+      await serving.decision();
+      const fits = () => serving.runtime.db.prisma.decisionModel.count();
+      const before = await fits();
+      // Another process (the test's own atlas) ingests a second labelled reference.
+      const extra = referenceCells(60, 21);
+      const path = join(dir, 'second-reference.h5ad');
+      await writeH5ad(path, {
+        X: extra.matrix,
+        layout: 'csr',
+        encoding: 'modern',
+        dtype: '<f',
+        obs: { index: extra.cellIds.map((id) => `second-${id}`), columns: { cell_type: { kind: 'categorical', values: extra.labels } } },
+        var: { index: extra.geneIds },
+      });
+      const job = await atlas.ingestReference({ path, name: 'second-reference' });
+      for await (const state of atlas.watchIngestion(job.id)) if (state.state !== 'QUEUED' && state.state !== 'RUNNING') break;
+      // Nobody annotates: the server fits for the new state on its own, within seconds.
+      const deadline = Date.now() + 60_000;
+      while ((await fits()) === before && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
+      expect(await fits()).toBe(before + 1);
+    } finally {
+      await serving.close();
+    }
+  });
+
   it('cancels an annotation job that has not ended, and only once', async () => {
     // This atlas takes no annotation jobs (no serving worker): the job waits in its queue.
     const query = referenceCells(20, 5);
