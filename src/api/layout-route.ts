@@ -101,7 +101,7 @@ export function layoutRoutes(layouts: MapLayoutsApi, guards: readonly RequestHan
       const by = typeof req.query.by === 'string' ? req.query.by : 'label';
       const column = parseColumn(by);
       if (!column) {
-        return void res.status(400).json(errorBody('BAD_USER_INPUT', `Cannot colour by "${by}": use label, dataset or metadata.<column> (GET /layout lists them).`));
+        return void res.status(400).json(errorBody('BAD_USER_INPUT', `Cannot colour by "${by}": use label (harmonised cell type), sourceLabel, dataset or metadata.<column> (GET /layout lists them).`));
       }
       const v = version(req.params.version);
       const codes = v === null ? null : await layouts.categories(v, column);

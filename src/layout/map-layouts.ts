@@ -1,10 +1,11 @@
 /**
  * What the explorer's map reads: the current layout version and its state, its coordinates, and
- * one colour code per cell for a column (label, dataset, a metadata key). Category codes are
+ * one colour code per cell for a column (cell type, the reference's own label, dataset, a metadata key). Category codes are
  * computed per (version, column, atlas census) and kept in a small cache: a million cells' codes
  * take one query and a pass, and the map asks for the same column again on every page load.
  */
 import type { Database } from '../store/database.ts';
+import { labelMapsVersion } from '../store/label-maps.ts';
 import {
   atlasCensus,
   cellCategories,
@@ -55,9 +56,10 @@ export interface CategoryCodes {
   readonly codes: Uint16Array;
 }
 
-/** `label`, `dataset` or `metadata.<key>`; null for anything else. */
+/** `label`, `sourceLabel`, `dataset` or `metadata.<key>`; null for anything else. */
 export function parseColumn(by: string): CategoryColumn | null {
   if (by === 'label') return { kind: 'label' };
+  if (by === 'sourceLabel') return { kind: 'sourceLabel' };
   if (by === 'dataset') return { kind: 'dataset' };
   if (by.startsWith('metadata.') && by.length > 'metadata.'.length && by.length <= 200) return { kind: 'metadata', key: by.slice('metadata.'.length) };
   return null;
@@ -120,7 +122,7 @@ export class MapLayouts {
   async status(): Promise<MapStatus> {
     const [current, latest, columns] = await Promise.all([currentLayout(this.db, this.modelId), latestLayoutRun(this.db, this.modelId), metadataColumns(this.db, this.modelId)]);
     const pending = latest && latest.version !== current?.version ? latest : null;
-    return { current, pending, colorBy: ['label', 'dataset', ...columns.map((key) => `metadata.${key}`)] };
+    return { current, pending, colorBy: ['label', 'sourceLabel', 'dataset', ...columns.map((key) => `metadata.${key}`)] };
   }
 
   points(version: number): Promise<LayoutPoints | null> {
@@ -129,8 +131,9 @@ export class MapLayouts {
 
   /** Category codes of a READY version's cells, or null when the version is gone. */
   async categories(version: number, column: CategoryColumn): Promise<CategoryCodes | null> {
-    const census = JSON.stringify(await atlasCensus(this.db, this.modelId));
-    const key = `${version}|${JSON.stringify(column)}|${census}`;
+    // Harmonised labels change when an admin remaps one: the map's version of them is part of the key.
+    const [census, mappings] = await Promise.all([atlasCensus(this.db, this.modelId), column.kind === 'label' ? labelMapsVersion(this.db) : '']);
+    const key = `${version}|${JSON.stringify(column)}|${JSON.stringify(census)}|${mappings}`;
     let entry = this.cache.get(key);
     if (!entry) {
       entry = this.computeCategories(version, column);

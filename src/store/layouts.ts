@@ -175,17 +175,26 @@ export async function cellEmbeddings(db: Database, ids: readonly number[] | Int3
   return { ids: Int32Array.from(present), embeddings };
 }
 
-/** What a cell can be coloured by on the map. */
-export type CategoryColumn = { kind: 'label' } | { kind: 'dataset' } | { kind: 'metadata'; key: string };
+/**
+ * What a cell can be coloured by on the map: `label` is its cell type as the atlas reads it (the
+ * catalogue label its reference label is harmonised to, else that label itself), so that
+ * "Dendritic" of one reference and "dendritic cell" of another are one colour; `sourceLabel` is the
+ * reference's own string.
+ */
+export type CategoryColumn = { kind: 'label' } | { kind: 'sourceLabel' } | { kind: 'dataset' } | { kind: 'metadata'; key: string };
 
 /** One category per visible cell (null where the cell has none), by cell id. */
 export async function cellCategories(db: Database, modelId: string, column: CategoryColumn): Promise<Map<number, string | null>> {
-  const expression = column.kind === 'label' ? 'c.label' : column.kind === 'dataset' ? 'd.name' : `c.metadata ->> $2`;
+  const expression = { label: 'coalesce(l.name, c.label)', sourceLabel: 'c.label', dataset: 'd.name', metadata: 'c.metadata ->> $2' }[column.kind];
   const params: unknown[] = column.kind === 'metadata' ? [modelId, column.key] : [modelId];
+  const harmonised =
+    column.kind === 'label'
+      ? `LEFT JOIN dataset_label_map m ON m.dataset_id = c.dataset_id AND m.source_label = c.label LEFT JOIN label l ON l.id = m.label_id`
+      : '';
   // Two arrays, not a row per cell: a million row objects cost more than the query.
   const result = await db.pool.query<{ ids: number[]; values: (string | null)[] }>(
     `SELECT coalesce(array_agg(c.id), '{}') AS ids, coalesce(array_agg(${expression}), '{}') AS values
-       FROM cell c JOIN dataset d ON d.id = c.dataset_id WHERE d.state = 'READY' AND d.model_id = $1`,
+       FROM cell c JOIN dataset d ON d.id = c.dataset_id ${harmonised} WHERE d.state = 'READY' AND d.model_id = $1`,
     params,
   );
   const { ids, values } = result.rows[0]!;

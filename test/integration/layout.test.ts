@@ -123,7 +123,7 @@ describe('the layout job and the map routes', () => {
     const now = await nextVersion(0);
     firstVersion = now.current.version;
     expect(now.current).toMatchObject({ method: 'fit', processedCells: SEEDED, sampleCells: 400, state: 'READY' });
-    expect(now.colorBy.slice(0, 2)).toEqual(['label', 'dataset']);
+    expect(now.colorBy.slice(0, 3)).toEqual(['label', 'sourceLabel', 'dataset']);
     expect(now.colorBy).toContain('metadata.donor');
     first = await points(firstVersion);
     const ids = (await atlas.runtime.db.pool.query<{ id: number }>('SELECT id FROM cell ORDER BY id')).rows.map((row) => row.id);

@@ -17,6 +17,7 @@ import { demoLabelInputs } from '../../seed/seed-database.ts';
 import { createTestDatabase, expressionOf as referenceExpression, referenceCells, tempDir, testConfig, type TestDatabase } from '../helpers/atlas-db.ts';
 import { writeH5ad } from '../helpers/h5ad-writer.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
+import { cellCategories } from '../../src/store/layouts.ts';
 import { annotateQueryFile, evaluateRows, openQueryFile } from '../../src/atlas/annotate-file.ts';
 
 let database: TestDatabase;
@@ -117,6 +118,20 @@ describe('annotation that earns trust', () => {
     // The reference's own strings still work.
     const own = await atlas.searchCells('B cells', { k: 5, filter: { labels: ['B cells'] } });
     expect(own.map((h) => h.cell.label)).toEqual(Array(5).fill('B cells'));
+  });
+
+  it('the map colours cells by the cell type their reference label is harmonised to, or by the label itself', async () => {
+    const db = atlas.runtime.db;
+    const modelId = atlas.runtime.model.id;
+    const [byType, bySource] = await Promise.all([cellCategories(db, modelId, { kind: 'label' }), cellCategories(db, modelId, { kind: 'sourceLabel' })]);
+    const pairs = new Set([...bySource].map(([id, source]) => `${source} → ${byType.get(id)}`));
+    // Each of the reference's own strings, next to what the catalogue reads it as (OWN_NAMES above).
+    expect(pairs).toContain('B cells → B cell');
+    expect(pairs).toContain('NK cell → natural killer cell');
+    expect(pairs).toContain('CL:0000624 → CD4-positive, alpha-beta T cell');
+    expect(pairs).toContain('CD8 T (lab name) → CD8-positive, alpha-beta T cell');
+    expect(pairs).toContain('plasma cell → plasma cell');
+    expect(pairs.size).toBe(new Set(reference.labels).size);
   });
 
   it('an ontology id with no catalogue label at or above it stays unmapped: it is never matched by its text', async () => {

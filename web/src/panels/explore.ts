@@ -9,7 +9,7 @@ import { CellsById } from '../api/operations';
 import { fill, h, percent } from '../dom';
 import { problemBox } from './problem';
 
-const COLUMN_NAMES: Record<string, string> = { label: 'Cell type (label)', dataset: 'Dataset' };
+const COLUMN_NAMES: Record<string, string> = { label: 'Cell type (harmonised)', sourceLabel: 'Label as each reference writes it', dataset: 'Dataset' };
 /** Cells of a selection listed by name (one `cells` query). */
 const LISTED_CELLS = 50;
 
