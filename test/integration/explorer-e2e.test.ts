@@ -216,6 +216,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     // The 40 query cells are drawn on the map beside the reference cells.
     expect(await page.evaluate(() => document.body.dataset.queryCells)).toBe('40');
     expect(await page.evaluate(() => document.body.dataset.mapCells)).toBe(before);
+    // A row's cell is not in the atlas: clicking it outlines the reference cell it was judged by (one here).
+    await page.locator('.results-table tbody tr').first().click();
+    await expect.poll(() => page.evaluate(() => window.langcellExplorer!.highlightedCount())).toBe(1);
     await shot('7-annotate-file');
     await page.locator('#confusion-matrix').scrollIntoViewIfNeeded();
     await page.locator('#confusion-matrix').screenshot({ path: join(shots, '7b-confusion-matrix.png') });

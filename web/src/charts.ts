@@ -59,18 +59,26 @@ export function histogram(values: readonly number[], label: string, threshold?: 
 }
 
 /** Confusion matrix as a heatmap: truth down, predicted across, cell = count (share of the truth row by colour). */
+/** A label name cut to fit a chart's tick (the tooltip has it whole). */
+function shortName(name: string): string {
+  return name.length > 22 ? `${name.slice(0, 21)}…` : name;
+}
+
 export function confusionHeatmap(matrix: { truth: readonly string[]; predicted: readonly string[]; counts: readonly (readonly number[])[] }): SVGSVGElement | HTMLElement {
   const cells = matrix.truth.flatMap((truth, i) => {
     const rowTotal = (matrix.counts[i] ?? []).reduce((a, b) => a + b, 0) || 1;
     return matrix.predicted.map((predicted, j) => ({ truth, predicted, count: matrix.counts[i]?.[j] ?? 0, share: (matrix.counts[i]?.[j] ?? 0) / rowTotal }));
   });
+  // Cell Ontology names run long ("CD4-positive, CD25-positive, alpha-beta regulatory T cell"):
+  // ticks show the first characters, each cell's tooltip the whole names, and the margins fit the ticks.
+  const longest = Math.max(1, ...[...matrix.truth, ...matrix.predicted].map((name) => shortName(name).length));
   return Plot.plot({
     width: 360,
-    height: 120 + 22 * matrix.truth.length,
-    marginLeft: 130,
-    marginBottom: 110,
-    x: { domain: [...matrix.predicted], label: 'predicted', tickRotate: -45 },
-    y: { domain: [...matrix.truth], label: 'truth' },
+    height: 60 + 4.4 * longest + 22 * matrix.truth.length,
+    marginLeft: 14 + 5.6 * longest,
+    marginBottom: 24 + 4.4 * longest,
+    x: { domain: [...matrix.predicted], label: 'predicted', tickRotate: -45, tickFormat: shortName },
+    y: { domain: [...matrix.truth], label: 'truth', tickFormat: shortName },
     color: { type: 'linear', domain: [0, 1], scheme: 'blues', label: 'share of truth row', legend: true },
     marks: [
       Plot.cell(cells, { x: 'predicted', y: 'truth', fill: 'share', title: (d: { truth: string; predicted: string; count: number }) => `${d.truth} → ${d.predicted}: ${d.count}` }),

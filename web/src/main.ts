@@ -6,7 +6,7 @@
 import './style.css';
 import { layoutColumn, layoutPoints, layoutStatus } from './api/client';
 import { pointOf, type CategoryColumn, type LayoutStatus, type MapPoints } from './api/layout-data';
-import { byId, fill, h, percent } from './dom';
+import { byId, fill, fixed, h, percent } from './dom';
 import { AtlasMap } from './map/atlas-map';
 import { categoricalColours } from './map/palette';
 import { adminPanel } from './panels/admin';
@@ -186,6 +186,16 @@ async function start(): Promise<void> {
   // A compact key on the map itself: the colours stay explained while another tab is open.
   const mapKey = byId('map-key');
   listeners.push(() => {
+    const heat = map.heatKey();
+    if (heat) {
+      fill(
+        mapKey,
+        h('div', {}, `Similarity to “${heat.text.length > 40 ? `${heat.text.slice(0, 39)}…` : heat.text}”`),
+        h('div', { class: 'heat-bar', 'aria-hidden': 'true' }),
+        h('div', { class: 'muted' }, `cosine ${fixed(heat.floor, 3)} (dark) to ${fixed(heat.ceiling, 3)} (bright) · untick Heat mode for cell types`),
+      );
+      return;
+    }
     if (!column) return;
     const shown = column.categories.slice(0, 14);
     fill(

@@ -20,6 +20,13 @@ export function pointSizeFor(cells: number): number {
   return cells <= 10_000 ? 4 : cells <= 200_000 ? 3 : 2;
 }
 
+/** The text the heat colours compare cells with, and the cosine range from darkest to brightest. */
+export interface HeatKey {
+  readonly text: string;
+  readonly floor: number;
+  readonly ceiling: number;
+}
+
 export interface MapEvents {
   /** A cell was clicked (index into the atlas's points; query cells report -1 - their index). */
   onClick(index: number): void;
@@ -33,6 +40,7 @@ export class AtlasMap {
   private points: MapPoints | null = null;
   private codes: Float32Array = new Float32Array(0);
   private heat: Float32Array | null = null;
+  private heatKeyShown: HeatKey | null = null;
   private query: { x: number; y: number }[] = [];
   private lassoing = false;
   private colours: string[] = [];
@@ -89,9 +97,10 @@ export class AtlasMap {
     await this.redraw();
   }
 
-  /** Similarity heat: one value in [0, 1] per atlas cell (0 for cells far from the text). */
-  async showHeat(values: Float32Array): Promise<void> {
+  /** Similarity heat: one value in [0, 1] per atlas cell (0 for cells far from the text); `key` is what the map's key says of it. */
+  async showHeat(values: Float32Array, key: HeatKey): Promise<void> {
     this.heat = values;
+    this.heatKeyShown = key;
     this.mode = 'heat';
     await this.redraw();
   }
@@ -99,7 +108,13 @@ export class AtlasMap {
   async clearHeat(): Promise<void> {
     if (this.mode === 'category') return;
     this.mode = 'category';
+    this.heatKeyShown = null;
     await this.redraw();
+  }
+
+  /** What the heat colours mean while they are shown; null in category colours. */
+  heatKey(): HeatKey | null {
+    return this.mode === 'heat' ? this.heatKeyShown : null;
   }
 
   /** Query cells (an annotated file's), placed by their reference neighbours. */

@@ -10,7 +10,7 @@
 import { confusionHeatmap, countBars, histogram } from '../charts';
 import { gql, upload } from '../api/client';
 import { ApiError } from '../api/errors';
-import { placeByNeighbours } from '../api/layout-data';
+import { placeByNeighbours, pointOf } from '../api/layout-data';
 import { fill, fixed, h, percent } from '../dom';
 import { graphql } from '../gql';
 import type { AnnotationJobQuery, AnnotationResultsQuery } from '../gql/graphql';
@@ -203,6 +203,14 @@ export function annotatePanel(root: HTMLElement, app: App): void {
     let ascending = true;
     const header = (key: keyof AnnotationResultRow, text: string) =>
       h('th', { 'aria-sort': sortKey === key ? (ascending ? 'ascending' : 'descending') : 'none' }, h('button', { class: 'link', onclick: () => ((ascending = sortKey === key ? !ascending : key === 'row'), (sortKey = key), renderTable()) }, text));
+    // A file's cell is not in the atlas: what the map can show of it is the reference cells it was judged by.
+    const showNeighbours = async (row: AnnotationResultRow) => {
+      const points = app.points();
+      if (!points) return;
+      const indices = row.neighborCellIds.map((id) => pointOf(points.cellIds, Number(id))).filter((i) => i >= 0);
+      app.map.highlight(indices);
+      await app.map.zoomTo(indices);
+    };
     const renderTable = () => {
       const shown = sortRows(rows.filter((row) => !filter.value || row.status === filter.value), sortKey, ascending).slice(0, 300);
       fill(
@@ -210,14 +218,14 @@ export function annotatePanel(root: HTMLElement, app: App): void {
         h(
           'table',
           { class: 'hits' },
-          h('thead', {}, h('tr', {}, header('externalId', 'Cell'), header('label', 'Label'), header('status', 'Status'), header('confidence', 'Confidence'), job.truthColumn ? header('truth', 'Truth') : null)),
+          h('thead', {}, h('tr', {}, header('externalId', 'Cell'), header('label', 'Label'), header('status', 'Status'), header('confidence', 'Conf.'), job.truthColumn ? header('truth', 'Truth') : null)),
           h(
             'tbody',
             {},
             shown.map((row) =>
               h(
                 'tr',
-                {},
+                { class: 'clickable', title: 'Outline its nearest reference cells on the map', onclick: () => void showNeighbours(row) },
                 h('td', {}, row.externalId),
                 h('td', {}, row.label ?? h('span', { class: 'muted' }, `(best guess: ${row.bestLabel})`)),
                 h('td', {}, row.status === 'ASSIGNED' ? 'assigned' : `unassigned — ${REASONS[row.reason ?? ''] ?? 'abstained'}`),

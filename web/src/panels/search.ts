@@ -42,7 +42,7 @@ export function searchPanel(root: HTMLElement, app: App): void {
   void loadFilters();
 
   heat.addEventListener('change', () => {
-    if (!heat.checked) void app.map.clearHeat();
+    if (!heat.checked) void app.map.clearHeat().then(() => app.mapChanged());
   });
 
   form.addEventListener('submit', async (event) => {
@@ -60,7 +60,8 @@ export function searchPanel(root: HTMLElement, app: App): void {
       let heatNote: HTMLElement | null = null;
       if (heat.checked && version !== undefined) {
         const values = await layoutHeat(version, text.value.trim());
-        await app.map.showHeat(heatScale(values));
+        await app.map.showHeat(heatScale(values), { text: text.value.trim(), floor: values.floor, ceiling: values.ceiling });
+        app.mapChanged();
         heatNote = h(
           'p',
           { class: 'hint', id: 'heat-note' },
