@@ -23,6 +23,7 @@ import type {
 import type * as gql from './generated/resolvers-types.ts';
 import { apiError, type ApiErrorCode, type InputErrorCode } from './errors.ts';
 import type { ApiLimits } from './limits.ts';
+import { parseLabelMap } from '../ingest/label-map-file.ts';
 
 export interface InputProblem {
   readonly field: string;
@@ -413,6 +414,9 @@ export interface AnnotateFileSettings {
   readonly request: Omit<AnnotateFileRequest, 'path'>;
 }
 
+/** A truth mapping file sent as text (dataset_label_to_cl.tsv is 2 kB): plenty for any label set. */
+const MAX_MAP_FILE_CHARACTERS = 1_000_000;
+
 function annotateFileSettings(limits: ApiLimits) {
   return z
     .object({
@@ -425,20 +429,34 @@ function annotateFileSettings(limits: ApiLimits) {
       format: mapped(FORMATS).nullish(),
       layer: mapped(LAYERS).nullish(),
       truthMap: z.array(z.object({ source: text(MAX_NAME), target: text(MAX_NAME) })).nullish(),
+      truthMapFile: z.string().max(MAX_MAP_FILE_CHARACTERS, `is longer than ${MAX_MAP_FILE_CHARACTERS} characters`).nullish(),
       adapter: text(MAX_NAME).nullish(),
     })
-    .transform(({ truthColumn, valueType, candidates, k, topM, rerank, format, layer, truthMap, adapter }): AnnotateFileSettings['request'] => ({
-      k: k ?? 25,
-      topM: topM ?? 3,
-      rerank: rerank ?? true,
-      layer: layer ?? 'auto',
-      ...(format ? { format } : {}),
-      ...(truthColumn ? { truthColumn } : {}),
-      ...(valueType ? { valueType } : {}),
-      ...(candidates ? { candidates } : {}),
-      ...(truthMap ? { truthMap: Object.fromEntries(truthMap.map((entry) => [entry.source, entry.target])) } : {}),
-      ...(adapter ? { adapter } : {}),
-    }));
+    .transform(({ truthColumn, valueType, candidates, k, topM, rerank, format, layer, truthMap, truthMapFile, adapter }, ctx): AnnotateFileSettings['request'] => {
+      // A mapping file's rows (the CLI's --truth-map), under the entries given one by one.
+      let fromFile: Record<string, string> = {};
+      if (truthMapFile) {
+        try {
+          fromFile = Object.fromEntries(parseLabelMap(truthMapFile, 'the mapping file', 'truthMapFile'));
+        } catch (error) {
+          refuse(ctx, 'BAD_USER_INPUT', `cannot be read as a mapping file: ${(error as Error).message}`, { path: ['truthMapFile'] });
+          return z.NEVER;
+        }
+      }
+      const mapping = { ...fromFile, ...Object.fromEntries((truthMap ?? []).map((entry) => [entry.source, entry.target])) };
+      return {
+        k: k ?? 25,
+        topM: topM ?? 3,
+        rerank: rerank ?? true,
+        layer: layer ?? 'auto',
+        ...(format ? { format } : {}),
+        ...(truthColumn ? { truthColumn } : {}),
+        ...(valueType ? { valueType } : {}),
+        ...(candidates ? { candidates } : {}),
+        ...(Object.keys(mapping).length > 0 ? { truthMap: mapping } : {}),
+        ...(adapter ? { adapter } : {}),
+      };
+    });
 }
 
 export function checkAnnotateFileInput(input: gql.AnnotateFileInput, limits: ApiLimits): Checked<AnnotateFileSettings> {

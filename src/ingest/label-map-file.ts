@@ -17,6 +17,11 @@ export async function readLabelMapFile(path: string): Promise<Map<string, string
   } catch {
     throw new AtlasError('FILE_NOT_FOUND', `The label mapping file ${path} cannot be read.`, { path, field: 'labelMap' });
   }
+  return parseLabelMap(text, path, 'labelMap');
+}
+
+/** A mapping file's text (`where` names it in messages, `field` is the input it came in). */
+export function parseLabelMap(text: string, where: string, field: string): Map<string, string> {
   const lines = text.split(/\r?\n/).filter((line) => line.trim().length > 0);
   const separator = (lines[0] ?? '').includes('\t') ? '\t' : ',';
   const header = (lines[0] ?? '').split(separator).map((cell) => cell.trim().toLowerCase());
@@ -25,8 +30,8 @@ export async function readLabelMapFile(path: string): Promise<Map<string, string
   if (source === undefined || target === undefined) {
     throw new AtlasError(
       'INVALID_INPUT',
-      `${path}: the header needs a source column (${SOURCE_COLUMNS.join(', ')}) and a target column (${TARGET_COLUMNS.join(', ')}); found ${header.join(', ') || 'nothing'}.`,
-      { path, field: 'labelMap' },
+      `${where}: the header needs a source column (${SOURCE_COLUMNS.join(', ')}) and a target column (${TARGET_COLUMNS.join(', ')}); found ${header.join(', ') || 'nothing'}.`,
+      { field },
     );
   }
   const mapping = new Map<string, string>();
@@ -36,6 +41,6 @@ export async function readLabelMapFile(path: string): Promise<Map<string, string
     const to = cells[target]?.trim();
     if (from && to && !mapping.has(from)) mapping.set(from, to);
   }
-  if (mapping.size === 0) throw new AtlasError('INVALID_INPUT', `${path} maps no label (no row has both a source and a target).`, { path, field: 'labelMap' });
+  if (mapping.size === 0) throw new AtlasError('INVALID_INPUT', `${where} maps no label (no row has both a source and a target).`, { field });
   return mapping;
 }

@@ -243,6 +243,20 @@ describe('annotation jobs through HTTP', () => {
     expect((await follow(started.job!.id)).at(-1)?.state).toBe('SUCCEEDED');
     const read = await gql(api.url, `{ annotationJob(id: "${started.job!.id}") { evaluation { unmappedTruth { label } fine { cells } } } }`, { token: READ_TOKEN });
     expect((read.body.data!.annotationJob as { evaluation: unknown }).evaluation).toEqual({ unmappedTruth: [], fine: { cells: QUERY_CELLS } });
+    // The same mapping as a file's text (what the explorer sends), a single entry winning over its rows.
+    const fromFile = await annotateFile({
+      path: file,
+      truthColumn: 'cell_type',
+      truthMapFile: 'dataset_label\tcl_id\nMystery type\tCL:0000623\nb-cell\tCL:0000236\n',
+      truthMap: [{ source: 'Mystery type', target: 'B cell' }],
+      k: 10,
+      rerank: false,
+    });
+    expect((await follow(fromFile.job!.id)).at(-1)?.state).toBe('SUCCEEDED');
+    const readFile = await gql(api.url, `{ annotationJob(id: "${fromFile.job!.id}") { evaluation { truthMapping { truth label method } } } }`, { token: READ_TOKEN });
+    const mapping = (readFile.body.data!.annotationJob as { evaluation: { truthMapping: { truth: string; label: string; method: string }[] } }).evaluation.truthMapping;
+    expect(mapping.find((m) => m.truth === 'Mystery type')).toEqual({ truth: 'Mystery type', label: 'B cell', method: 'FILE' });
+    expect(mapping.find((m) => m.truth === 'b-cell')).toEqual({ truth: 'b-cell', label: 'B cell', method: 'FILE' });
   });
 
   it('cells of a type left out of the candidates are scored as a novelty problem', async () => {
@@ -333,6 +347,7 @@ describe('annotation job refusals, each with its code', () => {
       { input: { path: file, k: 100000 }, field: 'input.k', code: 'K_TOO_LARGE' },
       { input: { path: scaled }, field: 'input.layer', code: 'SCALED_VALUES' },
       { input: { path: ambiguous }, field: 'input.valueType', code: 'VALUE_TYPE_AMBIGUOUS' },
+      { input: { path: file, truthMapFile: 'just some text\nwithout a header' }, field: 'input.truthMapFile', code: 'BAD_USER_INPUT' },
     ];
     for (const { input, field, code } of cases) {
       const payload = await annotateFile(input);

@@ -186,10 +186,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
           : null,
     });
     let polls = 0;
+    let mutation = '';
     await page.route('**/uploads?*', (route) => route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify({ uploadId: '00000000-0000-4000-8000-000000000007', filename: 'query.h5ad', bytes: 10 }) }));
     await page.route('**/graphql', async (route) => {
       const body = route.request().postData() ?? '';
-      if (body.includes('mutation AnnotateFile')) return route.fulfill({ json: { data: { annotateFile: { job: job('QUEUED', 0), errors: [] } } } });
+      if (body.includes('mutation AnnotateFile')) {
+        mutation = body;
+        return route.fulfill({ json: { data: { annotateFile: { job: job('QUEUED', 0), errors: [] } } } });
+      }
       if (body.includes('query AnnotationJob')) return route.fulfill({ json: { data: { annotationJob: polls++ === 0 ? job('RUNNING', 20) : job('SUCCEEDED', 40) } } });
       if (body.includes('query AnnotationResults')) return route.fulfill({ json: { data: { annotationResults: { total: rows.length, rows } } } });
       return route.continue();
@@ -197,7 +201,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the explorer in Chromium', () => {
     const before = await page.evaluate(() => document.body.dataset.mapCells);
     await page.getByRole('tab', { name: 'Annotate a file' }).click();
     await page.locator('#annotate-truth').fill('cell_type');
+    // How to read the truth labels: a mapping file, sent as its text.
+    const mapping = 'dataset_label\tcl_id\nNK\tCL:0000623\n';
+    await page.locator('#annotate-truth-map').setInputFiles({ name: 'truth-map.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from(mapping) });
     await page.locator('#annotate-file').setInputFiles({ name: 'query.h5ad', mimeType: 'application/octet-stream', buffer: Buffer.from('stand-in') });
+    await expect.poll(() => mutation).not.toBe('');
+    expect((JSON.parse(mutation) as { variables: { input: Record<string, unknown> } }).variables.input).toMatchObject({ truthColumn: 'cell_type', truthMapFile: mapping });
     await expect.poll(() => page.locator('#annotate-done').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#annotate-done').innerText()).toContain('40 cells of query.h5ad annotated');
     expect(await page.locator('#annotate-metrics').innerText()).toContain('accuracy 80.0%');

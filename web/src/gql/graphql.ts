@@ -37,6 +37,8 @@ export type AnnotateFileInput = {
   truthColumn?: string | null | undefined;
   /** Explicit mapping of truth labels to catalogue label names or ontology ids (for example from `dataset_label_to_cl.tsv`); they win over the automatic rules. */
   truthMap?: Array<LabelMapInput> | null | undefined;
+  /** The text of a mapping file for the truth labels, as the CLI's `--truth-map` reads it (TSV or CSV with a header: a source column `dataset_label`, `source`, `source_label` or `label`, and a target column `cl_id`, `ontology_id`, `target`, `label_name` or `cl_label`). Entries in `truthMap` win over its rows. */
+  truthMapFile?: string | null | undefined;
   /** The id returned by `POST /uploads?purpose=annotation` (a read token may upload for annotation). */
   uploadId?: string | null | undefined;
   /** How the values were produced; read from the file or the data when left out (ambiguous values are refused with `VALUE_TYPE_AMBIGUOUS`). */

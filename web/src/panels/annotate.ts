@@ -116,6 +116,7 @@ export function annotatePanel(root: HTMLElement, app: App): void {
   const drop = h('div', { class: 'dropzone', id: 'annotate-drop', tabindex: 0, role: 'button', 'aria-label': 'Choose or drop a file to annotate' }, 'Drop an .h5ad, 10x .h5 or CSV file here, or press to choose one');
   const input = h('input', { type: 'file', id: 'annotate-file', accept: '.h5ad,.h5,.csv,.tsv,.gz', hidden: true });
   const truth = h('input', { type: 'text', id: 'annotate-truth', placeholder: 'column with known labels (optional)', 'aria-label': 'Truth column' });
+  const truthMap = h('input', { type: 'file', id: 'annotate-truth-map', accept: '.tsv,.csv,.txt', 'aria-label': 'Truth mapping file' });
   const status = h('div', { id: 'annotate-status', 'aria-live': 'polite' });
   const results = h('div', { id: 'annotate-results' });
   fill(
@@ -124,6 +125,12 @@ export function annotatePanel(root: HTMLElement, app: App): void {
     drop,
     input,
     h('label', { class: 'field' }, h('span', {}, 'Truth column'), truth),
+    h(
+      'label',
+      { class: 'field' },
+      h('span', {}, 'How to read its labels (optional): a TSV/CSV with columns dataset_label and cl_id (or label_name), e.g. dataset_label_to_cl.tsv'),
+      truthMap,
+    ),
     status,
     results,
   );
@@ -157,7 +164,10 @@ export function annotatePanel(root: HTMLElement, app: App): void {
     try {
       fill(status, bar(0, `uploading ${file.name}`));
       const uploadId = await upload(file, 'annotation', (share) => fill(status, bar(share, `uploading ${file.name}: ${percent(share)}`)));
-      const { annotateFile } = await gql(AnnotateFile, { input: { uploadId, ...(truth.value.trim() ? { truthColumn: truth.value.trim() } : {}) } });
+      const mapping = truthMap.files?.[0];
+      const { annotateFile } = await gql(AnnotateFile, {
+        input: { uploadId, ...(truth.value.trim() ? { truthColumn: truth.value.trim() } : {}), ...(mapping ? { truthMapFile: await mapping.text() } : {}) },
+      });
       if (!annotateFile.job) return void fill(status, inputErrors(annotateFile.errors));
       let job = annotateFile.job;
       const jobId = job.id;
