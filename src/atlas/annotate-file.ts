@@ -63,6 +63,8 @@ export interface QueryFile {
   readonly reading: ValueReading;
   /** e.g. `log1p (count lattice)`: said in every answer about the file. */
   readonly valuesReadAs: string;
+  /** How the file's genes met the model's vocabulary, e.g. 22 of 136 by column gene_ids (Ensembl). */
+  readonly genes: { readonly matched: number; readonly total: number; readonly source: string };
   close(): Promise<void>;
 }
 
@@ -124,12 +126,19 @@ export async function openQueryFile(parts: FileAnnotationParts, given: AnnotateF
       );
     }
     // Gene matching refuses files the model cannot read (NO_VOCABULARY_GENES, TOO_FEW_GENES_MATCHED).
-    tokenizeSource(source, bundleVocabulary(parts.model.bundle), parts.model.cellTokenizer);
+    const { mapping } = tokenizeSource(source, bundleVocabulary(parts.model.bundle), parts.model.cellTokenizer);
     const guard = sourceValueGuard(source, request.valueType === undefined ? {} : { stated: statedKind(request.valueType) });
     for await (const chunk of source.chunks(SLICE_CELLS)) if (guard.read(chunk) !== undefined) break;
     const reading = guard.reading;
     if (reading === undefined) throw new AtlasError('EMPTY_MATRIX', `${where} holds no non-zero values; there is nothing to rank.`, { path });
-    return { source, request: { ...request, path }, reading, valuesReadAs: describeReading(reading), close: () => source.close() };
+    return {
+      source,
+      request: { ...request, path },
+      reading,
+      valuesReadAs: describeReading(reading),
+      genes: { matched: mapping.matched, total: mapping.total, source: mapping.source },
+      close: () => source.close(),
+    };
   } catch (error) {
     await source.close();
     throw error;

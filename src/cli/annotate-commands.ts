@@ -14,6 +14,7 @@ import { annotateQueryFile, evaluateRows, openQueryFile, type AnnotateFileReques
 import { RESULTS_CSV_HEADER, resultCsvLine } from '../atlas/annotation-jobs.ts';
 import { lacksType, UNASSIGNED, type Evaluation, type LevelMetrics, type TruthMapping } from '../atlas/evaluation.ts';
 import { normaliseLabel } from '../atlas/harmonise.ts';
+import type { DecisionFit } from '../atlas/decider.ts';
 import type { AnnotationResultRecord } from '../atlas/types.ts';
 import type { Config } from '../config.ts';
 import { AtlasError } from '../errors.ts';
@@ -95,14 +96,19 @@ export function evaluationText(evaluation: Evaluation): string {
       `truth labels not mapped to the catalogue (not scored): ${evaluation.unmappedTruth.map((u) => `${u.label || '(empty)'} ${u.cells}`).join(', ')}\n`,
     );
   }
-  parts.push(`${levelSummary('fine', evaluation.fine)}\n\n${levelTables(evaluation.fine)}`);
-  if (evaluation.coarse) parts.push(`\n${levelSummary('coarse', evaluation.coarse)}\n\n${levelTables(evaluation.coarse)}`);
-  const reliability: (string | number)[][] = [['confidence', 'cells', 'mean confidence', 'accuracy']];
-  for (const bin of evaluation.fine.reliability) reliability.push([`${bin.lower.toFixed(1)}–${bin.upper.toFixed(1)}`, bin.cells, fixed(bin.confidence, 3), fixed(bin.accuracy, 3)]);
-  parts.push(`\nreliability (fine):\n${table(reliability)}`);
-  const coverage: (string | number)[][] = [['abstain below', 'coverage', 'accuracy']];
-  for (const point of evaluation.fine.riskCoverage) coverage.push([point.threshold.toFixed(1), fixed(point.coverage, 3), fixed(point.accuracy, 3)]);
-  parts.push(`\nrisk–coverage (fine; NOVEL and TOO_FEW_GENES cells are never answered):\n${table(coverage)}`);
+  if (evaluation.fine.cells === 0) {
+    // Nothing to score is said in words, never as accuracy 0.0000 over no cells.
+    parts.push(`no cell's truth is a label among the candidates: there is no accuracy to report${evaluation.novelty ? ' (the novel types are below)' : ''}\n`);
+  } else {
+    parts.push(`${levelSummary('fine', evaluation.fine)}\n\n${levelTables(evaluation.fine)}`);
+    if (evaluation.coarse) parts.push(`\n${levelSummary('coarse', evaluation.coarse)}\n\n${levelTables(evaluation.coarse)}`);
+    const reliability: (string | number)[][] = [['confidence', 'cells', 'mean confidence', 'accuracy']];
+    for (const bin of evaluation.fine.reliability) reliability.push([`${bin.lower.toFixed(1)}–${bin.upper.toFixed(1)}`, bin.cells, fixed(bin.confidence, 3), fixed(bin.accuracy, 3)]);
+    parts.push(`\nreliability (fine):\n${table(reliability)}`);
+    const coverage: (string | number)[][] = [['abstain below', 'coverage', 'accuracy']];
+    for (const point of evaluation.fine.riskCoverage) coverage.push([point.threshold.toFixed(1), fixed(point.coverage, 3), fixed(point.accuracy, 3)]);
+    parts.push(`\nrisk–coverage (fine; NOVEL and TOO_FEW_GENES cells are never answered):\n${table(coverage)}`);
+  }
   if (evaluation.novelty) {
     const n = evaluation.novelty;
     parts.push(
@@ -143,8 +149,15 @@ function reportMarkdown(report: Report): string {
       lines.push('## Truth labels', '', markdownTable([['truth label', 'cells', 'scored as', 'how'], ...e.truthMapping.map((m) => [m.truth || '(empty)', m.cells, m.label ?? '(not scored)', howMapped(m)])]));
     }
     if (e.unmappedTruth.length > 0) lines.push(`Unmapped truth labels (not scored): ${e.unmappedTruth.map((u) => `${u.label || '(empty)'} (${u.cells})`).join(', ')}.`, '');
-    lines.push(markdownLevel('fine', e.fine));
-    if (e.coarse) lines.push(markdownLevel('coarse', e.coarse));
+    if (e.fine.cells === 0) lines.push("No cell's truth is a label among the candidates: there is no accuracy to report.", '');
+    else {
+      lines.push(markdownLevel('fine', e.fine));
+      if (e.coarse) lines.push(markdownLevel('coarse', e.coarse));
+    }
+    if (e.novelty) {
+      const n = e.novelty;
+      lines.push(`Novel types (truth absent from the candidates): ${n.novelCells} cells, AUROC ${fixed(n.auroc)}, unassigned ${fixed(n.novelUnassigned, 3)} of novel vs ${fixed(n.knownUnassigned, 3)} of known cells.`, '');
+    }
   }
   return lines.join('\n');
 }
@@ -231,8 +244,10 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
     for (const row of rows) if (row.reason) reasons.set(row.reason, (reasons.get(row.reason) ?? 0) + 1);
     process.stdout.write(
       `annotated ${rows.length} cells of ${file} (values read as ${query.valuesReadAs}; abstain below ${config.LANGCELL_ABSTAIN_BELOW}, LANGCELL_ABSTAIN_BELOW)\n` +
+        `genes: ${query.genes.matched} of the file's ${query.genes.total} are in the model's vocabulary (matched by ${query.genes.source}); only those are read\n` +
         `labels: ${labelCounts.map((c) => `${c.label} ${c.cells}`).join(', ')}\n` +
-        (reasons.size ? `${UNASSIGNED} because: ${[...reasons].sort((a, b) => b[1] - a[1]).map(([reason, cells]) => `${reason} ${cells}`).join(', ')}\n` : ''),
+        (reasons.size ? `${UNASSIGNED} because: ${[...reasons].sort((a, b) => b[1] - a[1]).map(([reason, cells]) => `${reason} ${cells}`).join(', ')}\n` : '') +
+        (reasons.has('TOO_FEW_GENES') ? `TOO_FEW_GENES: the model knows fewer of those cells' genes than ${fewestGenes(await atlas.decision())} (half of what this reference's sparsest 1% of cells have): they are not judged\n` : ''),
     );
     const evaluation = options.truthColumn === undefined ? null : await evaluateRows(parts, rows, request.candidates, request.truthMap);
     if (evaluation) process.stdout.write(`\n${evaluationText(evaluation)}`);
@@ -246,6 +261,11 @@ export async function annotateWithAtlas(file: string, options: AtlasAnnotateOpti
   } finally {
     await atlas.close();
   }
+}
+
+/** The fewest known genes a cell needs against this reference, in words. */
+function fewestGenes(fit: DecisionFit | null): string {
+  return fit?.novelty ? String(Math.ceil(fit.novelty.minGenes)) : 'the reference needs';
 }
 
 /** Options `annotate` (atlas mode) and `evaluate` share. */

@@ -103,6 +103,18 @@ describe('langcell-atlas annotate / evaluate against the atlas', () => {
     expect(mapped).toMatch(/^fine: 40 cells /m);
   });
 
+  it('a truth of types the catalogue lacks is reported as novel types, with no accuracy over no cells', async () => {
+    // Every cell's truth is endothelial cell (CL:0000115): a Cell Ontology type the demo catalogue lacks.
+    const file = await writeQueryH5ad(dir, 'other-tissue.h5ad', query, query.labels.map(() => 'CL:0000115'));
+    const report = join(dir, 'other-tissue.md');
+    const printed = await cli('evaluate', file, '--truth-column', 'cell_type', '--report', report);
+    expect(printed).toContain('CL:0000115: a cell type the catalogue lacks (scored as novel)');
+    expect(printed).toContain("no cell's truth is a label among the candidates: there is no accuracy to report");
+    expect(printed).toMatch(/novel types \(truth absent from the candidates\): 40 cells/);
+    expect(printed).not.toContain('accuracy 0.0000');
+    expect(readFileSync(report, 'utf8')).toContain('Novel types (truth absent from the candidates): 40 cells');
+  });
+
   it('labels list prints the candidate labels, and --search narrows them', async () => {
     const all = await cli('labels', 'list');
     // A header and the demo catalogue's 12 labels.

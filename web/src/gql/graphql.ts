@@ -275,23 +275,23 @@ export type AnnotateFileMutationVariables = Exact<{
 }>;
 
 
-export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+export type AnnotateFileMutation = { annotateFile: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, novelty: { novelCells: number, knownCells: number, novelUnassigned: number, knownUnassigned: number } | null, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type CancelAnnotationMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelAnnotationMutation = { cancelAnnotation: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
+export type CancelAnnotationMutation = { cancelAnnotation: { job: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, novelty: { novelCells: number, knownCells: number, novelUnassigned: number, knownUnassigned: number } | null, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null, errors: Array<{ field: string, code: string, message: string }> } };
 
 export type AnnotationJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
+export type AnnotationJobQuery = { annotationJob: { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, novelty: { novelCells: number, knownCells: number, novelUnassigned: number, knownUnassigned: number } | null, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null } | null };
 
-export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
+export type AnnotationJobFieldsFragment = { id: string, state: JobState, fileName: string, processedCells: number, totalCells: number, progress: number, truthColumn: string | null, errorMessage: string | null, resultsCsvUrl: string, labelCounts: Array<{ label: string, cells: number }>, evaluation: { cellsInReference: number, novelty: { novelCells: number, knownCells: number, novelUnassigned: number, knownUnassigned: number } | null, unmappedTruth: Array<{ label: string, cells: number }>, truthMapping: Array<{ truth: string, cells: number, label: string | null, method: string, score: number | null }>, fine: { cells: number, accuracy: number, macroF1: number, assignedAccuracy: number, abstentionRate: number, ece: number | null, confusion: { truth: Array<string>, predicted: Array<string>, counts: Array<Array<number>> } } } | null };
 
 export type AnnotationResultsQueryVariables = Exact<{
   jobId: string | number;
@@ -337,6 +337,12 @@ export const AnnotationJobFieldsFragmentDoc = new TypedDocumentString(`
   }
   evaluation {
     cellsInReference
+    novelty {
+      novelCells
+      knownCells
+      novelUnassigned
+      knownUnassigned
+    }
     unmappedTruth {
       label
       cells
@@ -601,6 +607,12 @@ export const AnnotateFileDocument = new TypedDocumentString(`
   }
   evaluation {
     cellsInReference
+    novelty {
+      novelCells
+      knownCells
+      novelUnassigned
+      knownUnassigned
+    }
     unmappedTruth {
       label
       cells
@@ -656,6 +668,12 @@ export const CancelAnnotationDocument = new TypedDocumentString(`
   }
   evaluation {
     cellsInReference
+    novelty {
+      novelCells
+      knownCells
+      novelUnassigned
+      knownUnassigned
+    }
     unmappedTruth {
       label
       cells
@@ -704,6 +722,12 @@ export const AnnotationJobDocument = new TypedDocumentString(`
   }
   evaluation {
     cellsInReference
+    novelty {
+      novelCells
+      knownCells
+      novelUnassigned
+      knownUnassigned
+    }
     unmappedTruth {
       label
       cells

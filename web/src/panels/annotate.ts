@@ -50,6 +50,7 @@ export const AnnotationJobFields = graphql(`
     labelCounts { label cells }
     evaluation {
       cellsInReference
+      novelty { novelCells knownCells novelUnassigned knownUnassigned }
       unmappedTruth { label cells }
       truthMapping { truth cells label method score }
       fine { cells accuracy macroF1 assignedAccuracy abstentionRate ece confusion { truth predicted counts } }
@@ -267,8 +268,21 @@ export function annotatePanel(root: HTMLElement, app: App): void {
                   `${job.evaluation.cellsInReference} of these cells are in the reference themselves (each one's nearest reference cell has its barcode): the figures below are optimistic. Evaluate on cells the reference does not hold.`,
                 )
               : null,
-            h('p', { id: 'annotate-metrics' }, `accuracy ${percent(fine.accuracy, 1)} · macro F1 ${fixed(fine.macroF1, 3)} · accuracy of assigned cells ${percent(fine.assignedAccuracy, 1)} · abstained on ${percent(fine.abstentionRate, 1)}`),
-            h('div', { class: 'chart', id: 'confusion-matrix' }, confusionHeatmap(fine.confusion)),
+            // Nothing to score is said in words, never as "accuracy 0.0%" over no cells.
+            ...(fine.cells === 0
+              ? [h('p', { class: 'hint', id: 'annotate-metrics' }, "No cell's truth is a label among the candidates: there is no accuracy to report. How each truth label was read is below.")]
+              : [
+                  h('p', { id: 'annotate-metrics' }, `accuracy ${percent(fine.accuracy, 1)} · macro F1 ${fixed(fine.macroF1, 3)} · accuracy of assigned cells ${percent(fine.assignedAccuracy, 1)} · abstained on ${percent(fine.abstentionRate, 1)}`),
+                  h('div', { class: 'chart', id: 'confusion-matrix' }, confusionHeatmap(fine.confusion)),
+                ]),
+            job.evaluation?.novelty
+              ? h(
+                  'p',
+                  { id: 'annotate-novelty' },
+                  `Cells of types the atlas has no label for: ${job.evaluation.novelty.novelCells.toLocaleString()}; ${percent(job.evaluation.novelty.novelUnassigned, 1)} of them left unassigned` +
+                    (job.evaluation.novelty.knownCells > 0 ? ` (against ${percent(job.evaluation.novelty.knownUnassigned, 1)} of the others).` : '.'),
+                )
+              : null,
             job.evaluation && job.evaluation.unmappedTruth.length > 0 ? h('p', { class: 'hint' }, `Truth labels with no catalogue label (not scored): ${job.evaluation.unmappedTruth.map((u) => `${u.label} (${u.cells})`).join(', ')}`) : null,
             job.evaluation ? truthMappingTable(job.evaluation.truthMapping) : null,
           ]
