@@ -109,6 +109,11 @@ describe('words for people', () => {
     expect(novel).toContain('(score 1.84; novel above 1)');
     expect(novel).toContain('perhaps a cell type this atlas has no label for');
     expect(novel).not.toContain('below the service');
+    // A clicked reference cell with a label of its own is an outlier of its reference, not an unknown type.
+    const outlier = abstentionReason({ ...base, confidence: 0.97, reason: 'NOVEL', novelty: { score: 2.2 } }, 'CD14-positive monocyte');
+    expect(outlier).toContain('An outlier of its own reference');
+    expect(outlier).toContain('Its reference calls it CD14-positive monocyte and the closest label is B cell');
+    expect(outlier).not.toContain('no label for');
     const unread = abstentionReason({ ...base, confidence: 0.8, reason: 'TOO_FEW_GENES', novelty: { score: 0.4, genesKnown: 9, minGenes: 61.5 } });
     expect(unread).toBe(
       "The model knows only 9 of this cell's genes; placing a cell against this reference takes at least 62 (half of what its sparsest cells have). Its best guess, B cell, rests on too little to judge — a cell of another tissue, or a gene panel the model barely covers.",

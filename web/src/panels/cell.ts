@@ -25,13 +25,24 @@ export interface Abstention {
   readonly rolledUp?: { readonly name: string; readonly confidence: number } | null;
 }
 
-/** Why the service abstained, in words, from the reason it gave (the annotation has the numbers). */
-export function abstentionReason(annotation: Abstention): string {
+/**
+ * Why the service abstained, in words, from the reason it gave (the annotation has the numbers).
+ * `referenceLabel`: the clicked cell is a reference cell with this label of its own, so a NOVEL
+ * verdict marks an outlier of its reference, not a type the atlas lacks.
+ */
+export function abstentionReason(annotation: Abstention, referenceLabel: string | null = null): string {
   const rolled = annotation.rolledUp ? ` It is surely a ${annotation.rolledUp.name} (confidence ${fixed(annotation.rolledUp.confidence, 2)}).` : '';
   if (annotation.reason === 'TOO_FEW_GENES') {
     return (
       `The model knows only ${annotation.novelty?.genesKnown ?? '?'} of this cell's genes; placing a cell against this reference takes at least ${Math.ceil(annotation.novelty?.minGenes ?? 0)} ` +
       `(half of what its sparsest cells have). Its best guess, ${annotation.bestLabel.name}, rests on too little to judge — a cell of another tissue, or a gene panel the model barely covers.`
+    );
+  }
+  if (annotation.reason === 'NOVEL' && referenceLabel !== null) {
+    return (
+      `An outlier of its own reference: far from the other reference cells and unlike every label's description, together past the atlas's novelty threshold ` +
+      `(score ${fixed(annotation.novelty?.score ?? null, 2)}; novel above 1). Its reference calls it ${referenceLabel} and the closest label is ${annotation.bestLabel.name}; ` +
+      `a cell like it from a new sample would be called NOVEL — perhaps a rare state, a doublet or a mislabelled cell.`
     );
   }
   if (annotation.reason === 'NOVEL') {
@@ -82,7 +93,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
           { class: `verdict ${assigned ? 'assigned' : 'unassigned'}`, id: 'cell-verdict' },
           assigned
             ? [h('strong', {}, annotation.label?.name ?? annotation.bestLabel.name), h('span', {}, ` — assigned with confidence ${fixed(annotation.confidence, 2)} (threshold ${fixed(annotation.abstainBelow, 2)})`)]
-            : [h('strong', {}, 'Unassigned'), h('p', {}, abstentionReason(annotation))],
+            : [h('strong', {}, 'Unassigned'), h('p', {}, abstentionReason(annotation, cell.label ?? null))],
         ),
         h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes expressed`),
         h('h3', {}, 'Evidence per candidate'),
