@@ -58,6 +58,8 @@ export interface DecisionFit {
     readonly folds: number;
     readonly sources: Readonly<Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>>>;
     readonly reliability: readonly { lower: number; upper: number; cells: number; confidence: number | null; accuracy: number | null }[];
+    /** The combined decision's cross-validated accuracy on each reference dataset's labelled cells (they can differ widely). */
+    readonly byDataset?: readonly { readonly dataset: string; readonly cells: number; readonly accuracy: number }[];
   } | null;
 }
 
@@ -69,6 +71,7 @@ interface ValidationCell {
   readonly neighbours: readonly { readonly candidate: number | null; readonly similarity: number }[];
   /** Its similarity to each candidate's label text. */
   readonly textSimilarities: Float64Array;
+  readonly datasetId: number;
   /** Genes of the cell the model knows (its tokens after `<cls>`). */
   readonly genes: number;
 }
@@ -267,17 +270,24 @@ export class Decider {
         ctmChoice.predicted.map((p, i) => p[winners[i]!]!),
         winners.map((w, i) => w === truth[i]),
       ).table;
+      const byDataset = ready.flatMap((dataset) => {
+        const members = labelled.flatMap((c, i) => (c.datasetId === dataset.id ? [i] : []));
+        return members.length === 0 ? [] : [{ dataset: dataset.name, cells: members.length, accuracy: members.filter((i) => winners[i] === truth[i]).length / members.length }];
+      });
       result = {
         ...result,
         combiner: { withCtm, withoutCtm },
-        validation: { cells: cells.length, labelled: labelled.length, folds: FOLDS, sources, reliability },
+        validation: { cells: cells.length, labelled: labelled.length, folds: FOLDS, sources, reliability, byDataset },
       };
     }
     await saveDecisionFit(this.db, this.model.id, fingerprint, result);
     const summary = result.validation?.sources.combined;
     this.log(
       `decision fitted on ${cells.length} reference cells in ${((performance.now() - started) / 1000).toFixed(1)} s` +
-        (summary ? `: held-out accuracy ${summary.accuracy.toFixed(3)}, ECE ${summary.ece.toFixed(3)}` : ' (no labelled reference: novelty profile only, confidence uncalibrated)'),
+        (summary
+          ? `: held-out accuracy ${summary.accuracy.toFixed(3)}, ECE ${summary.ece.toFixed(3)}` +
+            ((result.validation?.byDataset?.length ?? 0) > 1 ? ` (${result.validation!.byDataset!.map((d) => `${d.dataset} ${d.accuracy.toFixed(3)} on ${d.cells}`).join(', ')})` : '')
+          : ' (no labelled reference: novelty profile only, confidence uncalibrated)'),
     );
     return result;
   }
@@ -307,6 +317,7 @@ export class Decider {
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           textSimilarities,
+          datasetId: cell.datasetId,
           genes: cell.tokens.length - 1,
         });
       }

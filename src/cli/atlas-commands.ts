@@ -294,6 +294,10 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         for (const [source, figures] of Object.entries(fit.validation.sources)) rows.push([source, figures.accuracy.toFixed(3), figures.ece.toFixed(3)]);
         process.stdout.write(`fitted on ${fit.validation.labelled} labelled reference cells; figures of ${fit.validation.folds}-fold cross-validation (each cell predicted by a fit on the others)\n`);
         process.stdout.write(table(rows));
+        const byDataset = fit.validation.byDataset ?? [];
+        if (byDataset.length > 1) {
+          process.stdout.write(`the combined decision on each reference:\n${table([['dataset', 'cells', 'accuracy'], ...byDataset.map((d) => [d.dataset, d.cells, d.accuracy.toFixed(3)])])}`);
+        }
         process.stdout.write(`weights with CTM: ${JSON.stringify(fit.combiner.withCtm)}\nweights without: ${JSON.stringify(fit.combiner.withoutCtm)}\n`);
       });
     });

@@ -261,6 +261,13 @@ describe('annotation that earns trust', () => {
       const deadline = Date.now() + 60_000;
       while ((await fits()) === before && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
       expect(await fits()).toBe(before + 1);
+      // Its figures say how it does on each reference: both drawn whole (480 + 60 ≤ 600 cells).
+      const fit = await serving.decision();
+      expect(fit!.validation!.byDataset!.map((d) => [d.dataset, d.cells])).toEqual([
+        ['lab-reference', 480],
+        ['second-reference', 60],
+      ]);
+      expect(fit!.validation!.byDataset!.every((d) => d.accuracy >= 0 && d.accuracy <= 1)).toBe(true);
     } finally {
       await serving.close();
     }

@@ -1,4 +1,4 @@
-// Expected shares worked out by hand.
+// Expected values worked out by hand.
 import { describe, expect, it } from 'vitest';
 import { equalShares } from '../../src/atlas/decider.ts';
 
