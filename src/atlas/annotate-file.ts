@@ -17,6 +17,7 @@ import { bundleVocabulary } from '../model/gene-vocabulary.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { AnnotationResultRecord } from '../store/records.ts';
 import { evaluateAgainstTruth, type Evaluation } from './evaluation.ts';
+import { HELD_BACK_REASONS } from './annotate.ts';
 import type { Annotation, AnnotateCellOptions, LabelRecord } from './types.ts';
 
 /** What annotating a file is asked to do; stored with a job as JSON and parsed again when a worker takes it. */
@@ -201,9 +202,6 @@ export async function annotateQueryFile(
 /** What evaluation reads of a result row. */
 export type EvaluatedRow = Pick<AnnotationResultRecord, 'externalId' | 'truth' | 'label' | 'bestLabel' | 'reason' | 'confidence' | 'novelty' | 'neighborCellIds'>;
 
-/** Reasons to abstain that no confidence threshold overrides. */
-const HELD_BACK = new Set(['NOVEL', 'TOO_FEW_GENES']);
-
 /**
  * Evaluates annotated rows against their truth, harmonised to catalogue labels and coarse classes
  * like reference labels (unmapped truth reported with its counts); `truthMap` (truth → label name or
@@ -228,7 +226,7 @@ export async function evaluateRows(
       bestLabel: r.bestLabel,
       confidence: r.confidence,
       novelty: r.novelty ?? 1 - r.confidence,
-      heldBack: r.reason !== null && HELD_BACK.has(r.reason),
+      heldBack: r.reason !== null && HELD_BACK_REASONS.has(r.reason),
     })),
     mapping,
     (label) => harmonisedAnswers.get(label)?.coarse ?? null,

@@ -11,6 +11,7 @@
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
 import { argmax, combine, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
+import { genesInTokens } from '../model/cell-tokenizer.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { Adapters } from './adapters.ts';
@@ -34,6 +35,9 @@ export interface AnnotationParts {
   readonly decider: Decider;
   readonly adapters: Adapters;
 }
+
+/** Reasons no confidence threshold overrides: such a cell has no roll-up and is never answered in a risk–coverage table. */
+export const HELD_BACK_REASONS: ReadonlySet<string> = new Set<AbstainReason>(['NOVEL', 'TOO_FEW_GENES']);
 
 /** Cells annotated at once when a batch is given: CTM holds their hidden states (see LangCellModel.annotateCells). */
 const BATCH_SLICE = 64;
@@ -100,7 +104,7 @@ async function annotateEncoded(
     const best = combined ? argmax(combined) : decision.best;
     const confidence = combined ? combined[best]! : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
-    const genesKnown = cell.tokens.length - 1;
+    const genesKnown = genesInTokens(cell.tokens);
     const noveltyReport = fit?.novelty
       ? {
           ...novelty(fit.novelty, cellMeanDistance, bestText),
@@ -123,7 +127,7 @@ async function annotateEncoded(
               ? 'CONFLICT'
               : 'LOW_CONFIDENCE';
     const probabilities = combined ?? fused;
-    const rolled = reason === 'LOW_CONFIDENCE' || reason === 'CONFLICT' ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph)) : null;
+    const rolled = reason !== null && !HELD_BACK_REASONS.has(reason) ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph)) : null;
     const order = Array.from(labels.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
     const byLabel = new Map(decision.scores.map((score) => [score.label, score]));
     const candidates: LabelCandidate[] = order.map((k) => {

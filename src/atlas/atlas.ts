@@ -159,7 +159,6 @@ export class Atlas implements AtlasApi {
     }
   }
 
-  /** Stops taking chunks (the one in hand finishes), saves the index, closes the runtime. */
   /**
    * A server refits its decision soon after the references change (an ingestion ends, a dataset is
    * deleted, a mapping is changed anywhere on this database), so the next answers are calibrated
@@ -179,6 +178,7 @@ export class Atlas implements AtlasApi {
     };
   }
 
+  /** Stops taking chunks (the one in hand finishes), saves the index, closes the runtime. */
   async close(): Promise<void> {
     await this.stopRefitting?.();
     await this.stopLayouts?.();

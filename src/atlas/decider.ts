@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
+import { genesInTokens } from '../model/cell-tokenizer.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { argmax } from '../model/decision.ts';
 import type { AdapterRecord } from '../store/adapters.ts';
@@ -307,9 +308,7 @@ export class Decider {
       const adapted = adapter ? await this.adapters.predict(adapter, encoding.embeddings, labels) : null;
       const classified = await classifierEvidence(this.model, slice.map((cell) => cell.tokens), labels);
       for (const [i, cell] of slice.entries()) {
-        const { zeroShot, fused } = scoresByCandidate(decisions[i]!.scores, labels.length);
-        const textSimilarities = new Float64Array(labels.length);
-        for (const score of decisions[i]!.scores) textSimilarities[score.label] = score.similarity;
+        const { zeroShot, fused, textSimilarity: textSimilarities } = scoresByCandidate(decisions[i]!.scores, labels.length);
         const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, HELD_OUT_K, undefined);
         const vote = referenceVote(neighbours.slice(0, FIT_K), lookup, toCandidate, labels.length);
         out.push({
@@ -318,7 +317,7 @@ export class Decider {
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           textSimilarities,
           datasetId: cell.datasetId,
-          genes: cell.tokens.length - 1,
+          genes: genesInTokens(cell.tokens),
         });
       }
     }

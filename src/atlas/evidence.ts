@@ -41,17 +41,22 @@ export async function classifierEvidence(model: LangCellModel, tokens: readonly 
 }
 
 
-/** The model's scores of one cell by candidate index (they arrive best first), and its best label-text similarity. */
-export function scoresByCandidate(scores: readonly LabelScore[], candidateCount: number): { zeroShot: Float64Array; fused: Float64Array; bestTextSimilarity: number } {
+/** The model's scores of one cell by candidate index (they arrive best first): zero-shot, fused, label-text similarity, and the best of those. */
+export function scoresByCandidate(
+  scores: readonly LabelScore[],
+  candidateCount: number,
+): { zeroShot: Float64Array; fused: Float64Array; textSimilarity: Float64Array; bestTextSimilarity: number } {
   const zeroShot = new Float64Array(candidateCount);
   const fused = new Float64Array(candidateCount);
+  const textSimilarity = new Float64Array(candidateCount);
   let bestTextSimilarity = -Infinity;
   for (const score of scores) {
     zeroShot[score.label] = score.zeroShot;
     fused[score.label] = score.fused;
+    textSimilarity[score.label] = score.similarity;
     bestTextSimilarity = Math.max(bestTextSimilarity, score.similarity);
   }
-  return { zeroShot, fused, bestTextSimilarity };
+  return { zeroShot, fused, textSimilarity, bestTextSimilarity };
 }
 
 /** The kNN vote of reference neighbours, each counting for the candidate its harmonised label counts for. */

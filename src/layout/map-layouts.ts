@@ -1,8 +1,9 @@
 /**
  * What the explorer's map reads: the current layout version and its state, its coordinates, and
- * one colour code per cell for a column (cell type, the reference's own label, dataset, a metadata key). Category codes are
- * computed per (version, column, atlas census) and kept in a small cache: a million cells' codes
- * take one query and a pass, and the map asks for the same column again on every page load.
+ * one colour code per cell for a column (cell type, the reference's own label, dataset, a metadata
+ * key). Category codes are computed per (version, column, atlas census) and kept in a small cache:
+ * a million cells' codes take one query and a pass, and the map asks for the same column again on
+ * every page load.
  */
 import type { Database } from '../store/database.ts';
 import { labelMapsVersion } from '../store/label-maps.ts';

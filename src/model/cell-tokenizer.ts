@@ -10,6 +10,11 @@ import type { CellChunk, ValuePrecision } from './cells.ts';
  * not reproducible, this rule is), then `<cls>` + the top maxLength−1 gene tokens. No padding here;
  * batches are padded by the encoder.
  */
+/** Genes of a tokenized cell that the model reads: its tokens after `<cls>`, in rank order. */
+export function genesInTokens(tokens: ArrayLike<number>): number {
+  return Math.max(0, tokens.length - 1);
+}
+
 export class CellTokenizer {
   constructor(
     private readonly clsId: number,

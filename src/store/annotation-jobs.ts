@@ -140,7 +140,6 @@ export async function storeAnnotationResults(db: Database, id: number, rows: rea
   });
 }
 
-/** Ends a job: SUCCEEDED with its evaluation (or null), or FAILED with its error. False when it had already ended. */
 /** Stops a job that has not ended (its worker stops at its next slice); false when it had already ended. */
 export async function cancelAnnotationJob(db: Database, id: number): Promise<boolean> {
   const result = await db.pool.query(
@@ -150,6 +149,7 @@ export async function cancelAnnotationJob(db: Database, id: number): Promise<boo
   return (result.rowCount ?? 0) > 0;
 }
 
+/** Ends a job: SUCCEEDED with its evaluation (or null), or FAILED with its error. False when it had already ended. */
 export async function endAnnotationJob(
   db: Database,
   id: number,

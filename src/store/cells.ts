@@ -8,6 +8,7 @@ import type { CellRecord } from './records.ts';
 import { decodeEmbedding, decodeTokens, encodeEmbedding, encodeTokens } from './codec.ts';
 import type { Database } from './database.ts';
 import type { ObsValue } from '../model/cells.ts';
+import { genesInTokens } from '../model/cell-tokenizer.ts';
 
 export interface NewCell {
   readonly rowIndex: number;
@@ -31,8 +32,7 @@ export async function insertCells(client: pg.PoolClient, datasetId: number, cell
       cells.map((c) => c.externalId),
       cells.map((c) => c.label),
       cells.map((c) => JSON.stringify(c.metadata)),
-      // <cls> is the first token; the rest are the cell's genes in rank order.
-      cells.map((c) => Math.max(0, c.tokens.length - 1)),
+      cells.map((c) => genesInTokens(c.tokens)),
       cells.map((c) => encodeTokens(c.tokens)),
       cells.map((c) => encodeEmbedding(c.embedding)),
     ],

@@ -170,7 +170,8 @@ const samePath = (a: string, b: string) => {
 /**
  * The port of a postmaster already running on `databaseDir` (another process of this checkout
  * started it, e.g. `npm start` with another LANGCELL_EMBEDDED_PG_PORT), from its postmaster.pid
- * (line 1 the pid, line 4 the port); null when none runs.
+ * (line 4 the port); null when none runs there. A stale file names a port where no cluster of this
+ * directory answers.
  */
 async function runningPort(databaseDir: string): Promise<number | null> {
   let lines: string[];
@@ -179,14 +180,8 @@ async function runningPort(databaseDir: string): Promise<number | null> {
   } catch {
     return null;
   }
-  const pid = Number.parseInt(lines[0] ?? '', 10);
   const port = Number.parseInt(lines[3] ?? '', 10);
-  if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
+  if (!Number.isInteger(port)) return null;
   const directory = await dataDirectoryOn(port);
   return directory !== null && samePath(directory, databaseDir) ? port : null;
 }
@@ -199,13 +194,13 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await ensureDatabase(running);
     return { url: urlFor(running, EMBEDDED_DATABASE), stop: async () => undefined };
   }
-  if (await canConnect(port)) {
+  const answering = await dataDirectoryOn(port);
+  if (answering !== null) {
     // Another checkout's embedded database answers on this port: never use its data.
-    const directory = await dataDirectoryOn(port);
-    if (directory !== null && !samePath(directory, databaseDir)) {
+    if (!samePath(answering, databaseDir)) {
       throw new AtlasError(
         'PORT_IN_USE',
-        `127.0.0.1:${port} is the embedded PostgreSQL of ${directory}, not of ${databaseDir}: set LANGCELL_EMBEDDED_PG_PORT to a free port (or DATABASE_URL to a database of your own)`,
+        `127.0.0.1:${port} is the embedded PostgreSQL of ${answering}, not of ${databaseDir}: set LANGCELL_EMBEDDED_PG_PORT to a free port (or DATABASE_URL to a database of your own)`,
       );
     }
     await ensureDatabase(port);

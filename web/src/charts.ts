@@ -58,12 +58,12 @@ export function histogram(values: readonly number[], label: string, threshold?: 
   });
 }
 
-/** Confusion matrix as a heatmap: truth down, predicted across, cell = count (share of the truth row by colour). */
 /** A label name cut to fit a chart's tick (the tooltip has it whole). */
 function shortName(name: string): string {
   return name.length > 22 ? `${name.slice(0, 21)}…` : name;
 }
 
+/** Confusion matrix as a heatmap: truth down, predicted across, cell = count (share of the truth row by colour). */
 export function confusionHeatmap(matrix: { truth: readonly string[]; predicted: readonly string[]; counts: readonly (readonly number[])[] }): SVGSVGElement | HTMLElement {
   const cells = matrix.truth.flatMap((truth, i) => {
     const rowTotal = (matrix.counts[i] ?? []).reduce((a, b) => a + b, 0) || 1;

@@ -108,7 +108,6 @@ export class AtlasMap {
   async clearHeat(): Promise<void> {
     if (this.mode === 'category') return;
     this.mode = 'category';
-    this.heatKeyShown = null;
     await this.redraw();
   }
 
