@@ -1,7 +1,7 @@
 // `npm run bench -- trust`: does the annotation make the best use of its evidence, and say honestly
 // how sure it is? On pbmc68k (bulk_labels harmonised with dataset_label_to_cl.tsv), a stratified
 // 50/50 split with a fixed seed: the train half ingested as the labelled reference, the test half
-// annotated, all in one run — zero-shot, CTM (LangCell's fused), kNN, adapters at 1/3/5/10/all shots
+// annotated, all in one run — zero-shot, CTM (LangCell's fused), kNN, gene signatures, adapters at 1/3/5/10/all shots
 // and the combined decision, at fine and coarse level, with a model-free baseline (nearest centroid
 // on log1p CP10k); leave-one-type-out novelty; and the demo atlas's held-out cells. Weights and
 // thresholds are fitted on reference cells only, never on the test half.
@@ -138,11 +138,11 @@ async function ingest(atlas: Atlas, path: string, name: string): Promise<void> {
   if (last.state !== 'SUCCEEDED') throw new Error(`ingestion ${last.state}: ${last.errorCode} ${last.errorMessage}`);
 }
 
-type Method = 'zeroShot' | 'fused' | 'knn' | 'adapter' | 'combined';
+type Method = 'zeroShot' | 'fused' | 'knn' | 'signature' | 'adapter' | 'combined';
 
 function pick(annotation: Annotation, method: Method): string {
   const score = (c: Annotation['candidates'][number]): number | null =>
-    method === 'zeroShot' ? c.zeroShot : method === 'fused' ? c.fused : method === 'knn' ? c.knnShare : method === 'adapter' ? c.adapter : c.combined;
+    method === 'zeroShot' ? c.zeroShot : method === 'fused' ? c.fused : method === 'knn' ? c.knnShare : method === 'signature' ? c.signature : method === 'adapter' ? c.adapter : c.combined;
   if (method === 'combined') return annotation.bestLabel.name;
   let best: Annotation['candidates'][number] | null = null;
   for (const c of annotation.candidates) if (score(c) !== null && (best === null || score(c)! > score(best)!)) best = c;
@@ -284,6 +284,7 @@ async function main(): Promise<void> {
     record('zero-shot', base.map((a) => pick(a, 'zeroShot')));
     record('LangCell fused (zero-shot + CTM)', base.map((a) => pick(a, 'fused')));
     record('kNN vote', base.map((a) => pick(a, 'knn')));
+    record('gene signature (model-free, reference tokens)', base.map((a) => pick(a, 'signature')));
     record('combined decision', base.map((a) => pick(a, 'combined')));
     const confidence = base.map((a) => a.confidence);
     const correct = base.map((a, i) => a.bestLabel.name === truthFine[i]);

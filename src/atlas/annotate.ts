@@ -1,7 +1,8 @@
 /**
  * Annotating cells: one decision over all the evidence. For each cell and candidate label it
  * gathers zero-shot and CTM (the model's settled top-m, LangCell's fused score), the rank-
- * weighted vote of the nearest labelled reference cells over harmonised labels, and a few-shot
+ * weighted vote of the nearest labelled reference cells over harmonised labels, the similarity to
+ * each label's gene signature over those cells (model-free), and a few-shot
  * adapter's probability when one is chosen; the fitted decision (decider.ts) combines them into a
  * calibrated probability. Without labelled references and without an adapter the decision is
  * exactly LangCell's (uncalibrated, and the answer says so). A cell with too few genes the model
@@ -12,6 +13,7 @@
  */
 import { argmax, combine, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
+import { CandidateSignatures, rankVector } from '../model/gene-signature.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { Adapters } from './adapters.ts';
@@ -44,6 +46,7 @@ const BATCH_SLICE = 64;
 /** A source "says" a label when it gives it at least this much; two sources saying different labels conflict. */
 const CONFLICT_SHARE = 0.5;
 
+/** Whether two sources say different labels. The gene signature gives similarities, not shares: it says no label here. */
 function conflicting(evidence: CellEvidence, reranked: boolean): boolean {
   const verdicts = [reranked ? evidence.fused : evidence.zeroShot, evidence.knn, evidence.adapter, evidence.classifier]
     .filter((values): values is Float64Array => values !== null)
@@ -85,6 +88,7 @@ async function annotateEncoded(
   const toCandidate = candidateMapper(labels, catalogue.labels, (term) => index.graph.lineage(term));
   const lineages = labels.map((label) => (label.ontologyId ? index.graph.lineage(label.ontologyId) : [`label:${label.id}`]));
   const weights: CombinerWeights | null = fit?.combiner ? (options.rerank ? fit.combiner.withCtm : fit.combiner.withoutCtm) : null;
+  const signatures = fit?.signatures ? new CandidateSignatures(fit.signatures, labels.length, toCandidate) : null;
 
   const annotations: Annotation[] = [];
   for (const [i, cell] of cells.entries()) {
@@ -96,6 +100,7 @@ async function annotateEncoded(
       zeroShot,
       fused: options.rerank ? fused : null,
       knn: vote.shares,
+      signature: signatures ? signatures.similarities(rankVector(cell.tokens), cell.storedId) : null,
       adapter: adapted ? adapted[i]! : null,
       classifier: classified ? classified[i]! : null,
     };
@@ -105,12 +110,14 @@ async function annotateEncoded(
     const confidence = combined ? combined[best]! : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
     const genesKnown = genesInTokens(cell.tokens);
+    const bestSignature = evidence.signature ? Math.max(...evidence.signature) : null;
     const noveltyReport = fit?.novelty
       ? {
-          ...novelty(fit.novelty, cellMeanDistance, bestText),
+          ...novelty(fit.novelty, cellMeanDistance, bestText, bestSignature),
           nearestDistance: vote.minDistance,
           meanDistance: cellMeanDistance,
           bestTextSimilarity: bestText,
+          bestSignatureSimilarity: bestSignature,
           genesKnown,
           minGenes: fit.novelty.minGenes,
         }
@@ -139,6 +146,7 @@ async function annotateEncoded(
         pMatch: score.pMatch,
         fused: score.fused,
         knnShare: vote.shares[k]!,
+        signature: evidence.signature ? evidence.signature[k]! : null,
         adapter: adapted ? adapted[i]![k]! : null,
         classifier: classified ? classified[i]![k]! : null,
         combined: combined ? combined[k]! : null,

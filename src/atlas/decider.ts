@@ -9,10 +9,11 @@
 import { createHash } from 'node:crypto';
 import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
+import { CandidateSignatures, rankVector, SignatureSums, type StoredSignature } from '../model/gene-signature.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import { argmax } from '../model/decision.ts';
 import type { AdapterRecord } from '../store/adapters.ts';
-import { sampleCells, type SampledCell } from '../store/cells.ts';
+import { sampleCells, sampleCellsPerLabel, type SampledCell } from '../store/cells.ts';
 import type { Database } from '../store/database.ts';
 import { listDatasets } from '../store/datasets.ts';
 import { getDecisionFit, saveDecisionFit } from '../store/decisions.ts';
@@ -31,7 +32,9 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 7;
+const FIT_VERSION = 8;
+/** Cells per (reference dataset, label) summed into the label's gene signature: a mean settles long before. */
+const SIGNATURE_CELLS = 300;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
 const FOLDS = 5;
 /** Fewer labelled validation cells than this, or one label only: no combiner (uncalibrated). */
@@ -49,6 +52,8 @@ export interface DecisionFit {
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
   readonly novelty: NoveltyProfile | null;
+  /** The labels' gene signatures over their labelled reference cells (null without any). */
+  readonly signatures?: readonly StoredSignature[] | null;
   /**
    * Figures of the validation cells, each predicted by a fit on the other folds (the stored weights
    * are then refitted on all of them).
@@ -80,17 +85,15 @@ interface ValidationCell {
 /**
  * The cell's unlikeness with candidate `without` taken out of the reference and of the labels (all
  * kept when null): its mean distance to the NOVELTY_K nearest neighbours of other candidates (fewer
- * when fewer are found, as for a query cell in a small reference) and its best similarity to the
- * other label texts. Null when no neighbour is left.
+ * when fewer are found, as for a query cell in a small reference), its best similarity to the
+ * other label texts and to their gene signatures. Null when no neighbour is left.
  */
 function unlikenessWithout(cell: ValidationCell, without: number | null): number | null {
   const distance = meanDistance(cell.neighbours.filter((n) => without === null || n.candidate !== without).slice(0, NOVELTY_K).map((n) => n.similarity));
   if (distance === null) return null;
-  let bestText = -Infinity;
-  cell.textSimilarities.forEach((similarity, k) => {
-    if (k !== without) bestText = Math.max(bestText, similarity);
-  });
-  return unlikeness(distance, bestText);
+  const bestWithout = (values: Float64Array) => values.reduce((best, value, k) => (k === without ? best : Math.max(best, value)), -Infinity);
+  const signature = cell.evidence.signature;
+  return unlikeness(distance, bestWithout(cell.textSimilarities), signature ? bestWithout(signature) : null);
 }
 
 /** Each labelled type with enough cells taken out of the reference in turn (see HeldOutTypes). */
@@ -201,7 +204,8 @@ export class Decider {
       await saveDecisionFit(this.db, this.model.id, fingerprint, empty);
       return empty;
     }
-    const cells = await this.validationCells(sample, lookup, adapter);
+    const signatures = await this.signatures(ready.map((d) => d.id), lookup);
+    const cells = await this.validationCells(sample, lookup, adapter, signatures);
     const novelty = noveltyProfile(
       cells.flatMap((c) => {
         const value = unlikenessWithout(c, null);
@@ -209,12 +213,13 @@ export class Decider {
       }),
       heldOutTypes(cells),
       cells.map((c) => c.genes),
+      cells.some((c) => c.evidence.signature !== null),
     );
     const labelled = cells.filter((c): c is ValidationCell & { truth: number } => c.truth !== null);
     const distinct = new Set(labelled.map((c) => c.truth)).size;
-    let result: DecisionFit = { ...empty, novelty };
+    let result: DecisionFit = { ...empty, novelty, signatures: signatures.length > 0 ? signatures : null };
     if (labelled.length >= MIN_LABELLED && distinct >= 2) {
-      const reference: EvidenceSource[] = ['knn', ...(adapter ? (['adapter'] as const) : []), ...(this.model.hasClassifier ? (['classifier'] as const) : [])];
+      const trained: EvidenceSource[] = [...(adapter ? (['adapter'] as const) : []), ...(this.model.hasClassifier ? (['classifier'] as const) : [])];
       const truth = labelled.map((c) => c.truth);
       // Every labelled validation cell predicted by a fit on the other folds (the sample is in a
       // seeded random order, so fold i is every FOLDS-th cell).
@@ -255,14 +260,21 @@ export class Decider {
         const best = candidates.reduce((a, b) => (b.loss < a.loss ? b : a));
         return { predicted: best.predicted, weights: best.weights() };
       };
-      const ctmChoice = choose([['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]);
-      const plainChoice = choose([['zeroShot', ...reference], reference]);
+      const references: EvidenceSource[][] = [
+        ['knn', 'signature', ...trained],
+        ['knn', ...trained],
+      ];
+      const ctmChoice = choose(references.flatMap((reference) => [['zeroShot', 'fused', ...reference], ['fused', ...reference], ['zeroShot', ...reference], reference]));
+      const plainChoice = choose(references.flatMap((reference) => [['zeroShot', ...reference], reference]));
       const withCtm = ctmChoice.weights;
       const withoutCtm = plainChoice.weights;
       const sources: Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>> = {};
       for (const source of EVIDENCE_SOURCES) {
         const values = labelled.map((c) => c.evidence[source]);
-        if (values.every((v): v is Float64Array => v !== null)) sources[source] = figures(values, truth);
+        if (!values.every((v): v is Float64Array => v !== null)) continue;
+        // A signature's similarities are not probabilities: its figures are those of the signature
+        // alone under a fitted temperature (cross-validated like the rest).
+        sources[source] = figures(source === 'signature' ? evaluate(['signature']).predicted : values, truth);
       }
       sources.combined = figures(ctmChoice.predicted, truth);
       sources.combinedWithoutCtm = figures(plainChoice.predicted, truth);
@@ -293,11 +305,22 @@ export class Decider {
     return result;
   }
 
-  /** Every source's evidence for sampled reference cells, with the cell itself left out of its neighbours. */
-  private async validationCells(sample: readonly SampledCell[], lookup: LabelLookup, adapter: AdapterRecord | null): Promise<ValidationCell[]> {
+  /** Each label's gene signature, summed over up to SIGNATURE_CELLS cells of each reference dataset harmonised to it. */
+  private async signatures(datasetIds: readonly number[], lookup: LabelLookup): Promise<StoredSignature[]> {
+    const sums = new SignatureSums();
+    for (const cell of await sampleCellsPerLabel(this.db, datasetIds, SIGNATURE_CELLS, 'signature')) {
+      const labelId = lookup.labelIdOf(cell.datasetId, cell.label);
+      if (labelId !== null) sums.add(labelId, cell.id, rankVector(cell.tokens));
+    }
+    return sums.stored();
+  }
+
+  /** Every source's evidence for sampled reference cells, with the cell itself left out of its neighbours and of its label's signature. */
+  private async validationCells(sample: readonly SampledCell[], lookup: LabelLookup, adapter: AdapterRecord | null, stored: readonly StoredSignature[]): Promise<ValidationCell[]> {
     const { labels, labelSet } = await this.catalogue.candidates(undefined);
     const { index } = await this.labelMaps.harmonisation();
     const toCandidate = candidateMapper(labels, labels, (term) => index.graph.lineage(term));
+    const signatures = stored.length > 0 ? new CandidateSignatures(stored, labels.length, toCandidate) : null;
     const search = await this.search();
     const dim = this.model.embeddingDim;
     const out: ValidationCell[] = [];
@@ -312,7 +335,7 @@ export class Decider {
         const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, HELD_OUT_K, undefined);
         const vote = referenceVote(neighbours.slice(0, FIT_K), lookup, toCandidate, labels.length);
         out.push({
-          evidence: { zeroShot, fused, knn: vote.shares, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
+          evidence: { zeroShot, fused, knn: vote.shares, signature: signatures ? signatures.similarities(rankVector(cell.tokens), cell.id) : null, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           textSimilarities,

@@ -64,6 +64,8 @@ export interface LabelCandidate {
   readonly fused: number;
   /** Share of the distance-weighted kNN vote of labelled reference cells whose harmonised label counts for this one. */
   readonly knnShare: number;
+  /** Cosine of the cell's rank-weighted genes with the label's gene signature over its labelled reference cells (model/gene-signature.ts); null before the decision is fitted or without labelled references. */
+  readonly signature: number | null;
   /** The few-shot adapter's probability; null without an adapter. */
   readonly adapter: number | null;
   /** A fine-tuned bundle's classifier probability (LangCell-CE); null when the bundle has no classifier. */
@@ -82,13 +84,15 @@ export interface RolledUp {
 /** How unlike the reference a cell is (see NoveltyProfile in model/decision.ts). */
 export interface NoveltyReport {
   readonly novel: boolean;
-  /** The cell's mean distance to its nearest reference cells ÷ the profile's threshold: novel above 1. */
+  /** √(the cell's unlikeness ÷ the profile's threshold): novel above 1. */
   readonly score: number;
   /** 1 − similarity of the nearest reference cell; null without reference cells. */
   readonly nearestDistance: number | null;
   /** Mean 1 − similarity of its nearest reference cells (at most NOVELTY_K); null without reference cells. */
   readonly meanDistance: number | null;
   readonly bestTextSimilarity: number;
+  /** Its best cosine with a label's gene signature; null without labelled references. */
+  readonly bestSignatureSimilarity: number | null;
   /** Genes of the cell the model knows, and the fewest it needs to place a cell against this reference. */
   readonly genesKnown: number;
   readonly minGenes: number;

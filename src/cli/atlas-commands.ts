@@ -68,9 +68,9 @@ function printAnnotation(annotation: Annotation): void {
       (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)})\n` : '') +
       '\n',
   );
-  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'adapter', 'classifier', 'combined']];
+  const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'signature', 'adapter', 'classifier', 'combined']];
   for (const c of annotation.candidates.slice(0, 10)) {
-    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.adapter?.toFixed(4) ?? '', c.classifier?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
+    rows.push([c.label.name, c.zeroShot.toFixed(4), c.pMatch?.toFixed(4) ?? '', c.fused.toFixed(4), c.knnShare.toFixed(3), c.signature?.toFixed(3) ?? '', c.adapter?.toFixed(4) ?? '', c.classifier?.toFixed(4) ?? '', c.combined?.toFixed(4) ?? '']);
   }
   process.stdout.write(table(rows) + '\nnearest reference cells:\n');
   printHits(annotation.neighbors);

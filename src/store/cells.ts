@@ -197,3 +197,29 @@ export async function sampleCells(db: Database, datasetIds: readonly number[], c
     embedding: decodeEmbedding(row.embedding),
   }));
 }
+
+export interface LabelledCellTokens {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly label: string;
+  readonly tokens: Int32Array;
+}
+
+/**
+ * Up to `perLabel` cells of each (dataset, label) of the given datasets, in a fixed pseudo-random
+ * order (the same seed gives the same cells): the cells a label's gene signature is built from.
+ */
+export async function sampleCellsPerLabel(db: Database, datasetIds: readonly number[], perLabel: number, seed: string): Promise<LabelledCellTokens[]> {
+  if (datasetIds.length === 0 || perLabel <= 0) return [];
+  const result = await db.pool.query<{ id: number; dataset_id: number; label: string; token_ids: Buffer }>(
+    `WITH ranked AS (
+       SELECT c.id, row_number() OVER (PARTITION BY c.dataset_id, c.label ORDER BY md5(c.id::text || $3)) AS draw
+         FROM cell c JOIN dataset d ON d.id = c.dataset_id
+        WHERE d.state = 'READY' AND c.dataset_id = ANY($1::int[]) AND c.label IS NOT NULL
+     )
+     SELECT c.id, c.dataset_id, c.label, c.token_ids FROM cell c JOIN ranked r ON r.id = c.id
+      WHERE r.draw <= $2 ORDER BY c.id`,
+    [datasetIds, perLabel, seed],
+  );
+  return result.rows.map((row) => ({ id: row.id, datasetId: row.dataset_id, label: row.label, tokens: decodeTokens(row.token_ids) }));
+}

@@ -19,6 +19,8 @@ import { writeH5ad } from '../helpers/h5ad-writer.ts';
 import { writeQueryH5ad } from '../helpers/query-files.ts';
 import { cellCategories } from '../../src/store/layouts.ts';
 import { annotateQueryFile, evaluateRows, openQueryFile } from '../../src/atlas/annotate-file.ts';
+import { EVIDENCE_SOURCES } from '../../src/model/decision.ts';
+import { decodeTokens } from '../../src/store/codec.ts';
 
 let database: TestDatabase;
 let atlas: Atlas;
@@ -153,7 +155,7 @@ describe('annotation that earns trust', () => {
     const stored = (await atlas.runtime.db.pool.query<{ id: number; label: string }>(`SELECT id, label FROM cell WHERE label = 'NK cell' ORDER BY id LIMIT 1`)).rows[0]!;
     const annotation = await atlas.annotateCell({ cellId: stored.id }, { k: 15, rerank: true, topM: 3 });
     expect(annotation.calibrated).toBe(true);
-    expect(annotation.decidedBy).toEqual(Object.keys(fit.combiner!.withCtm).sort((a, b) => ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(a) - ['zeroShot', 'fused', 'knn', 'adapter'].indexOf(b)));
+    expect(annotation.decidedBy).toEqual(EVIDENCE_SOURCES.filter((source) => source in fit.combiner!.withCtm));
     const nk = annotation.candidates.find((c) => c.label.name === 'natural killer cell')!;
     // Votes of cells labelled "NK cell" count for the label it is harmonised to (recomputed here from the neighbours).
     // The i-th nearest neighbour votes 1/i.
@@ -163,6 +165,36 @@ describe('annotation that earns trust', () => {
     expect(nk.knnShare).toBeCloseTo(expected, 9);
     expect(annotation.candidates.reduce((sum, c) => sum + c.combined!, 0)).toBeCloseTo(1, 9);
     expect(annotation.novelty).not.toBeNull();
+  });
+
+  it('the gene signature of a label sums its reference cells; a stored cell is left out of its own label’s', async () => {
+    const fit = await atlas.calibrate();
+    const nkLabel = (await atlas.labels()).find((label) => label.name === 'natural killer cell')!;
+    const signature = fit.signatures!.find((entry) => entry.labelId === nkLabel.id)!;
+    const cellId = signature.cellIds[0]!;
+    const row = (await atlas.runtime.db.pool.query<{ token_ids: Buffer }>('SELECT token_ids FROM cell WHERE id = $1', [cellId])).rows[0]!;
+    const tokens = decodeTokens(row.token_ids);
+    // The cell's rank vector and the cosines, from the definition: exp(−rank/100) over its genes after <cls>, L2-normalised.
+    const own = new Map<number, number>();
+    tokens.slice(1, 701).forEach((gene, rank) => own.set(gene, Math.exp(-rank / 100)));
+    const norm = Math.hypot(...own.values());
+    const sum = new Map(signature.genes.map((gene, i) => [gene, signature.weights[i]!]));
+    const cosine = (leaveOut: boolean) => {
+      let dot = 0;
+      let squared = 0;
+      for (const [gene, weight] of sum) {
+        const value = weight - (leaveOut ? (own.get(gene) ?? 0) / norm : 0);
+        dot += ((own.get(gene) ?? 0) / norm) * value;
+        squared += value * value;
+      }
+      return dot / Math.sqrt(squared);
+    };
+    const options = { k: 15, rerank: false, topM: 3 };
+    const asStored = (await atlas.annotateCell({ cellId }, options)).candidates.find((c) => c.label.id === nkLabel.id)!;
+    const [asQuery] = await atlas.annotateTokens([tokens], options);
+    expect(asStored.signature).toBeCloseTo(cosine(true), 9);
+    expect(asQuery!.candidates.find((c) => c.label.id === nkLabel.id)!.signature).toBeCloseTo(cosine(false), 9);
+    expect(cosine(false)).toBeGreaterThan(cosine(true));
   });
 
   it('a cell with too few genes the model knows is UNASSIGNED as TOO_FEW_GENES, neither novel nor known', async () => {

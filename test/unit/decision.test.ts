@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { calibrationError, classifierOnCandidates, combine, fitCombiner, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
-const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null): CellEvidence => ({
+const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null, signature: number[] | null = null): CellEvidence => ({
   zeroShot: Float64Array.from(zeroShot),
   fused: fused ? Float64Array.from(fused) : null,
   knn: knn ? Float64Array.from(knn) : null,
+  signature: signature ? Float64Array.from(signature) : null,
   adapter: null,
   classifier: null,
 });
@@ -20,6 +21,12 @@ describe('the combined decision', () => {
     expect(combine(cell([0.8, 0.2], [0.5, 0.5]), { zeroShot: 1, knn: 2 })[0]).toBeCloseTo(0.8, 3);
     // Weight 1 on zero-shot alone gives (almost) zero-shot back.
     expect(combine(cell([0.7, 0.3]), { zeroShot: 1 })[0]).toBeCloseTo(0.7, 3);
+  });
+
+  it('combine: the gene signature enters as −log(1 − cosine + 1e-4), its weight a power of the distance', () => {
+    // s = −2·log([0.8001, 0.5001]): odds (0.8001 / 0.5001)² = 2.559680 → [0.28092, 0.71908].
+    const odds = (0.8001 / 0.5001) ** 2;
+    expect(Array.from(combine(cell([0.5, 0.5], null, null, [0.2, 0.5]), { zeroShot: 1, signature: 2 }))).toEqual([expect.closeTo(1 / (1 + odds), 8), expect.closeTo(odds / (1 + odds), 8)]);
   });
 
   it('fitCombiner: the weight that minimises the log-loss (closed form log(q / (1 − q)))', () => {
@@ -61,6 +68,7 @@ describe('the combined decision', () => {
       heldOut: { types: 2, truePositiveRate: 1, falsePositiveRate: 0 },
       // Half the known genes' 1st percentile: 0.5 · (100 + 100·(0.01·4)) = 52.
       minGenes: expect.closeTo(52, 12),
+      signature: false,
       k: 25,
       cells: 5,
     });

@@ -135,7 +135,7 @@ export type Annotation = {
    * gets at most 0.28 from the CTM term), so they do not read as probabilities.
    */
   confidence: Scalars['Float']['output'];
-  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `adapter`, `classifier`; LangCell's own decision is `zeroShot` and `ctm`. */
+  /** The evidence sources the decision combined: `zeroShot`, `fused` (zero-shot with CTM), `knn`, `signature` (gene signatures), `adapter`, `classifier`; LangCell's own decision is `zeroShot` and `ctm`. */
   decidedBy: Array<Scalars['String']['output']>;
   /** For an expression input: how many of its genes the model knows (only those are ranked). Null for a stored cell. */
   inputGenes?: Maybe<InputGenes>;
@@ -669,6 +669,8 @@ export type LabelCandidate = {
   label: Label;
   /** CTM match probability of this cell and this label's text, from 0 to 1. Null without rerank, when the candidate was not among the `topM`, or when no pMatch it could have would change the answer (the CTM head then skips it: the zero-shot favourite is always scored, the other top-m candidates only when the favourite's score leaves the answer open). */
   pMatch?: Maybe<Scalars['Float']['output']>;
+  /** Cosine similarity, from 0 to 1, of the cell's genes (weighted by rank, exp(−rank/100)) with this label's gene signature: the same over the labelled reference cells harmonised to it (or to labels that roll up to it). Model-free evidence from the reference's own expression. Null without labelled references, or while the decision is being fitted. */
+  signature?: Maybe<Scalars['Float']['output']>;
   /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
   zeroShot: Scalars['Float']['output'];
 };
@@ -974,6 +976,8 @@ export type MutationUpdateLabelArgs = {
 /** How unlike the reference a cell is. */
 export type Novelty = {
   __typename?: 'Novelty';
+  /** The best cosine similarity of the cell to any label's gene signature (`LabelCandidate.signature`); null without labelled references. */
+  bestSignatureSimilarity?: Maybe<Scalars['Float']['output']>;
   /** The best cosine similarity of the cell to any label text. */
   bestTextSimilarity: Scalars['Float']['output'];
   /** Genes of the cell the model knows (its tokens after `<cls>`). */
@@ -986,7 +990,7 @@ export type Novelty = {
   nearestDistance?: Maybe<Scalars['Float']['output']>;
   /** Whether the cell counts as novel (then the answer is UNASSIGNED with reason NOVEL). */
   novel: Scalars['Boolean']['output'];
-  /** Novel when above 1: √(unlikeness ÷ the atlas's threshold), where unlikeness = `meanDistance` × (1 − `bestTextSimilarity`) — far from the reference cells and unlike every label text, one able to make up for the other. The threshold is chosen on the reference cells by taking each labelled type out of the reference and the labels in turn (query `decision`, `novelty`). */
+  /** Novel when above 1: √(unlikeness ÷ the atlas's threshold), where unlikeness = `meanDistance` × (1 − `bestTextSimilarity`) × (1 − `bestSignatureSimilarity`, with labelled references) — far from the reference cells, unlike every label text and unlike every label's gene signature, each able to make up for the others. The threshold is chosen on the reference cells by taking each labelled type out of the reference and the labels in turn (query `decision`, `novelty`). */
   score: Scalars['Float']['output'];
 };
 
@@ -1703,6 +1707,7 @@ export type LabelCandidateResolvers<ContextType = ApiContext, ParentType extends
   knnShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   label?: Resolver<ResolversTypes['Label'], ParentType, ContextType>;
   pMatch?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  signature?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   zeroShot?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
@@ -1761,6 +1766,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
 };
 
 export type NoveltyResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Novelty'] = ResolversParentTypes['Novelty']> = {
+  bestSignatureSimilarity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   bestTextSimilarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   genesKnown?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   meanDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;

@@ -213,7 +213,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null, genesKnown: number, minGenes: number } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null, genesKnown: number, minGenes: number } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, signature: number | null, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -437,6 +437,7 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
       zeroShot
       pMatch
       knnShare
+      signature
     }
     knn {
       hits

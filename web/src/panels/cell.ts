@@ -83,6 +83,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
         { label: c.label.name, source: 'zero-shot', value: c.zeroShot },
         ...(c.pMatch === null || c.pMatch === undefined ? [] : [{ label: c.label.name, source: 'CTM match', value: c.pMatch }]),
         { label: c.label.name, source: 'kNN vote', value: c.knnShare },
+        ...(c.signature === null || c.signature === undefined ? [] : [{ label: c.label.name, source: 'gene signature', value: c.signature }]),
       ]);
       const assigned = annotation.status === 'ASSIGNED';
       fill(
@@ -97,7 +98,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
         ),
         h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes expressed`),
         h('h3', {}, 'Evidence per candidate'),
-        h('p', { class: 'hint' }, 'Zero-shot: how well the cell matches each label’s description. CTM: LangCell’s cell–text match probability (best few labels only). kNN vote: the label’s share of the votes of the 25 most similar reference cells, the nearest counting most (the i-th votes 1/i). The answer combines them; the confidence above decides between answering and abstaining.'),
+        h('p', { class: 'hint' }, 'Zero-shot: how well the cell matches each label’s description. CTM: LangCell’s cell–text match probability (best few labels only). kNN vote: the label’s share of the votes of the 25 most similar reference cells, the nearest counting most (the i-th votes 1/i). Gene signature: how closely the cell’s most expressed genes match those of the label’s reference cells (cosine, model-free). The answer combines them; the confidence above decides between answering and abstaining.'),
         h('div', { class: 'chart', id: 'evidence-chart' }, evidenceChart(rows, SOURCES)),
         h('h3', {}, 'Nearest reference cells'),
         h('p', { class: 'hint' }, `${neighbours.length} of ${annotation.neighbors.length} are outlined on the map; the top label among them holds ${percent(annotation.knn.topShare)} of the vote.`),
