@@ -65,7 +65,7 @@ function printAnnotation(annotation: Annotation): void {
     `label: ${answer}  confidence: ${annotation.confidence.toFixed(3)} (${calibration}; abstain below ${annotation.abstainBelow})\n` +
       `decided by: ${annotation.decidedBy.join(', ')}${annotation.adapter ? ` (adapter ${annotation.adapter})` : ''}\n` +
       (annotation.rolledUp ? `rolled up: ${annotation.rolledUp.name} (${annotation.rolledUp.ontologyId}) with confidence ${annotation.rolledUp.confidence.toFixed(3)}\n` : '') +
-      (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)})\n` : '') +
+      (annotation.novelty ? `novelty: ${annotation.novelty.score.toFixed(2)} (novel above 1: nearest reference ${annotation.novelty.nearestDistance?.toFixed(3) ?? 'none'}, best label text ${annotation.novelty.bestTextSimilarity.toFixed(3)}${annotation.novelty.bestSignatureSimilarity === null ? '' : `, best gene signature ${annotation.novelty.bestSignatureSimilarity.toFixed(3)}`})\n` : '') +
       '\n',
   );
   const rows: (string | number)[][] = [['candidate', 'zero-shot', 'p_match', 'fused', 'kNN share', 'signature', 'adapter', 'classifier', 'combined']];

@@ -40,14 +40,14 @@ export function abstentionReason(annotation: Abstention, referenceLabel: string 
   }
   if (annotation.reason === 'NOVEL' && referenceLabel !== null) {
     return (
-      `An outlier of its own reference: far from the other reference cells and unlike every label's description, together past the atlas's novelty threshold ` +
+      `An outlier of its own reference: far from the other reference cells and unlike every label (its description and, with labelled references, its cells' genes), together past the atlas's novelty threshold ` +
       `(score ${fixed(annotation.novelty?.score ?? null, 2)}; novel above 1). Its reference calls it ${referenceLabel} and the closest label is ${annotation.bestLabel.name}; ` +
       `a cell like it from a new sample would be called NOVEL — perhaps a rare state, a doublet or a mislabelled cell.`
     );
   }
   if (annotation.reason === 'NOVEL') {
     return (
-      `Unlike the reference: far from its nearest reference cells and unlike every label's description, together past the atlas's novelty threshold ` +
+      `Unlike the reference: far from its nearest reference cells and unlike every label (its description and, with labelled references, its cells' genes), together past the atlas's novelty threshold ` +
       `(score ${fixed(annotation.novelty?.score ?? null, 2)}; novel above 1) — perhaps a cell type this atlas has no label for. The closest label was ${annotation.bestLabel.name}.`
     );
   }
