@@ -11,9 +11,9 @@
  * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
-import { argmax, combine, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
+import { argmax, combine, mapConfidence, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
-import { CandidateSignatures, rankVector } from '../model/gene-signature.ts';
+import { CandidateSignatures, rankVector, type StoredSignature } from '../model/gene-signature.ts';
 import type { CellEncoding } from '../model/encoders.ts';
 import type { LangCellModel } from '../model/langcell.ts';
 import type { Adapters } from './adapters.ts';
@@ -22,7 +22,8 @@ import { candidateMapper, classifierEvidence, referenceVote, scoresByCandidate }
 import type { LabelMaps } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
 import { checkK, type CellSearch, type QueryCell } from './search.ts';
-import type { AbstainReason, Annotation, AnnotateCellOptions, CellInput, LabelCandidate } from './types.ts';
+import { LruCache } from './lru.ts';
+import type { AbstainReason, Annotation, AnnotateCellOptions, CellInput, LabelCandidate, LabelRecord } from './types.ts';
 
 export interface AnnotationSettings {
   /** Below this confidence the answer is UNASSIGNED. */
@@ -45,6 +46,23 @@ export const HELD_BACK_REASONS: ReadonlySet<string> = new Set<AbstainReason>(['N
 const BATCH_SLICE = 64;
 /** A source "says" a label when it gives it at least this much; two sources saying different labels conflict. */
 const CONFLICT_SHARE = 0.5;
+
+/**
+ * Signatures moved onto a set of candidates, kept per fit (its stored signatures) and ontology
+ * graph: summing a large atlas's signatures is too slow to repeat for every answer.
+ */
+const candidateSignatures = new WeakMap<readonly StoredSignature[], WeakMap<object, LruCache<string, CandidateSignatures>>>();
+
+function signaturesOn(stored: readonly StoredSignature[], graph: object, labels: readonly LabelRecord[], toCandidate: (labelId: number) => number | null): CandidateSignatures {
+  let byGraph = candidateSignatures.get(stored);
+  if (!byGraph) candidateSignatures.set(stored, (byGraph = new WeakMap()));
+  let byCandidates = byGraph.get(graph);
+  if (!byCandidates) byGraph.set(graph, (byCandidates = new LruCache(8)));
+  const key = labels.map((label) => label.id).join(',');
+  let signatures = byCandidates.get(key);
+  if (!signatures) byCandidates.set(key, (signatures = new CandidateSignatures(stored, labels.length, toCandidate)));
+  return signatures;
+}
 
 /** Whether two sources say different labels. The gene signature gives similarities, not shares: it says no label here. */
 function conflicting(evidence: CellEvidence, reranked: boolean): boolean {
@@ -88,7 +106,8 @@ async function annotateEncoded(
   const toCandidate = candidateMapper(labels, catalogue.labels, (term) => index.graph.lineage(term));
   const lineages = labels.map((label) => (label.ontologyId ? index.graph.lineage(label.ontologyId) : [`label:${label.id}`]));
   const weights: CombinerWeights | null = fit?.combiner ? (options.rerank ? fit.combiner.withCtm : fit.combiner.withoutCtm) : null;
-  const signatures = fit?.signatures ? new CandidateSignatures(fit.signatures, labels.length, toCandidate) : null;
+  const confidenceMap = fit?.confidenceMaps ? (options.rerank ? fit.confidenceMaps.withCtm : fit.confidenceMaps.withoutCtm) : null;
+  const signatures = fit?.signatures ? signaturesOn(fit.signatures, index.graph, labels, toCandidate) : null;
 
   const annotations: Annotation[] = [];
   for (const [i, cell] of cells.entries()) {
@@ -107,7 +126,8 @@ async function annotateEncoded(
     // The fitted decision when there is one for this atlas; else LangCell's own, uncalibrated.
     const combined = weights ? combine(evidence, weights) : null;
     const best = combined ? argmax(combined) : decision.best;
-    const confidence = combined ? combined[best]! : decision.confidence;
+    // The combiner's P(winner), through the monotone map fitted on held-out reference cells.
+    const confidence = combined ? (confidenceMap ? mapConfidence(confidenceMap, combined[best]!) : combined[best]!) : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
     const genesKnown = genesInTokens(cell.tokens);
     const bestSignature = evidence.signature ? Math.max(...evidence.signature) : null;

@@ -7,7 +7,7 @@
  * except that an answer asking for an adapter waits for the fit with it; a CLI run waits for the fit.
  */
 import { createHash } from 'node:crypto';
-import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
+import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, fitConfidenceMap, mapConfidence, type ConfidenceMap, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
 import { CandidateSignatures, rankVector, SignatureSums, type StoredSignature } from '../model/gene-signature.ts';
 import type { LangCellModel } from '../model/langcell.ts';
@@ -18,6 +18,7 @@ import type { Database } from '../store/database.ts';
 import { listDatasets } from '../store/datasets.ts';
 import { getDecisionFit, saveDecisionFit } from '../store/decisions.ts';
 import type { Adapters } from './adapters.ts';
+import { LruCache } from './lru.ts';
 import { candidateMapper, classifierEvidence, referenceVote, scoresByCandidate } from './evidence.ts';
 import type { LabelMaps, LabelLookup } from './label-maps.ts';
 import type { LabelCatalogue } from './labels.ts';
@@ -32,7 +33,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 8;
+const FIT_VERSION = 9;
 /** Cells per (reference dataset, label) summed into the label's gene signature: a mean settles long before. */
 const SIGNATURE_CELLS = 300;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
@@ -51,6 +52,8 @@ export interface DecisionFit {
   readonly adapter: string | null;
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
+  /** The map from the combiner's P(winner) to the confidence answers give (null with the combiner). */
+  readonly confidenceMaps?: { readonly withCtm: ConfidenceMap; readonly withoutCtm: ConfidenceMap } | null;
   readonly novelty: NoveltyProfile | null;
   /** The labels' gene signatures over their labelled reference cells (null without any). */
   readonly signatures?: readonly StoredSignature[] | null;
@@ -140,8 +143,12 @@ function figures(probabilities: readonly Float64Array[], truth: readonly number[
   return { accuracy: correct.filter(Boolean).length / Math.max(1, correct.length), ece: calibrationError(confidence, correct).ece };
 }
 
+/** Fits kept parsed in memory: a fit with gene signatures is megabytes of JSON, too much to read per answer. */
+const CACHED_FITS = 4;
+
 export class Decider {
   private fitting = new Map<string, Promise<DecisionFit>>();
+  private readonly fits = new LruCache<string, DecisionFit>(CACHED_FITS);
 
   constructor(
     private readonly db: Database,
@@ -168,8 +175,13 @@ export class Decider {
   async current(adapter: AdapterRecord | null, wait = adapter !== null): Promise<DecisionFit | null> {
     const lookup = await this.labelMaps.lookup();
     const fingerprint = await this.fingerprint(lookup, adapter);
+    const cached = this.fits.get(fingerprint);
+    if (cached) return cached;
     const stored = (await getDecisionFit(this.db, this.model.id, fingerprint)) as DecisionFit | null;
-    if (stored) return stored;
+    if (stored) {
+      this.fits.set(fingerprint, stored);
+      return stored;
+    }
     let pending = this.fitting.get(fingerprint);
     if (!pending) {
       pending = this.fit(fingerprint, lookup, adapter).finally(() => this.fitting.delete(fingerprint));
@@ -276,13 +288,29 @@ export class Decider {
         // alone under a fitted temperature (cross-validated like the rest).
         sources[source] = figures(source === 'signature' ? evaluate(['signature']).predicted : values, truth);
       }
-      sources.combined = figures(ctmChoice.predicted, truth);
-      sources.combinedWithoutCtm = figures(plainChoice.predicted, truth);
-      const winners = ctmChoice.predicted.map((p) => argmax(p));
-      const reliability = calibrationError(
-        ctmChoice.predicted.map((p, i) => p[winners[i]!]!),
-        winners.map((w, i) => w === truth[i]),
-      ).table;
+      // The confidence map is fitted on the out-of-fold predictions; its figures are cross-fitted
+      // (each fold's confidences mapped by a map fitted on the other folds), so they are held out too.
+      const calibrated = (predicted: readonly Float64Array[]) => {
+        const winners = predicted.map((p) => argmax(p));
+        const confidence = predicted.map((p, i) => p[winners[i]!]!);
+        const correct = winners.map((w, i) => w === truth[i]);
+        const heldOut = confidence.map(() => 0);
+        for (let fold = 0; fold < FOLDS; fold += 1) {
+          const rest = confidence.flatMap((_, i) => (i % FOLDS === fold ? [] : [i]));
+          const map = fitConfidenceMap(rest.map((i) => confidence[i]!), rest.map((i) => correct[i]!));
+          confidence.forEach((c, i) => {
+            if (i % FOLDS === fold) heldOut[i] = mapConfidence(map, c);
+          });
+        }
+        const { ece, table } = calibrationError(heldOut, correct);
+        return { map: fitConfidenceMap(confidence, correct), winners, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
+      };
+      const ctmCalibrated = calibrated(ctmChoice.predicted);
+      const plainCalibrated = calibrated(plainChoice.predicted);
+      sources.combined = ctmCalibrated.figures;
+      sources.combinedWithoutCtm = plainCalibrated.figures;
+      const winners = ctmCalibrated.winners;
+      const reliability = ctmCalibrated.table;
       const byDataset = ready.flatMap((dataset) => {
         const members = labelled.flatMap((c, i) => (c.datasetId === dataset.id ? [i] : []));
         return members.length === 0 ? [] : [{ dataset: dataset.name, cells: members.length, accuracy: members.filter((i) => winners[i] === truth[i]).length / members.length }];
@@ -290,10 +318,12 @@ export class Decider {
       result = {
         ...result,
         combiner: { withCtm, withoutCtm },
+        confidenceMaps: { withCtm: ctmCalibrated.map, withoutCtm: plainCalibrated.map },
         validation: { cells: cells.length, labelled: labelled.length, folds: FOLDS, sources, reliability, byDataset },
       };
     }
     await saveDecisionFit(this.db, this.model.id, fingerprint, result);
+    this.fits.set(fingerprint, result);
     const summary = result.validation?.sources.combined;
     this.log(
       `decision fitted on ${cells.length} reference cells in ${((performance.now() - started) / 1000).toFixed(1)} s` +

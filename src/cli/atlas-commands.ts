@@ -299,6 +299,8 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           process.stdout.write(`the combined decision on each reference:\n${table([['dataset', 'cells', 'accuracy'], ...byDataset.map((d) => [d.dataset, d.cells, d.accuracy.toFixed(3)])])}`);
         }
         process.stdout.write(`weights with CTM: ${JSON.stringify(fit.combiner.withCtm)}\nweights without: ${JSON.stringify(fit.combiner.withoutCtm)}\n`);
+        const map = fit.confidenceMaps?.withCtm;
+        if (map) process.stdout.write(`confidence = σ(${map.slope.toFixed(3)} · logit(P(winner)) ${map.intercept < 0 ? '−' : '+'} ${Math.abs(map.intercept).toFixed(3)}) (Platt scaling on the held-out predictions; combined figures above are after it)\n`);
       });
     });
 

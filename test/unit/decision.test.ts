@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, classifierOnCandidates, combine, fitCombiner, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, fitConfidenceMap, mapConfidence, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null, signature: number[] | null = null): CellEvidence => ({
@@ -46,6 +46,23 @@ describe('the combined decision', () => {
     expect(table[9]).toEqual({ lower: 0.9, upper: 1, cells: 2, confidence: expect.closeTo(0.95, 12), accuracy: 0.5 });
     expect(table[6]).toEqual({ lower: 0.6, upper: 0.7, cells: 2, confidence: expect.closeTo(0.65, 12), accuracy: 1 });
     expect(table.filter((bin) => bin.cells === 0)).toHaveLength(8);
+  });
+
+  it('fitConfidenceMap: Platt scaling through each group’s accuracy when there are two confidence levels', () => {
+    // 8 answers at 0.5 of which 6 right, 10 at 0.8 of which 9 right: two points, two parameters, so
+    // the fit passes through logit(0.75) = ln 3 at logit(0.5) = 0 and logit(0.9) = ln 9 at
+    // logit(0.8) = ln 4: intercept ln 3, slope ln 3 / ln 4 (the small ridge moves them slightly).
+    const confidence = [...new Array<number>(8).fill(0.5), ...new Array<number>(10).fill(0.8)];
+    const correct = [...[1, 1, 1, 1, 1, 1, 0, 0], ...[1, 1, 1, 1, 1, 1, 1, 1, 1, 0]].map(Boolean);
+    const map = fitConfidenceMap(confidence, correct);
+    expect(map.intercept).toBeCloseTo(Math.log(3), 1);
+    expect(map.slope).toBeCloseTo(Math.log(3) / Math.log(4), 1);
+    expect(mapConfidence(map, 0.5)).toBeCloseTo(0.75, 2);
+    expect(mapConfidence(map, 0.8)).toBeCloseTo(0.9, 2);
+    // Every answer right: the map stays finite and says "very sure".
+    const allRight = fitConfidenceMap([0.6, 0.7, 0.9], [true, true, true]);
+    expect(Number.isFinite(allRight.slope) && Number.isFinite(allRight.intercept)).toBe(true);
+    expect(mapConfidence(allRight, 0.7)).toBeGreaterThan(0.9);
   });
 
   it('quantile interpolates between order statistics', () => {

@@ -126,7 +126,10 @@ export type Annotation = {
   /** Every candidate label with its scores, best fused score first. */
   candidates: Array<LabelCandidate>;
   /**
-   * How sure the service is of `bestLabel`, from 0 to 1:
+   * How sure the service is of `bestLabel`, from 0 to 1. With a fitted decision (`calibrated`
+   * true) it is the combined decision's probability of the winner, Platt-scaled on held-out
+   * reference cells (`Decision.confidenceMap`): among answers given confidence c, about c are right.
+   * Without one (LangCell's own decision, `calibrated` false):
    * confidence = α · zeroShot(winner) + (1 − α) · pMatch(winner),
    * with α the model bundle's fusion weight (`Model.alpha`; LangCell uses 0.1), zeroShot the
    * winner's zero-shot probability and pMatch its CTM match probability (without rerank the
@@ -382,11 +385,13 @@ export type Decision = {
   adapter?: Maybe<Scalars['String']['output']>;
   /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
   calibrated: Scalars['Boolean']['output'];
+  /** Platt scaling of the combiner's P(winner) into the answer's `confidence`, with and without CTM rerank: confidence = σ(slope · logit(P) + intercept), fitted on the held-out predictions. */
+  confidenceMap?: Maybe<Scalars['JSONObject']['output']>;
   /** When it was fitted. */
   fittedAt: Scalars['DateTime']['output'];
   /** The reference's novelty thresholds. */
   novelty?: Maybe<Scalars['JSONObject']['output']>;
-  /** Held-out figures: accuracy and ECE per source and combined, the reliability table, cell counts. */
+  /** Held-out figures: accuracy and ECE per source and combined (after the confidence map, cross-fitted), the reliability table, cell counts. */
   validation?: Maybe<Scalars['JSONObject']['output']>;
   /** Combiner weights per source, with and without CTM rerank. */
   weights?: Maybe<Scalars['JSONObject']['output']>;
@@ -1598,6 +1603,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DecisionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Decision'] = ResolversParentTypes['Decision']> = {
   adapter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   calibrated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  confidenceMap?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
   fittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   novelty?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
   validation?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;

@@ -58,6 +58,7 @@ export const Decision: DecisionResolvers = {
   calibrated: (fit) => fit.combiner !== null,
   weights: (fit) => fit.combiner,
   validation: (fit) => fit.validation,
+  confidenceMap: (fit) => (fit.confidenceMaps ? { ...fit.confidenceMaps } : null),
   novelty: (fit) => (fit.novelty ? { ...fit.novelty } : null),
   fittedAt: (fit) => new Date(fit.createdAt),
 };
