@@ -33,7 +33,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 9;
+const FIT_VERSION = 10;
 /** Cells per (reference dataset, label) summed into the label's gene signature: a mean settles long before. */
 const SIGNATURE_CELLS = 300;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
@@ -335,12 +335,12 @@ export class Decider {
     return result;
   }
 
-  /** Each label's gene signature, summed over up to SIGNATURE_CELLS cells of each reference dataset harmonised to it. */
+  /** Each reference dataset's gene signature of each label, summed over up to SIGNATURE_CELLS of its cells harmonised to it. */
   private async signatures(datasetIds: readonly number[], lookup: LabelLookup): Promise<StoredSignature[]> {
     const sums = new SignatureSums();
     for (const cell of await sampleCellsPerLabel(this.db, datasetIds, SIGNATURE_CELLS, 'signature')) {
       const labelId = lookup.labelIdOf(cell.datasetId, cell.label);
-      if (labelId !== null) sums.add(labelId, cell.id, rankVector(cell.tokens));
+      if (labelId !== null) sums.add(cell.datasetId, labelId, cell.id, rankVector(cell.tokens));
     }
     return sums.stored();
   }

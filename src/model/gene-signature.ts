@@ -45,87 +45,96 @@ export function rankVector(tokens: ArrayLike<number>): RankVector {
   return { genes, weights };
 }
 
-/** A label's signature as stored: the sum of its cells' rank vectors over its heaviest genes. */
+/**
+ * A reference dataset's signature of one label, as stored: the sum of the rank vectors of its cells
+ * harmonised to the label, over its heaviest genes. Kept per dataset because references differ
+ * (a study, a chemistry, a batch): summed together, a synthetic and a real reference made one
+ * signature that matched neither (pbmc68k cells beside the demo atlas: 0.45 right by signature,
+ * against 0.79 with pbmc68k alone).
+ */
 export interface StoredSignature {
+  readonly datasetId: number;
   /** The catalogue label the cells are harmonised to. */
   readonly labelId: number;
-  /** The reference cells summed (ids): such a cell, annotated itself, is left out of its label's signature. */
+  /** The reference cells summed (ids): such a cell, annotated itself, is left out of its own signature. */
   readonly cellIds: readonly number[];
   readonly genes: readonly number[];
   readonly weights: readonly number[];
 }
 
-/** Sums rank vectors per label (a map from gene to summed weight). */
+/** Sums rank vectors per reference dataset and label (a map from gene to summed weight). */
 export class SignatureSums {
-  private readonly sums = new Map<number, { cellIds: number[]; weights: Map<number, number> }>();
+  private readonly sums = new Map<string, { datasetId: number; labelId: number; cellIds: number[]; weights: Map<number, number> }>();
 
-  add(labelId: number, cellId: number, vector: RankVector): void {
-    let entry = this.sums.get(labelId);
-    if (!entry) this.sums.set(labelId, (entry = { cellIds: [], weights: new Map() }));
+  add(datasetId: number, labelId: number, cellId: number, vector: RankVector): void {
+    const key = `${datasetId}:${labelId}`;
+    let entry = this.sums.get(key);
+    if (!entry) this.sums.set(key, (entry = { datasetId, labelId, cellIds: [], weights: new Map() }));
     entry.cellIds.push(cellId);
     vector.genes.forEach((gene, r) => entry.weights.set(gene, (entry.weights.get(gene) ?? 0) + vector.weights[r]!));
   }
 
-  /** Each label's signature over its SIGNATURE_GENES heaviest genes, heaviest first. */
+  /** Each signature over its SIGNATURE_GENES heaviest genes, heaviest first. */
   stored(): StoredSignature[] {
-    return [...this.sums].map(([labelId, { cellIds, weights }]) => {
+    return [...this.sums.values()].map(({ datasetId, labelId, cellIds, weights }) => {
       const kept = [...weights].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, SIGNATURE_GENES);
-      return { labelId, cellIds, genes: kept.map(([gene]) => gene), weights: kept.map(([, weight]) => weight) };
+      return { datasetId, labelId, cellIds, genes: kept.map(([gene]) => gene), weights: kept.map(([, weight]) => weight) };
     });
   }
 }
 
 /**
- * Signatures moved onto a set of candidates: each stored label counts for the candidate
- * `toCandidate` gives it (itself or its nearest candidate ancestor; null: none), and a candidate's
- * signature is the sum of those counting for it. A candidate with no labelled cells has none: its
- * similarity is 0.
+ * Signatures moved onto a set of candidates: each stored signature counts for the candidate
+ * `toCandidate` gives its label (itself or its nearest candidate ancestor; null: none), and a cell's
+ * similarity to a candidate is its best cosine with a signature counting for it (the nearest
+ * reference, or the nearest subtype of a broader candidate). A candidate with no labelled cells
+ * has none: its similarity is 0.
  */
 export class CandidateSignatures {
-  private readonly signatures: (Map<number, number> | null)[];
-  private readonly squaredNorms: number[];
-  /** Each summed reference cell's candidate. */
-  private readonly candidateOfCell = new Map<number, number>();
+  private readonly entries: { readonly candidate: number; readonly weights: Map<number, number>; readonly squaredNorm: number }[] = [];
+  /** Each summed reference cell's entry. */
+  private readonly entryOfCell = new Map<number, number>();
 
-  constructor(stored: readonly StoredSignature[], candidateCount: number, toCandidate: (labelId: number) => number | null) {
-    this.signatures = Array.from({ length: candidateCount }, () => null);
+  constructor(
+    stored: readonly StoredSignature[],
+    private readonly candidateCount: number,
+    toCandidate: (labelId: number) => number | null,
+  ) {
     for (const signature of stored) {
-      const k = toCandidate(signature.labelId);
-      if (k === null) continue;
-      for (const id of signature.cellIds) this.candidateOfCell.set(id, k);
-      const sum = (this.signatures[k] ??= new Map());
-      signature.genes.forEach((gene, i) => sum.set(gene, (sum.get(gene) ?? 0) + signature.weights[i]!));
+      const candidate = toCandidate(signature.labelId);
+      if (candidate === null) continue;
+      for (const id of signature.cellIds) this.entryOfCell.set(id, this.entries.length);
+      const weights = new Map(signature.genes.map((gene, i) => [gene, signature.weights[i]!]));
+      this.entries.push({ candidate, weights, squaredNorm: signature.weights.reduce((sum, w) => sum + w * w, 0) });
     }
-    this.squaredNorms = this.signatures.map((sum) => (sum ? [...sum.values()].reduce((s, w) => s + w * w, 0) : 0));
   }
 
   /**
-   * The cosine of the cell's rank vector with each candidate's signature. A stored reference cell
-   * (`storedId`) summed into a signature is taken out of it first, as the kNN vote leaves a cell
-   * out of its own neighbours.
-   * With u the part of v on the signature's genes, cos(v, S − u) = (v·S − u·u) / (|v| √(|S|² − 2 v·S + u·u)),
-   * and |v| = 1.
+   * The best cosine of the cell's rank vector with each candidate's signatures. A stored reference
+   * cell (`storedId`) summed into a signature is taken out of it first, as the kNN vote leaves a
+   * cell out of its own neighbours. With u the part of v on the signature's genes,
+   * cos(v, S − u) = (v·S − u·u) / (|v| √(|S|² − 2 v·S + u·u)), and |v| = 1.
    */
   similarities(vector: RankVector, storedId: number | null): Float64Array {
-    const own = storedId === null ? null : (this.candidateOfCell.get(storedId) ?? null);
-    const out = new Float64Array(this.signatures.length);
-    this.signatures.forEach((sum, k) => {
-      if (!sum) return;
+    const own = storedId === null ? undefined : this.entryOfCell.get(storedId);
+    const out = new Float64Array(this.candidateCount);
+    this.entries.forEach(({ candidate, weights, squaredNorm }, e) => {
       let dot = 0;
       let shared = 0;
       vector.genes.forEach((gene, r) => {
-        const weight = sum.get(gene);
+        const weight = weights.get(gene);
         if (weight === undefined) return;
         dot += vector.weights[r]! * weight;
         shared += vector.weights[r]! * vector.weights[r]!;
       });
-      const squared = this.squaredNorms[k]!;
-      if (k === own) {
-        const rest = squared - 2 * dot + shared;
-        out[k] = rest > 1e-9 ? (dot - shared) / Math.sqrt(rest) : 0;
+      let cosine: number;
+      if (e === own) {
+        const rest = squaredNorm - 2 * dot + shared;
+        cosine = rest > 1e-9 ? (dot - shared) / Math.sqrt(rest) : 0;
       } else {
-        out[k] = squared > 0 ? dot / Math.sqrt(squared) : 0;
+        cosine = squaredNorm > 0 ? dot / Math.sqrt(squaredNorm) : 0;
       }
+      out[candidate] = Math.max(out[candidate]!, cosine);
     });
     return out;
   }

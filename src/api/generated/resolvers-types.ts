@@ -674,7 +674,7 @@ export type LabelCandidate = {
   label: Label;
   /** CTM match probability of this cell and this label's text, from 0 to 1. Null without rerank, when the candidate was not among the `topM`, or when no pMatch it could have would change the answer (the CTM head then skips it: the zero-shot favourite is always scored, the other top-m candidates only when the favourite's score leaves the answer open). */
   pMatch?: Maybe<Scalars['Float']['output']>;
-  /** Cosine similarity, from 0 to 1, of the cell's genes (weighted by rank, exp(−rank/100)) with this label's gene signature: the same over the labelled reference cells harmonised to it (or to labels that roll up to it). Model-free evidence from the reference's own expression. Null without labelled references, or while the decision is being fitted. */
+  /** Best cosine similarity, from 0 to 1, of the cell's genes (weighted by rank, exp(−rank/100)) with a gene signature of this label: each reference dataset's sum of the same over its cells harmonised to the label (or to one that rolls up to it). Model-free evidence from the reference's own expression. Null without labelled references, or while the decision is being fitted. */
   signature?: Maybe<Scalars['Float']['output']>;
   /** Zero-shot probability: softmax over the candidates of (cell · label text) / temperature (0.05), from 0 to 1. */
   zeroShot: Scalars['Float']['output'];
