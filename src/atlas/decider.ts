@@ -68,7 +68,7 @@ export interface DecisionFit {
     readonly sources: Readonly<Partial<Record<EvidenceSource | 'combined' | 'combinedWithoutCtm', SourceFigures>>>;
     readonly reliability: readonly { lower: number; upper: number; cells: number; confidence: number | null; accuracy: number | null }[];
     /** The combined decision's cross-validated accuracy on each reference dataset's labelled cells (they can differ widely). */
-    readonly byDataset?: readonly { readonly dataset: string; readonly cells: number; readonly accuracy: number }[];
+    readonly byDataset?: readonly { readonly dataset: string; readonly cells: number; readonly accuracy: number; readonly ece?: number }[];
   } | null;
 }
 
@@ -267,8 +267,13 @@ export class Decider {
         }
         return entry;
       };
+      // A set whose fitted weights count a source against its own label is not chosen: held-out
+      // log-loss sometimes preferred a negative weight on LangCell's fused score (−1.3 beside the
+      // demo atlas, −0.3 on pbmc68k alone), and "the more LangCell says this label, the less
+      // likely it is" is not an answer anyone can check or trust. The last option (the reference
+      // alone) always stands.
       const choose = (options: readonly (readonly EvidenceSource[])[]) => {
-        const candidates = options.map(evaluate);
+        const candidates = options.map(evaluate).filter((entry, i) => i === options.length - 1 || Object.values(entry.weights()).every((w) => w >= 0));
         const best = candidates.reduce((a, b) => (b.loss < a.loss ? b : a));
         return { predicted: best.predicted, weights: best.weights() };
       };
@@ -303,7 +308,7 @@ export class Decider {
           });
         }
         const { ece, table } = calibrationError(heldOut, correct);
-        return { map: fitConfidenceMap(confidence, correct), winners, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
+        return { map: fitConfidenceMap(confidence, correct), winners, heldOut, correct, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
       };
       const ctmCalibrated = calibrated(ctmChoice.predicted);
       const plainCalibrated = calibrated(plainChoice.predicted);
@@ -313,7 +318,11 @@ export class Decider {
       const reliability = ctmCalibrated.table;
       const byDataset = ready.flatMap((dataset) => {
         const members = labelled.flatMap((c, i) => (c.datasetId === dataset.id ? [i] : []));
-        return members.length === 0 ? [] : [{ dataset: dataset.name, cells: members.length, accuracy: members.filter((i) => winners[i] === truth[i]).length / members.length }];
+        if (members.length === 0) return [];
+        // Pooled over datasets the calibration can look fine while one reference's cells are
+        // overconfident (the demo atlas's sure answers hid pbmc68k's unsure ones): each its own.
+        const ece = calibrationError(members.map((i) => ctmCalibrated.heldOut[i]!), members.map((i) => ctmCalibrated.correct[i]!)).ece;
+        return [{ dataset: dataset.name, cells: members.length, accuracy: members.filter((i) => winners[i] === truth[i]).length / members.length, ece }];
       });
       result = {
         ...result,
@@ -329,7 +338,7 @@ export class Decider {
       `decision fitted on ${cells.length} reference cells in ${((performance.now() - started) / 1000).toFixed(1)} s` +
         (summary
           ? `: held-out accuracy ${summary.accuracy.toFixed(3)}, ECE ${summary.ece.toFixed(3)}` +
-            ((result.validation?.byDataset?.length ?? 0) > 1 ? ` (${result.validation!.byDataset!.map((d) => `${d.dataset} ${d.accuracy.toFixed(3)} on ${d.cells}`).join(', ')})` : '')
+            ((result.validation?.byDataset?.length ?? 0) > 1 ? ` (${result.validation!.byDataset!.map((d) => `${d.dataset} ${d.accuracy.toFixed(3)}, ECE ${(d.ece ?? NaN).toFixed(3)} on ${d.cells}`).join('; ')})` : '')
           : ' (no labelled reference: novelty profile only, confidence uncalibrated)'),
     );
     return result;

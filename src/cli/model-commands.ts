@@ -232,7 +232,7 @@ export function registerModelCommands(program: Command, config: Config, demoRefe
     program
       .command('annotate <file>')
       .description(
-        "cell-type annotation of a file: against the atlas (the API's annotation-job code: kNN over its references, evaluation against harmonised truth), " +
+        "cell-type annotation of a file: against the atlas (the API's annotation-job code: zero-shot, CTM, the references' kNN vote and gene signatures in one calibrated decision; evaluation against harmonised truth), " +
           'or with --labels zero-shot with CTM rerank over the labels of a TSV (name, ontology_id, description), without a database',
       )
       .option('--labels <labels.tsv>', 'candidate labels: zero-shot without a database (without it, the atlas annotates)')

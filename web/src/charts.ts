@@ -4,7 +4,8 @@
  */
 import * as Plot from '@observablehq/plot';
 
-const EVIDENCE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#000000'];
+// Okabe–Ito colours, one per source in the order the panel lists them (the decision in black).
+const EVIDENCE_COLOURS = ['#000000', '#0072B2', '#E69F00', '#009E73', '#CC79A7'];
 
 export interface EvidenceRow {
   readonly label: string;

@@ -24,11 +24,11 @@ export type Scalars = {
 
 /** Why an annotation is UNASSIGNED. */
 export type AbstainReason =
-  /** Below `abstainBelow`, and the evidence sources (text similarity with CTM, the reference cells' vote, the adapter) each favour a different label. */
+  /** Below `abstainBelow`, and the evidence sources that give probabilities (text similarity with CTM, the reference cells' vote, the adapter, a fine-tuned classifier) each favour a different label. */
   | 'CONFLICT'
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
-  /** The cell is both far from the reference cells and unlike every label text, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
+  /** The cell is far from the reference cells, unlike every label text and (with labelled references) unlike every label's gene signature, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
   | 'NOVEL'
   /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
   | 'TOO_FEW_GENES';
@@ -110,8 +110,10 @@ export type AnnotateFileInput = {
 };
 
 /**
- * The answer for one cell. The label is chosen by the fused score (see `LabelCandidate.fused`); the
- * decision to answer or abstain uses one number, `confidence`.
+ * The answer for one cell. With a fitted decision (`calibrated` true) the label is the one the
+ * combined decision gives the highest probability (`LabelCandidate.combined`, weighing the sources
+ * named in `decidedBy`); without one it is LangCell's, the highest fused score
+ * (`LabelCandidate.fused`). The decision to answer or abstain uses one number, `confidence`.
  */
 export type Annotation = {
   __typename?: 'Annotation';
@@ -123,7 +125,7 @@ export type Annotation = {
   bestLabel: Label;
   /** Whether `confidence` is a calibrated probability from the decision fitted on this atlas's labelled reference cells; false while none is fitted (no labelled reference, or fitting in the background). */
   calibrated: Scalars['Boolean']['output'];
-  /** Every candidate label with its scores, best fused score first. */
+  /** Every candidate label with its scores, the answer's first: by `combined` with a fitted decision, else by `fused`. */
   candidates: Array<LabelCandidate>;
   /**
    * How sure the service is of `bestLabel`, from 0 to 1. With a fitted decision (`calibrated`

@@ -37,7 +37,7 @@ export const AnnotateStoredCell = graphql(`
       bestLabel { name }
       novelty { novel score meanDistance genesKnown minGenes }
       rolledUp { name confidence }
-      candidates { label { name } zeroShot pMatch knnShare signature }
+      candidates { label { name } zeroShot pMatch knnShare signature combined }
       knn { hits topShare runnerUpShare minDistance }
       neighbors { similarity cell { id externalId label datasetName } }
     }

@@ -6,11 +6,11 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** Why an annotation is UNASSIGNED. */
 export type AbstainReason =
-  /** Below `abstainBelow`, and the evidence sources (text similarity with CTM, the reference cells' vote, the adapter) each favour a different label. */
+  /** Below `abstainBelow`, and the evidence sources that give probabilities (text similarity with CTM, the reference cells' vote, the adapter, a fine-tuned classifier) each favour a different label. */
   | 'CONFLICT'
   /** The confidence is below `abstainBelow`. */
   | 'LOW_CONFIDENCE'
-  /** The cell is both far from the reference cells and unlike every label text, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
+  /** The cell is far from the reference cells, unlike every label text and (with labelled references) unlike every label's gene signature, together past the atlas's novelty threshold (`Novelty.score` above 1): probably a type the atlas does not know. */
   | 'NOVEL'
   /** The model knows too few of the cell's genes to place it (`Novelty.genesKnown` below `Novelty.minGenes`: half the known genes of the reference's sparsest 1% of cells), for example cells of another tissue or a targeted gene panel. Not judged novel or known. */
   | 'TOO_FEW_GENES';
@@ -213,7 +213,7 @@ export type AnnotateStoredCellQueryVariables = Exact<{
 }>;
 
 
-export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null, genesKnown: number, minGenes: number } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, signature: number | null, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
+export type AnnotateStoredCellQuery = { annotateCell: { status: AnnotationStatus, reason: AbstainReason | null, confidence: number, abstainBelow: number, label: { name: string } | null, bestLabel: { name: string }, novelty: { novel: boolean, score: number, meanDistance: number | null, genesKnown: number, minGenes: number } | null, rolledUp: { name: string, confidence: number } | null, candidates: Array<{ zeroShot: number, pMatch: number | null, knnShare: number, signature: number | null, combined: number | null, label: { name: string } }>, knn: { hits: number, topShare: number, runnerUpShare: number, minDistance: number | null }, neighbors: Array<{ similarity: number, cell: { id: string, externalId: string, label: string | null, datasetName: string } }> } };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -438,6 +438,7 @@ export const AnnotateStoredCellDocument = new TypedDocumentString(`
       pMatch
       knnShare
       signature
+      combined
     }
     knn {
       hits

@@ -12,7 +12,8 @@ import type { App } from '../main';
 import { problemBox } from './problem';
 
 // LangCell's fused score is left out: its second softmax squeezes it (a sure cell gets ~0.2), which reads as doubt.
-const SOURCES = ['zero-shot', 'CTM match', 'kNN vote'];
+// The decision's own probability comes first: it is what the other bars are combined into.
+const SOURCES = ['decision', 'zero-shot', 'CTM match', 'kNN vote', 'gene signature'];
 
 /** What the cell panel reads of an abstention. */
 export interface Abstention {
@@ -80,6 +81,7 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
       app.map.highlight(self >= 0 ? [self, ...neighbours] : neighbours);
       const top = annotation.candidates.slice(0, 5);
       const rows: EvidenceRow[] = top.flatMap((c) => [
+        ...(c.combined === null || c.combined === undefined ? [] : [{ label: c.label.name, source: 'decision', value: c.combined }]),
         { label: c.label.name, source: 'zero-shot', value: c.zeroShot },
         ...(c.pMatch === null || c.pMatch === undefined ? [] : [{ label: c.label.name, source: 'CTM match', value: c.pMatch }]),
         { label: c.label.name, source: 'kNN vote', value: c.knnShare },
@@ -96,9 +98,9 @@ export function cellPanel(root: HTMLElement, app: App): { show(cellId: number): 
             ? [h('strong', {}, annotation.label?.name ?? annotation.bestLabel.name), h('span', {}, ` — assigned with confidence ${fixed(annotation.confidence, 2)} (threshold ${fixed(annotation.abstainBelow, 2)})`)]
             : [h('strong', {}, 'Unassigned'), h('p', {}, abstentionReason(annotation, cell.label ?? null))],
         ),
-        h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes expressed`),
+        h('p', {}, 'Reference label: ', h('strong', {}, cell.label ?? '(none)'), ` · ${cell.geneCount.toLocaleString()} genes the model reads`),
         h('h3', {}, 'Evidence per candidate'),
-        h('p', { class: 'hint' }, 'Zero-shot: how well the cell matches each label’s description. CTM: LangCell’s cell–text match probability (best few labels only). kNN vote: the label’s share of the votes of the 25 most similar reference cells, the nearest counting most (the i-th votes 1/i). Gene signature: how closely the cell’s most expressed genes match those of the label’s reference cells (cosine, model-free). The answer combines them; the confidence above decides between answering and abstaining.'),
+        h('p', { class: 'hint' }, 'Zero-shot: how well the cell matches each label’s description. CTM: LangCell’s cell–text match probability (best few labels only). kNN vote: the label’s share of the votes of the 25 most similar reference cells, the nearest counting most (the i-th votes 1/i). Gene signature: how closely the cell’s most expressed genes match those of the label’s reference cells (cosine, model-free; compare labels with each other, not with a fixed scale). Decision: the probability the answer gives each label after weighing these sources on held-out reference cells; the confidence above (the winner’s, calibrated) decides between answering and abstaining.'),
         h('div', { class: 'chart', id: 'evidence-chart' }, evidenceChart(rows, SOURCES)),
         h('h3', {}, 'Nearest reference cells'),
         h('p', { class: 'hint' }, `${neighbours.length} of ${annotation.neighbors.length} are outlined on the map; the top label among them holds ${percent(annotation.knn.topShare)} of the vote.`),
