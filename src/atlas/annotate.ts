@@ -11,7 +11,7 @@
  * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
-import { argmax, combine, mapConfidence, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
+import { argmax, combine, confidenceMapFor, mapConfidence, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
 import { CandidateSignatures, rankVector, type StoredSignature } from '../model/gene-signature.ts';
 import type { CellEncoding } from '../model/encoders.ts';
@@ -106,7 +106,7 @@ async function annotateEncoded(
   const toCandidate = candidateMapper(labels, catalogue.labels, (term) => index.graph.lineage(term));
   const lineages = labels.map((label) => (label.ontologyId ? index.graph.lineage(label.ontologyId) : [`label:${label.id}`]));
   const weights: CombinerWeights | null = fit?.combiner ? (options.rerank ? fit.combiner.withCtm : fit.combiner.withoutCtm) : null;
-  const confidenceMap = fit?.confidenceMaps ? (options.rerank ? fit.confidenceMaps.withCtm : fit.confidenceMaps.withoutCtm) : null;
+  const confidenceMaps = fit?.confidenceMaps ? (options.rerank ? fit.confidenceMaps.withCtm : fit.confidenceMaps.withoutCtm) : null;
   const signatures = fit?.signatures ? signaturesOn(fit.signatures, index.graph, labels, toCandidate) : null;
 
   const annotations: Annotation[] = [];
@@ -114,20 +114,22 @@ async function annotateEncoded(
     const decision = decisions[i]!;
     const neighbours = await parts.search.neighbours(cell, options.k, options.filter);
     const vote = referenceVote(neighbours, lookup, toCandidate, labels.length);
+    const matched = signatures ? signatures.match(rankVector(cell.tokens), cell.storedId) : null;
     const { zeroShot, fused, bestTextSimilarity: bestText } = scoresByCandidate(decision.scores, labels.length);
     const evidence: CellEvidence = {
       zeroShot,
       fused: options.rerank ? fused : null,
       knn: vote.shares,
-      signature: signatures ? signatures.similarities(rankVector(cell.tokens), cell.storedId) : null,
+      signature: matched?.similarities ?? null,
       adapter: adapted ? adapted[i]! : null,
       classifier: classified ? classified[i]! : null,
     };
     // The fitted decision when there is one for this atlas; else LangCell's own, uncalibrated.
     const combined = weights ? combine(evidence, weights) : null;
     const best = combined ? argmax(combined) : decision.best;
-    // The combiner's P(winner), through the monotone map fitted on held-out reference cells.
-    const confidence = combined ? (confidenceMap ? mapConfidence(confidenceMap, combined[best]!) : combined[best]!) : decision.confidence;
+    // The combiner's P(winner), through the Platt scaling fitted on held-out reference cells (that
+    // of the reference the cell's genes are most like).
+    const confidence = combined ? (confidenceMaps ? mapConfidence(confidenceMapFor(confidenceMaps, matched?.nearestDataset ?? null), combined[best]!) : combined[best]!) : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
     const genesKnown = genesInTokens(cell.tokens);
     const bestSignature = evidence.signature ? Math.max(...evidence.signature) : null;

@@ -7,7 +7,7 @@
  * except that an answer asking for an adapter waits for the fit with it; a CLI run waits for the fit.
  */
 import { createHash } from 'node:crypto';
-import { calibrationError, combine, EVIDENCE_SOURCES, fitCombiner, fitConfidenceMap, mapConfidence, type ConfidenceMap, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
+import { calibrationError, combine, EVIDENCE_SOURCES, confidenceMapFor, fitCombiner, fitConfidenceMaps, mapConfidence, type ConfidenceMaps, meanDistance, NOVELTY_K, noveltyProfile, unlikeness, type CellEvidence, type CombinerWeights, type EvidenceSource, type HeldOutTypes, type NoveltyProfile } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
 import { CandidateSignatures, rankVector, SignatureSums, type StoredSignature } from '../model/gene-signature.ts';
 import type { LangCellModel } from '../model/langcell.ts';
@@ -33,7 +33,7 @@ const HELD_OUT_K = 150;
 /** A labelled type is held out (to choose the novelty threshold) when it has at least this many validation cells. */
 const MIN_HELD_OUT_CELLS = 5;
 /** Stored fits of an earlier shape are not reused (part of the fingerprint). */
-const FIT_VERSION = 10;
+const FIT_VERSION = 11;
 /** Cells per (reference dataset, label) summed into the label's gene signature: a mean settles long before. */
 const SIGNATURE_CELLS = 300;
 /** Folds of the cross-validation that chooses the sources and measures the decision. */
@@ -53,7 +53,7 @@ export interface DecisionFit {
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
   /** The map from the combiner's P(winner) to the confidence answers give (null with the combiner). */
-  readonly confidenceMaps?: { readonly withCtm: ConfidenceMap; readonly withoutCtm: ConfidenceMap } | null;
+  readonly confidenceMaps?: { readonly withCtm: ConfidenceMaps; readonly withoutCtm: ConfidenceMaps } | null;
   readonly novelty: NoveltyProfile | null;
   /** The labels' gene signatures over their labelled reference cells (null without any). */
   readonly signatures?: readonly StoredSignature[] | null;
@@ -81,6 +81,8 @@ interface ValidationCell {
   /** Its similarity to each candidate's label text. */
   readonly textSimilarities: Float64Array;
   readonly datasetId: number;
+  /** The reference dataset whose gene signature the cell is most like (its confidence map's). */
+  readonly nearestDataset: number | null;
   /** Genes of the cell the model knows (its tokens after `<cls>`). */
   readonly genes: number;
 }
@@ -267,13 +269,22 @@ export class Decider {
         }
         return entry;
       };
-      // A set whose fitted weights count a source against its own label is not chosen: held-out
-      // log-loss sometimes preferred a negative weight on LangCell's fused score (−1.3 beside the
-      // demo atlas, −0.3 on pbmc68k alone), and "the more LangCell says this label, the less
-      // likely it is" is not an answer anyone can check or trust. The last option (the reference
-      // alone) always stands.
+      // No source counts against its own label: a set whose fit gives a source a negative weight is
+      // refitted without it. Held-out log-loss sometimes preferred a negative weight on LangCell's
+      // fused score (−1.3 beside the demo atlas, −0.3 on pbmc68k alone), and "the more LangCell
+      // says this label, the less likely it is" is not an answer anyone can check or trust.
+      const withoutNegative = (sources: readonly EvidenceSource[]) => {
+        let kept = [...sources];
+        for (;;) {
+          const entry = evaluate(kept);
+          const weights = entry.weights();
+          const negative = kept.filter((source) => (weights[source] ?? 0) < 0);
+          if (negative.length === 0 || negative.length === kept.length) return entry;
+          kept = kept.filter((source) => !negative.includes(source));
+        }
+      };
       const choose = (options: readonly (readonly EvidenceSource[])[]) => {
-        const candidates = options.map(evaluate).filter((entry, i) => i === options.length - 1 || Object.values(entry.weights()).every((w) => w >= 0));
+        const candidates = options.map(withoutNegative);
         const best = candidates.reduce((a, b) => (b.loss < a.loss ? b : a));
         return { predicted: best.predicted, weights: best.weights() };
       };
@@ -299,16 +310,17 @@ export class Decider {
         const winners = predicted.map((p) => argmax(p));
         const confidence = predicted.map((p, i) => p[winners[i]!]!);
         const correct = winners.map((w, i) => w === truth[i]);
+        const nearest = labelled.map((c) => c.nearestDataset);
         const heldOut = confidence.map(() => 0);
         for (let fold = 0; fold < FOLDS; fold += 1) {
           const rest = confidence.flatMap((_, i) => (i % FOLDS === fold ? [] : [i]));
-          const map = fitConfidenceMap(rest.map((i) => confidence[i]!), rest.map((i) => correct[i]!));
+          const maps = fitConfidenceMaps(rest.map((i) => confidence[i]!), rest.map((i) => correct[i]!), rest.map((i) => nearest[i]!));
           confidence.forEach((c, i) => {
-            if (i % FOLDS === fold) heldOut[i] = mapConfidence(map, c);
+            if (i % FOLDS === fold) heldOut[i] = mapConfidence(confidenceMapFor(maps, nearest[i]!), c);
           });
         }
         const { ece, table } = calibrationError(heldOut, correct);
-        return { map: fitConfidenceMap(confidence, correct), winners, heldOut, correct, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
+        return { map: fitConfidenceMaps(confidence, correct, nearest), winners, heldOut, correct, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
       };
       const ctmCalibrated = calibrated(ctmChoice.predicted);
       const plainCalibrated = calibrated(plainChoice.predicted);
@@ -373,12 +385,14 @@ export class Decider {
         const { zeroShot, fused, textSimilarity: textSimilarities } = scoresByCandidate(decisions[i]!.scores, labels.length);
         const neighbours = await search.neighbours({ encoding: { embeddings: encoding.embeddings.subarray(i * dim, (i + 1) * dim) }, storedId: cell.id, genes: null, tokens: cell.tokens }, HELD_OUT_K, undefined);
         const vote = referenceVote(neighbours.slice(0, FIT_K), lookup, toCandidate, labels.length);
+        const matched = signatures ? signatures.match(rankVector(cell.tokens), cell.id) : null;
         out.push({
-          evidence: { zeroShot, fused, knn: vote.shares, signature: signatures ? signatures.similarities(rankVector(cell.tokens), cell.id) : null, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
+          evidence: { zeroShot, fused, knn: vote.shares, signature: matched?.similarities ?? null, adapter: adapted ? adapted[i]! : null, classifier: classified ? classified[i]! : null },
           truth: toCandidate(lookup.labelIdOf(cell.datasetId, cell.label)),
           neighbours: neighbours.map((hit) => ({ candidate: toCandidate(lookup.labelIdOf(hit.cell.datasetId, hit.cell.label)), similarity: hit.similarity })),
           textSimilarities,
           datasetId: cell.datasetId,
+          nearestDataset: matched?.nearestDataset ?? null,
           genes: genesInTokens(cell.tokens),
         });
       }

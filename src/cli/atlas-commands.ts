@@ -316,11 +316,12 @@ export function registerAtlasCommands(program: Command, config: Config): void {
         }
         const weights = (w: Readonly<Record<string, number | undefined>>) => Object.entries(w).map(([source, weight]) => `${source} ${weight!.toFixed(2)}`).join(', ');
         process.stdout.write(`sources and weights with CTM: ${weights(fit.combiner.withCtm)}; without: ${weights(fit.combiner.withoutCtm)}\n`);
-        const map = fit.confidenceMaps?.withCtm;
+        const map = fit.confidenceMaps?.withCtm.pooled;
         if (map) {
           process.stdout.write(
             `confidence = σ(${map.slope.toFixed(3)} · logit(P(winner)) ${map.intercept < 0 ? '−' : '+'} ${Math.abs(map.intercept).toFixed(3)}), fitted on the held-out answers (Platt scaling): ` +
-              `an answer given confidence 0.8 was right about 80% of the time on held-out reference cells (the combined figures above are after it)\n`,
+              `an answer given confidence 0.8 was right about 80% of the time on held-out reference cells (the combined figures above are after it)` +
+              `${fit.confidenceMaps!.withCtm.byDataset.length > 0 ? '; each reference with 50 or more validation cells has its own, used for the cells whose genes are most like its own' : ''}\n`,
           );
         }
       });

@@ -91,7 +91,7 @@ export class SignatureSums {
  * has none: its similarity is 0.
  */
 export class CandidateSignatures {
-  private readonly entries: { readonly candidate: number; readonly weights: Map<number, number>; readonly squaredNorm: number }[] = [];
+  private readonly entries: { readonly candidate: number; readonly datasetId: number; readonly weights: Map<number, number>; readonly squaredNorm: number }[] = [];
   /** Each summed reference cell's entry. */
   private readonly entryOfCell = new Map<number, number>();
 
@@ -105,7 +105,7 @@ export class CandidateSignatures {
       if (candidate === null) continue;
       for (const id of signature.cellIds) this.entryOfCell.set(id, this.entries.length);
       const weights = new Map(signature.genes.map((gene, i) => [gene, signature.weights[i]!]));
-      this.entries.push({ candidate, weights, squaredNorm: signature.weights.reduce((sum, w) => sum + w * w, 0) });
+      this.entries.push({ candidate, datasetId: signature.datasetId, weights, squaredNorm: signature.weights.reduce((sum, w) => sum + w * w, 0) });
     }
   }
 
@@ -116,9 +116,16 @@ export class CandidateSignatures {
    * cos(v, S − u) = (v·S − u·u) / (|v| √(|S|² − 2 v·S + u·u)), and |v| = 1.
    */
   similarities(vector: RankVector, storedId: number | null): Float64Array {
+    return this.match(vector, storedId).similarities;
+  }
+
+  /** The similarities, and the reference dataset of the signature the cell is most like (null when there is none). */
+  match(vector: RankVector, storedId: number | null): { similarities: Float64Array; nearestDataset: number | null } {
     const own = storedId === null ? undefined : this.entryOfCell.get(storedId);
     const out = new Float64Array(this.candidateCount);
-    this.entries.forEach(({ candidate, weights, squaredNorm }, e) => {
+    let nearestDataset: number | null = null;
+    let nearestCosine = -Infinity;
+    this.entries.forEach(({ candidate, datasetId, weights, squaredNorm }, e) => {
       let dot = 0;
       let shared = 0;
       vector.genes.forEach((gene, r) => {
@@ -135,7 +142,11 @@ export class CandidateSignatures {
         cosine = squaredNorm > 0 ? dot / Math.sqrt(squaredNorm) : 0;
       }
       out[candidate] = Math.max(out[candidate]!, cosine);
+      if (cosine > nearestCosine) {
+        nearestCosine = cosine;
+        nearestDataset = datasetId;
+      }
     });
-    return out;
+    return { similarities: out, nearestDataset };
   }
 }

@@ -335,13 +335,21 @@ describe('annotation that earns trust', () => {
     expect(slices).toEqual([256]);
   });
 
-  it('teaches the atlas with an adapter that joins the evidence, and refuses a stale one', async () => {
+  it('teaches the atlas with an adapter that joins the evidence with a weight that counts for its label, and refuses a stale one', async () => {
     const adapter = await atlas.adapt({ name: 'lab-5-shot', dataset: 'lab-reference', shots: 5, kind: 'cache' });
     expect(adapter.kind).toBe('cache');
     expect((await atlas.adapters()).map((a) => a.name)).toEqual(['lab-5-shot']);
     const annotation = await atlas.annotateCell({ expression: expressionOf(3) }, { k: 10, rerank: true, topM: 3, adapter: 'lab-5-shot' });
     expect(annotation.adapter).toBe('lab-5-shot');
-    expect(annotation.decidedBy).toContain('adapter');
+    // The decision was fitted with the adapter among its sources (held-out figures of its own) and
+    // decides by the sources it kept, each with a weight that counts for its label: an adapter
+    // taught on cells the reference already holds may be left out (beside the gene signatures its
+    // weight here comes out negative).
+    const fit = await atlas.calibrate('lab-5-shot');
+    expect(fit.adapter).toBe('lab-5-shot');
+    expect(fit.validation!.sources.adapter).toBeDefined();
+    expect(Object.values(fit.combiner!.withCtm).every((weight) => weight! >= 0)).toBe(true);
+    expect(annotation.decidedBy).toEqual(EVIDENCE_SOURCES.filter((source) => source in fit.combiner!.withCtm));
     expect(annotation.candidates.reduce((sum, c) => sum + (c.adapter ?? 0), 0)).toBeCloseTo(1, 9);
     expect((await refusal(atlas.adapt({ name: 'lab-5-shot', dataset: 'lab-reference' }))).code).toBe('INVALID_INPUT');
     expect((await refusal(atlas.annotateCell({ expression: expressionOf(3) }, { k: 10, rerank: false, topM: 3, adapter: 'nope' }))).code).toBe('NOT_FOUND');

@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, classifierOnCandidates, combine, fitCombiner, fitConfidenceMap, mapConfidence, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, confidenceMapFor, fitConfidenceMap, fitConfidenceMaps, mapConfidence, MIN_DATASET_MAP_CELLS, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null, signature: number[] | null = null): CellEvidence => ({
@@ -63,6 +63,24 @@ describe('the combined decision', () => {
     const allRight = fitConfidenceMap([0.6, 0.7, 0.9], [true, true, true]);
     expect(Number.isFinite(allRight.slope) && Number.isFinite(allRight.intercept)).toBe(true);
     expect(mapConfidence(allRight, 0.7)).toBeGreaterThan(0.9);
+  });
+
+  it('fitConfidenceMaps: one map per reference with enough cells, the pooled one for the rest', () => {
+    // Dataset 1: 60 answers at 0.9, 57 right (0.95); dataset 2: 60 at 0.9, 36 right (0.6); dataset 3:
+    // 10 cells only. One confidence level per dataset: each own map sends 0.9 to its accuracy.
+    const n = MIN_DATASET_MAP_CELLS + 10;
+    const confidence = new Array<number>(2 * n + 10).fill(0.9);
+    const correct = [...Array.from({ length: n }, (_, i) => i < 57), ...Array.from({ length: n }, (_, i) => i < 36), ...Array.from({ length: 10 }, (_, i) => i < 5)];
+    const datasets = [...new Array<number>(n).fill(1), ...new Array<number>(n).fill(2), ...new Array<number>(10).fill(3)];
+    const maps = fitConfidenceMaps(confidence, correct, datasets);
+    expect(maps.byDataset.map((entry) => entry.datasetId)).toEqual([1, 2]);
+    expect(mapConfidence(confidenceMapFor(maps, 1), 0.9)).toBeCloseTo(0.95, 1);
+    expect(mapConfidence(confidenceMapFor(maps, 2), 0.9)).toBeCloseTo(0.6, 1);
+    // Dataset 3 and a cell like no reference get the pooled map: (57 + 36 + 5) / 130 right.
+    expect(mapConfidence(confidenceMapFor(maps, 3), 0.9)).toBeCloseTo(98 / 130, 1);
+    expect(confidenceMapFor(maps, null)).toBe(maps.pooled);
+    // A single reference has only the pooled map.
+    expect(fitConfidenceMaps(confidence.slice(0, n), correct.slice(0, n), datasets.slice(0, n)).byDataset).toEqual([]);
   });
 
   it('quantile interpolates between order statistics', () => {

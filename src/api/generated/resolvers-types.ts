@@ -387,7 +387,7 @@ export type Decision = {
   adapter?: Maybe<Scalars['String']['output']>;
   /** Whether a combiner was fitted (false without enough labelled reference cells: answers stay LangCell's, uncalibrated). */
   calibrated: Scalars['Boolean']['output'];
-  /** Platt scaling of the combiner's P(winner) into the answer's `confidence`, with and without CTM rerank: confidence = σ(slope · logit(P) + intercept), fitted on the held-out predictions. */
+  /** Platt scaling of the combiner's P(winner) into the answer's `confidence`, with and without CTM rerank: confidence = σ(slope · logit(P) + intercept), fitted on the held-out predictions — `pooled`, and `byDataset` for each reference with 50 or more validation cells when there are several (a cell takes the map of the reference whose gene signature it is most like). */
   confidenceMap?: Maybe<Scalars['JSONObject']['output']>;
   /** When it was fitted. */
   fittedAt: Scalars['DateTime']['output'];
