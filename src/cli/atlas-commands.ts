@@ -51,9 +51,11 @@ function interruption(): { signal: AbortSignal; release(): void } {
 }
 
 function printHits(hits: readonly CellHit[]): void {
-  const rows: (string | number)[][] = [['cell', 'dataset', 'external id', 'label', 'similarity', 'ctm']];
+  // The CTM column only when a search was reranked (neighbours of a cell never are).
+  const reranked = hits.some((hit) => hit.ctmProbability !== null && hit.ctmProbability !== undefined);
+  const rows: (string | number)[][] = [['cell', 'dataset', 'external id', 'label', 'similarity', ...(reranked ? ['ctm'] : [])]];
   for (const hit of hits) {
-    rows.push([hit.cell.id, hit.cell.datasetName, hit.cell.externalId, hit.cell.label ?? '', hit.similarity.toFixed(4), hit.ctmProbability?.toFixed(4) ?? '']);
+    rows.push([hit.cell.id, hit.cell.datasetName, hit.cell.externalId, hit.cell.label ?? '', hit.similarity.toFixed(4), ...(reranked ? [hit.ctmProbability?.toFixed(4) ?? ''] : [])]);
   }
   process.stdout.write(table(rows));
 }
