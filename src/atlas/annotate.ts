@@ -11,7 +11,7 @@
  * sources disagree, rolled up to the nearest ancestor that is certain. One cell (annotateCell) and a
  * file's tokenized cells (annotateTokens) go through the same `annotateEncoded`.
  */
-import { argmax, combine, confidenceMapFor, mapConfidence, meanDistance, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
+import { argmax, combine, confidenceMapFor, mapConfidence, meanDistance, unmapConfidence, novelty, NOVELTY_K, rollUp, sourcesOf, type CellEvidence, type CombinerWeights } from '../model/decision.ts';
 import { genesInTokens } from '../model/cell-tokenizer.ts';
 import { CandidateSignatures, rankVector, type StoredSignature } from '../model/gene-signature.ts';
 import type { CellEncoding } from '../model/encoders.ts';
@@ -129,7 +129,8 @@ async function annotateEncoded(
     const best = combined ? argmax(combined) : decision.best;
     // The combiner's P(winner), through the Platt scaling fitted on held-out reference cells (that
     // of the reference the cell's genes are most like).
-    const confidence = combined ? (confidenceMaps ? mapConfidence(confidenceMapFor(confidenceMaps, matched?.nearestDataset ?? null), combined[best]!) : combined[best]!) : decision.confidence;
+    const map = combined && confidenceMaps ? confidenceMapFor(confidenceMaps, matched?.nearestDataset ?? null) : null;
+    const confidence = combined ? (map ? mapConfidence(map, combined[best]!) : combined[best]!) : decision.confidence;
     const cellMeanDistance = meanDistance(neighbours.slice(0, NOVELTY_K).map((hit) => hit.similarity));
     const genesKnown = genesInTokens(cell.tokens);
     const bestSignature = evidence.signature ? Math.max(...evidence.signature) : null;
@@ -156,7 +157,12 @@ async function annotateEncoded(
               ? 'CONFLICT'
               : 'LOW_CONFIDENCE';
     const probabilities = combined ?? fused;
-    const rolled = reason !== null && !HELD_BACK_REASONS.has(reason) ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph)) : null;
+    // An ancestor's mass goes through the same scaling as the answer's confidence, so a roll-up is
+    // never the unsure answer itself and says its confidence on the same scale.
+    const rolled =
+      reason !== null && !HELD_BACK_REASONS.has(reason)
+        ? rollUpAnswer(probabilities, lineages, settings.abstainBelow, index.graph.nameOf.bind(index.graph), map ? (p) => mapConfidence(map, p) : (p) => p, map ? unmapConfidence(map, settings.abstainBelow) : settings.abstainBelow)
+        : null;
     const order = Array.from(labels.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
     const byLabel = new Map(decision.scores.map((score) => [score.label, score]));
     const candidates: LabelCandidate[] = order.map((k) => {
@@ -200,13 +206,18 @@ function rollUpAnswer(
   lineages: readonly (readonly string[])[],
   threshold: number,
   nameOf: (term: string) => string | null,
+  toConfidence: (mass: number) => number,
+  massThreshold: number,
 ): Annotation['rolledUp'] {
   const everywhere = new Set(lineages[0] ?? []);
   for (const lineage of lineages.slice(1)) for (const term of [...everywhere]) if (!lineage.includes(term)) everywhere.delete(term);
   const informative = lineages.map((lineage) => lineage.filter((term) => !everywhere.has(term)));
-  const found = rollUp(probabilities, informative, threshold);
+  const found = rollUp(probabilities, informative, massThreshold);
   if (!found || found.term.startsWith('label:')) return null;
-  return { ontologyId: found.term, name: nameOf(found.term) ?? found.term, confidence: found.confidence };
+  const confidence = toConfidence(found.confidence);
+  // Rounding at the threshold's edge: the scaled mass must still reach it.
+  if (confidence < threshold - 1e-9) return null;
+  return { ontologyId: found.term, name: nameOf(found.term) ?? found.term, confidence };
 }
 
 export async function annotateCell(parts: AnnotationParts, settings: AnnotationSettings, input: CellInput, options: AnnotateCellOptions): Promise<Annotation> {

@@ -52,7 +52,7 @@ export interface DecisionFit {
   readonly adapter: string | null;
   /** null without enough labelled reference cells: the decision stays LangCell's, uncalibrated. */
   readonly combiner: { readonly withCtm: CombinerWeights; readonly withoutCtm: CombinerWeights } | null;
-  /** The map from the combiner's P(winner) to the confidence answers give (null with the combiner). */
+  /** The maps from the combiner's P(winner) to the confidence answers give (absent without a combiner). */
   readonly confidenceMaps?: { readonly withCtm: ConfidenceMaps; readonly withoutCtm: ConfidenceMaps } | null;
   readonly novelty: NoveltyProfile | null;
   /** The labels' gene signatures over their labelled reference cells (null without any). */
@@ -304,8 +304,8 @@ export class Decider {
         // alone under a fitted temperature (cross-validated like the rest).
         sources[source] = figures(source === 'signature' ? evaluate(['signature']).predicted : values, truth);
       }
-      // The confidence map is fitted on the out-of-fold predictions; its figures are cross-fitted
-      // (each fold's confidences mapped by a map fitted on the other folds), so they are held out too.
+      // The confidence maps are fitted on the out-of-fold predictions; their figures are cross-fitted
+      // (each fold's confidences mapped by maps fitted on the other folds), so they are held out too.
       const calibrated = (predicted: readonly Float64Array[]) => {
         const winners = predicted.map((p) => argmax(p));
         const confidence = predicted.map((p, i) => p[winners[i]!]!);
@@ -320,7 +320,7 @@ export class Decider {
           });
         }
         const { ece, table } = calibrationError(heldOut, correct);
-        return { map: fitConfidenceMaps(confidence, correct, nearest), winners, heldOut, correct, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
+        return { maps: fitConfidenceMaps(confidence, correct, nearest), winners, heldOut, correct, figures: { accuracy: correct.filter(Boolean).length / correct.length, ece }, table };
       };
       const ctmCalibrated = calibrated(ctmChoice.predicted);
       const plainCalibrated = calibrated(plainChoice.predicted);
@@ -339,7 +339,7 @@ export class Decider {
       result = {
         ...result,
         combiner: { withCtm, withoutCtm },
-        confidenceMaps: { withCtm: ctmCalibrated.map, withoutCtm: plainCalibrated.map },
+        confidenceMaps: { withCtm: ctmCalibrated.maps, withoutCtm: plainCalibrated.maps },
         validation: { cells: cells.length, labelled: labelled.length, folds: FOLDS, sources, reliability, byDataset },
       };
     }

@@ -268,6 +268,12 @@ export function mapConfidence(map: ConfidenceMap, confidence: number): number {
   return 1 / (1 + Math.exp(-(map.slope * logit(confidence) + map.intercept)));
 }
 
+/** The combiner's probability that the map sends to `confidence` (its inverse; itself when the map is not increasing). */
+export function unmapConfidence(map: ConfidenceMap, confidence: number): number {
+  if (!(map.slope > 0)) return confidence;
+  return 1 / (1 + Math.exp(-((logit(confidence) - map.intercept) / map.slope)));
+}
+
 /** Expected calibration error over equal-width confidence bins, and the reliability table. */
 export function calibrationError(confidence: readonly number[], correct: readonly boolean[], bins = 10): { ece: number; table: ReliabilityBin[] } {
   const table: ReliabilityBin[] = [];

@@ -1,6 +1,6 @@
 // Expected values computed by hand, not by the code under test.
 import { describe, expect, it } from 'vitest';
-import { calibrationError, classifierOnCandidates, combine, fitCombiner, confidenceMapFor, fitConfidenceMap, fitConfidenceMaps, mapConfidence, MIN_DATASET_MAP_CELLS, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
+import { calibrationError, classifierOnCandidates, combine, fitCombiner, confidenceMapFor, fitConfidenceMap, fitConfidenceMaps, mapConfidence, MIN_DATASET_MAP_CELLS, unmapConfidence, meanDistance, novelty, noveltyProfile, quantile, rollUp, unlikeness, type CellEvidence } from '../../src/model/decision.ts';
 import { predictAdapter, type AdapterWeights } from '../../src/model/adapters.ts';
 
 const cell = (zeroShot: number[], knn: number[] | null = null, fused: number[] | null = null, signature: number[] | null = null): CellEvidence => ({
@@ -59,6 +59,9 @@ describe('the combined decision', () => {
     expect(map.slope).toBeCloseTo(Math.log(3) / Math.log(4), 1);
     expect(mapConfidence(map, 0.5)).toBeCloseTo(0.75, 2);
     expect(mapConfidence(map, 0.8)).toBeCloseTo(0.9, 2);
+    // Its inverse: the probability a threshold of 0.5 corresponds to, σ((logit 0.5 − b) / a).
+    expect(unmapConfidence(map, 0.5)).toBeCloseTo(1 / (1 + Math.exp(map.intercept / map.slope)), 12);
+    expect(mapConfidence(map, unmapConfidence(map, 0.7))).toBeCloseTo(0.7, 12);
     // Every answer right: the map stays finite and says "very sure".
     const allRight = fitConfidenceMap([0.6, 0.7, 0.9], [true, true, true]);
     expect(Number.isFinite(allRight.slope) && Number.isFinite(allRight.intercept)).toBe(true);
