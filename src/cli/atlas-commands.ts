@@ -252,9 +252,15 @@ export function registerAtlasCommands(program: Command, config: Config): void {
           process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
           return;
         }
-        const names = new Map((await atlas.labels()).map((label) => [label.id, label.name]));
-        const rows: (string | number)[][] = [['dataset label', 'cells', 'maps to', 'ontology id', 'how', 'score']];
-        for (const e of entries) rows.push([e.sourceLabel, e.cells, e.labelId === null ? '(unmapped)' : (names.get(e.labelId) ?? e.labelId), e.ontologyId ?? '', e.method, e.score?.toFixed(3) ?? '']);
+        const labels = new Map((await atlas.labels()).map((label) => [label.id, label]));
+        const target = (labelId: number | null) => {
+          const label = labelId === null ? undefined : labels.get(labelId);
+          return labelId === null ? '(unmapped)' : label ? `${label.name}${label.ontologyId ? ` (${label.ontologyId})` : ''}` : String(labelId);
+        };
+        // "term" is what the dataset's label was read as (e.g. a mapping file's finer CL id); "maps to"
+        // is the catalogue label it counts for, that term itself or its nearest ancestor in the catalogue.
+        const rows: (string | number)[][] = [['dataset label', 'cells', 'term', 'maps to', 'how', 'score']];
+        for (const e of entries) rows.push([e.sourceLabel, e.cells, e.ontologyId ?? '', target(e.labelId), e.method, e.score?.toFixed(3) ?? '']);
         process.stdout.write(table(rows));
       });
     });
