@@ -251,7 +251,10 @@ export const MIN_DATASET_MAP_CELLS = 50;
 export function fitConfidenceMaps(confidence: readonly number[], correct: readonly boolean[], datasets: readonly (number | null)[]): ConfidenceMaps {
   const groups = new Map<number, number[]>();
   datasets.forEach((dataset, i) => {
-    if (dataset !== null) groups.set(dataset, [...(groups.get(dataset) ?? []), i]);
+    if (dataset === null) return;
+    const members = groups.get(dataset);
+    if (members) members.push(i);
+    else groups.set(dataset, [i]);
   });
   const byDataset = [...groups]
     .filter(([, members]) => members.length >= MIN_DATASET_MAP_CELLS && groups.size > 1)

@@ -110,16 +110,12 @@ export class CandidateSignatures {
   }
 
   /**
-   * The best cosine of the cell's rank vector with each candidate's signatures. A stored reference
+   * The best cosine of the cell's rank vector with each candidate's signatures, and the reference
+   * dataset of the signature the cell is most like (null when there is none). A stored reference
    * cell (`storedId`) summed into a signature is taken out of it first, as the kNN vote leaves a
    * cell out of its own neighbours. With u the part of v on the signature's genes,
    * cos(v, S − u) = (v·S − u·u) / (|v| √(|S|² − 2 v·S + u·u)), and |v| = 1.
    */
-  similarities(vector: RankVector, storedId: number | null): Float64Array {
-    return this.match(vector, storedId).similarities;
-  }
-
-  /** The similarities, and the reference dataset of the signature the cell is most like (null when there is none). */
   match(vector: RankVector, storedId: number | null): { similarities: Float64Array; nearestDataset: number | null } {
     const own = storedId === null ? undefined : this.entryOfCell.get(storedId);
     const out = new Float64Array(this.candidateCount);

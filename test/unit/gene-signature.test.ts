@@ -37,7 +37,7 @@ describe('gene signatures', () => {
     sums.add(1, 30, 5, rankVector([CLS, ...cells.c1]));
     const signatures = new CandidateSignatures(sums.stored(), 3, (id) => ({ 10: 0, 20: 1, 30: 1 })[id] ?? null);
     const query = [2, 6, 5, 9];
-    const got = signatures.similarities(rankVector([CLS, ...query]), null);
+    const got = signatures.match(rankVector([CLS, ...query]), null).similarities;
     const q = dense(query);
     const a = Math.max(cosine(q, add(dense(cells.a1), dense(cells.a2))), cosine(q, dense(cells.a3)));
     const b = Math.max(cosine(q, dense(cells.b1)), cosine(q, dense(cells.c1)));
@@ -50,10 +50,10 @@ describe('gene signatures', () => {
     sums.add(1, 10, 2, rankVector([CLS, 3, 1, 8]));
     sums.add(1, 20, 3, rankVector([CLS, 5, 6]));
     const signatures = new CandidateSignatures(sums.stored(), 2, (id) => (id === 10 ? 0 : 1));
-    const own = signatures.similarities(rankVector([CLS, 1, 2, 3]), 1);
+    const own = signatures.match(rankVector([CLS, 1, 2, 3]), 1).similarities;
     expect(own[0]).toBeCloseTo(cosine(dense([1, 2, 3]), dense([3, 1, 8])), 12);
     expect(own[1]).toBeCloseTo(cosine(dense([1, 2, 3]), dense([5, 6])), 12);
     // The same tokens as a query cell (no stored id) see the whole signature.
-    expect(signatures.similarities(rankVector([CLS, 1, 2, 3]), null)[0]).toBeCloseTo(cosine(dense([1, 2, 3]), add(dense([1, 2, 3]), dense([3, 1, 8]))), 12);
+    expect(signatures.match(rankVector([CLS, 1, 2, 3]), null).similarities[0]).toBeCloseTo(cosine(dense([1, 2, 3]), add(dense([1, 2, 3]), dense([3, 1, 8]))), 12);
   });
 });
